@@ -1,0 +1,164 @@
+"""Descriptive analyses of the works table: how the literature grew, what it is.
+
+Each ``plot_*`` function has a twin without the prefix that returns the
+DataFrame behind the picture.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from .errors import AnalysisError
+
+__all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label"]
+
+NOT_STATED = "(not stated)"
+
+
+def _require(frame: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"{what} needs column(s) {', '.join(missing)}; pass the works table (pb.load().works)"
+        )
+
+
+def _corpus(works: pd.DataFrame, corpus_only: bool) -> pd.DataFrame:
+    if corpus_only and "is_corpus" in works.columns:
+        return works[works["is_corpus"].fillna(False).astype(bool)]
+    return works
+
+
+def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only: bool = True,
+                      fill_gaps: bool = True) -> pd.DataFrame:
+    """Count works per publication year.
+
+    Parameters
+    ----------
+    works : DataFrame
+        The works table (needs ``publication_year``; ``is_corpus`` is used when present).
+    by : str, optional
+        A column to split each year's count by (e.g. ``"type"`` or ``"corpus_role"``);
+        missing values count as ``"(not stated)"``.
+    corpus_only : bool, default True
+        Count only the corpus (``is_corpus``), not works that only cite it.
+    fill_gaps : bool, default True
+        Add years with no work as zero rows, so a bar chart shows the gaps.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``year``, (``by``,) ``n_works``, sorted by year. Works without a
+        year are not counted; their number is in ``.attrs["n_without_year"]``.
+    """
+    _require(works, ["publication_year"] + ([by] if by else []), "publication_years")
+    selected = _corpus(works, corpus_only)
+    years = selected["publication_year"]
+    dated = selected[years.notna()]
+    keys = ["year"] + ([by] if by else [])
+    frame = dated.assign(year=dated["publication_year"].astype("int64"))
+    if by:
+        frame = frame.assign(**{by: frame[by].astype("object").where(frame[by].notna(), NOT_STATED)})
+    counts = frame.groupby(keys, sort=True).size().rename("n_works").reset_index()
+    if fill_gaps and len(counts):
+        all_years = range(int(counts["year"].min()), int(counts["year"].max()) + 1)
+        if by:
+            index = pd.MultiIndex.from_product([all_years, sorted(counts[by].unique())], names=keys)
+        else:
+            index = pd.Index(all_years, name="year")
+        counts = counts.set_index(keys)["n_works"].reindex(index, fill_value=0).reset_index()
+    counts["year"] = counts["year"].astype("int64")
+    counts["n_works"] = counts["n_works"].astype("int64")
+    if not len(counts):
+        counts = pd.DataFrame({k: pd.Series(dtype="int64" if k == "year" else "object") for k in keys}
+                              | {"n_works": pd.Series(dtype="int64")})
+    counts.attrs["n_without_year"] = int(years.isna().sum())
+    return counts
+
+
+def plot_publication_years(df: pd.DataFrame, ax=None, *, by: str | None = None, title: str | None = None):
+    """Bar chart of works per publication year.
+
+    Parameters
+    ----------
+    df : DataFrame
+        The result of :func:`publication_years`, or a works table (counted
+        with ``publication_years(df, by=by)``).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    by : str, optional
+        With a works table: the column to stack bars by.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if "n_works" not in df.columns:
+        df = publication_years(df, by=by)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    group = next((c for c in df.columns if c not in ("year", "n_works")), None)
+    if len(df) == 0:
+        ax.text(0.5, 0.5, "no dated works", ha="center", va="center", transform=ax.transAxes)
+    elif group is None:
+        ax.bar(df["year"], df["n_works"], color="#3b6ea5", width=0.8)
+    else:
+        table = df.pivot_table(index="year", columns=group, values="n_works", aggfunc="sum", fill_value=0)
+        bottom = None
+        colors = plt.get_cmap("tab10")
+        for i, column in enumerate(table.columns):
+            ax.bar(table.index, table[column], bottom=bottom, width=0.8, label=str(column), color=colors(i % 10))
+            bottom = table[column] if bottom is None else bottom + table[column]
+        ax.legend(title=group, frameon=False, fontsize="small")
+    ax.set_xlabel("Publication year")
+    ax.set_ylabel("Works")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    if len(df):
+        years = df["year"]
+        step = max(1, round((years.max() - years.min()) / 12))
+        ax.set_xticks(range(int(years.min()), int(years.max()) + 1, step))
+    missing = df.attrs.get("n_without_year")
+    ax.set_title(title or "Works per publication year")
+    if missing:
+        ax.annotate(f"{missing} work(s) without a year not shown", xy=(1, 1), xycoords="axes fraction",
+                    ha="right", va="bottom", fontsize="small", color="0.4")
+    return ax
+
+
+def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd.DataFrame:
+    """Number and share of works per value of ``by`` (e.g. ``"type"``, ``"venue"``).
+
+    Missing values are counted as ``"(not stated)"``. Returns columns ``by``,
+    ``n_works``, ``share`` sorted by count, then name.
+    """
+    _require(works, [by], "count_works")
+    selected = _corpus(works, corpus_only)
+    values = selected[by].astype("object").where(selected[by].notna(), NOT_STATED)
+    counts = values.value_counts().rename_axis(by).rename("n_works").reset_index()
+    counts = counts.sort_values(["n_works", by], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    total = counts["n_works"].sum()
+    counts["share"] = (counts["n_works"] / total).round(3) if total else 0.0
+    return counts
+
+
+def work_label(row) -> str:
+    """A readable name for a work: its title, else authors, year and venue."""
+    title = row.get("title")
+    if isinstance(title, str) and title:
+        return title
+    parts = [row.get("authors"), row.get("publication_year"), row.get("venue")]
+    shown = [str(p) for p in parts if p is not None and p == p and str(p)]
+    return "[untitled] " + ", ".join(shown) if shown else "[untitled]"
+
+
+def list_works(works: pd.DataFrame, *, corpus_only: bool = True,
+               columns=("publication_year", "label", "authors", "venue", "type", "doi")) -> pd.DataFrame:
+    """The works as a table to read: newest first, a ``label`` for works without a title."""
+    selected = _corpus(works, corpus_only)
+    table = selected.assign(label=[work_label(r) for r in selected.to_dict("records")])
+    extra = [c for c in ("corpus_role",) if c in table.columns and c not in columns]
+    table = table[[c for c in columns if c in table.columns] + extra]
+    return table.sort_values(["publication_year", "label"], ascending=[False, True], na_position="last",
+                             kind="mergesort").reset_index(drop=True)

@@ -1,0 +1,223 @@
+"""Reports: every notebook executed headless and rendered to a shareable HTML file.
+
+The notebooks are run with nbclient in a fresh ``python3`` kernel (the current
+interpreter's), rendered with nbconvert without the code cells, stripped of
+every script that would load from a CDN, stamped with the peerbib version,
+the build date and the raw data's fingerprint, and linked from ``index.html``.
+"""
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .errors import ReportError
+from .paths import project_path, project_root
+
+__all__ = ["report", "execute_notebook", "render_html"]
+
+CELL_TIMEOUT = 600  # seconds; nbconvert has no default per-cell timeout
+
+# Environment variables that must not reach the kernel: MPLBACKEND=Agg would
+# remove every figure from the executed notebooks.
+_KERNEL_ENV_DROP = ("MPLBACKEND",)
+
+
+def _kernel_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in _KERNEL_ENV_DROP}
+    env["PEERBIB_PROJECT"] = str(project_root())
+    env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    return env
+
+
+def execute_notebook(path, *, timeout: int = CELL_TIMEOUT):
+    """Execute the notebook at ``path`` in its own folder and return it (nbformat).
+
+    Raises
+    ------
+    ReportError
+        Naming the notebook, the failing cell and the error.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    # The kernel's own stderr (start-up chatter such as ipykernel's TCP
+    # notice) goes to a log that is shown only when the kernel fails.
+    with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_log:
+        try:
+            client.execute(env=_kernel_env(), stderr=kernel_log)
+        except Exception as exc:
+            kernel_log.seek(0)
+            _raise_failure(path, notebook, exc, kernel_log.read())
+    return notebook
+
+
+def _raise_failure(path, notebook, exc, kernel_log: str):
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    if isinstance(exc, (CellExecutionError, CellTimeoutError)):
+        index, cell = _failed_cell(notebook)
+        summary = getattr(exc, "ename", None) or type(exc).__name__
+        value = getattr(exc, "evalue", "") or ""
+        first_line = (cell.source.strip().splitlines() or [""])[0][:80] if cell is not None else ""
+        raise ReportError(
+            f"{path}: cell {index} failed with {summary}: {value} (cell starts: {first_line!r})".replace("\n", " ")
+        ) from None
+    # The kernel could not start (e.g. NoSuchKernel) or died.
+    tail = " | ".join(kernel_log.strip().splitlines()[-3:])
+    raise ReportError(
+        f"{path}: could not run the notebook: {type(exc).__name__}: {exc}" + (f" (kernel said: {tail})" if tail else "")
+    ) from None
+
+
+def _failed_cell(notebook):
+    code_index = 0
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        code_index += 1
+        if any(output.get("output_type") == "error" for output in cell.get("outputs", [])):
+            return code_index, cell
+    # A timeout leaves no error output: the failing cell is the first not executed.
+    code_index = 0
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            code_index += 1
+            if cell.get("execution_count") is None:
+                return code_index, cell
+    return code_index, None
+
+
+_CDN_SCRIPT = re.compile(
+    r"<script\b[^>]*\bsrc=[\"']https?://[^\"']*[\"'][^>]*>\s*</script>\s*", re.IGNORECASE
+)
+_MODULE_IMPORT = re.compile(
+    r"<script\b[^>]*type=[\"']module[\"'][^>]*>(?:(?!</script>).)*?https?://(?:(?!</script>).)*</script>\s*",
+    re.IGNORECASE | re.DOTALL,
+)
+_MATHJAX_CONFIG = re.compile(
+    r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.DOTALL
+)
+
+
+def render_html(notebook, *, stamp: str, title: str) -> str:
+    """Render an executed notebook to self-contained HTML (no code, no CDN scripts)."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab")
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    body, _ = exporter.from_notebook_node(notebook, resources={"metadata": {"name": title}})
+    body = _MATHJAX_CONFIG.sub("", body)
+    body = _CDN_SCRIPT.sub("", body)
+    body = _MODULE_IMPORT.sub("", body)
+    banner = f'<div class="peerbib-stamp" style="font:12px sans-serif;color:#555;padding:6px 12px;border-bottom:1px solid #ddd">{stamp}</div>'
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + banner, body, count=1)
+    return body
+
+
+def _title(notebook, fallback: str) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        # mkstemp makes the file private; a report is meant to be shared.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="data/processed",
+           timeout: int = CELL_TIMEOUT, progress: bool = False) -> list[Path]:
+    """Build if needed, execute every notebook and write one HTML file per notebook.
+
+    Parameters
+    ----------
+    out : str or Path
+        Folder for the HTML files and ``index.html``.
+    notebooks : str or Path
+        Folder of ``*.ipynb`` files, run in name order.
+    raw, processed : str or Path
+        The data the notebooks read; the tables are built first when
+        ``processed`` is missing or older than ``raw``.
+    timeout : int
+        Seconds one cell may run.
+    progress : bool
+        Print a line per notebook.
+
+    Returns
+    -------
+    list of Path
+        The HTML reports, ``index.html`` last.
+
+    Raises
+    ------
+    ReportError
+        When a notebook fails: names the notebook and the cell.
+    """
+    from . import __version__
+    from .build import BUILD_INFO, build, needs_build
+
+    out, notebooks_dir = project_path(out), project_path(notebooks)
+    raw, processed = project_path(raw), project_path(processed)
+    paths = sorted(notebooks_dir.glob("*.ipynb"))
+    if not paths:
+        raise ReportError(f"no notebooks in {notebooks_dir}")
+    if needs_build(raw, processed):
+        build(raw, processed)
+    info = json.loads((processed / BUILD_INFO).read_text(encoding="utf-8"))
+    stamp = html.escape(
+        f"peerbib {__version__} · data built {info.get('built_at', 'unknown')} · "
+        f"raw data sha256 {info.get('raw_sha256', 'unknown')[:16]} · "
+        f"report rendered {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+    )
+    written, entries = [], []
+    for path in paths:
+        if progress:
+            print(f"running {path.name} ...", flush=True)
+        notebook = execute_notebook(path, timeout=timeout)
+        title = _title(notebook, path.stem)
+        target = out / f"{path.stem}.html"
+        _write_text(target, render_html(notebook, stamp=stamp, title=title))
+        written.append(target)
+        entries.append((target.name, title))
+    items = "\n".join(
+        f'<li><a href="{html.escape(name, quote=True)}">{html.escape(title)}</a></li>' for name, title in entries
+    )
+    index = out / "index.html"
+    _write_text(
+        index,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>peerbib reports</title></head>\n"
+        "<body style=\"font-family:sans-serif;max-width:50em;margin:2em auto\">\n"
+        f"<h1>peerbib reports</h1>\n<p style=\"color:#555\">{stamp}</p>\n<ul>\n{items}\n</ul>\n</body></html>\n",
+    )
+    written.append(index)
+    return written

@@ -1,0 +1,54 @@
+"""Citation statements: sentences in a citing paper that cite a corpus work.
+
+This module holds what every source of statements shares: the normalised
+section of the citing paper a statement stands in, and stable statement ids.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .schema import SECTIONS
+
+__all__ = ["normalize_section", "statement_id"]
+
+# First match wins, so the more specific headings come first: "Data analysis"
+# is a Methods heading although "analysis" alone says little.
+_SECTION_RULES = [
+    ("Methods", r"method|data collection|data analysis|participant|procedure|material|design|"
+                r"setting|sample|measure|recruit|intervention|ethic|statistic|interview"),
+    ("Results", r"result|finding|outcome"),
+    ("Discussion", r"discussion|conclu|implication|limitation|strength|future"),
+    ("Introduction", r"introduc|background|literature|rationale|aim|objective|context"),
+]
+
+
+def normalize_section(heading) -> str | None:
+    """Map a section heading to Introduction / Methods / Results / Discussion / Other.
+
+    Returns None for an empty heading (unknown section), ``"Other"`` for a
+    heading that names none of the four (e.g. "Acknowledgements").
+
+    Examples
+    --------
+    >>> normalize_section("Data Collection")
+    'Methods'
+    >>> normalize_section("4. DISCUSSION AND CONCLUSIONS")
+    'Discussion'
+    """
+    if heading is None or not isinstance(heading, str) or not heading.strip():
+        return None
+    text = heading.strip().lower()
+    for section in SECTIONS:
+        if text == section.lower():
+            return section
+    for section, pattern in _SECTION_RULES:
+        if re.search(pattern, text):
+            return section
+    return "Other"
+
+
+def statement_id(cited_id, citing_id, text) -> str:
+    """A stable id from what a statement is: who cites whom, with which words."""
+    key = "|".join("" if v is None or v != v else str(v) for v in (cited_id, citing_id, " ".join(str(text).split())))
+    return "S" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
