@@ -59,7 +59,9 @@ class Seed:
     def __getitem__(self, number: int) -> str:
         if not 1 <= number <= len(self.lines):
             return ""
-        return self.lines[number - 1].strip()
+        # Pages use no-break spaces inside names ("Steve\xa0G\xa0Gillard"):
+        # plain spaces keep the words and make the text searchable.
+        return self.lines[number - 1].replace("\xa0", " ").strip()
 
     def find(self, text: str, start: int = 1) -> int:
         for number in range(start, len(self.lines) + 1):

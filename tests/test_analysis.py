@@ -1,0 +1,66 @@
+"""publication_years, count_works, list_works and their plot."""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import peerbib as pb
+
+
+@pytest.fixture
+def works():
+    return pd.DataFrame({
+        "work_id": ["a", "b", "c", "d", "e"],
+        "title": ["A", None, "C", "D", "E"],
+        "authors": ["X", "Y; Z", None, None, None],
+        "venue": ["J1", "J2", None, "J1", "J1"],
+        "publication_year": pd.array([2010, 2013, 2013, None, 2012], dtype="Int64"),
+        "type": ["article", None, "article", "review", "article"],
+        "is_corpus": pd.array([True, True, True, True, False], dtype="boolean"),
+    })
+
+
+def test_publication_years_fills_gaps_and_counts_missing(works):
+    years = pb.publication_years(works)
+    assert years.to_dict("list") == {"year": [2010, 2011, 2012, 2013], "n_works": [1, 0, 0, 2]}
+    assert years.attrs["n_without_year"] == 1
+    everything = pb.publication_years(works, corpus_only=False, fill_gaps=False)
+    assert everything.to_dict("list") == {"year": [2010, 2012, 2013], "n_works": [1, 1, 2]}
+
+
+def test_publication_years_by_column(works):
+    years = pb.publication_years(works, by="type", fill_gaps=False)
+    assert years.to_dict("records") == [
+        {"year": 2010, "type": "article", "n_works": 1},
+        {"year": 2013, "type": "(not stated)", "n_works": 1},
+        {"year": 2013, "type": "article", "n_works": 1},
+    ]
+
+
+def test_unknown_column_is_a_clear_error(works):
+    with pytest.raises(pb.AnalysisError, match="needs column"):
+        pb.publication_years(works.drop(columns="publication_year"))
+
+
+def test_plot_returns_the_axes_it_drew_on(works):
+    fig, ax = plt.subplots()
+    out = pb.plot_publication_years(pb.publication_years(works), ax=ax)
+    assert out is ax
+    heights = [p.get_height() for p in ax.patches]
+    assert heights == [1, 0, 0, 2]
+    assert ax.get_xlabel() == "Publication year" and ax.get_ylabel() == "Works"
+    stacked = pb.plot_publication_years(works, by="type")
+    assert sorted(t.get_text() for t in stacked.get_legend().get_texts()) == ["(not stated)", "article"]
+    plt.close("all")
+
+
+def test_count_works(works):
+    counts = pb.count_works(works, "venue")
+    assert counts.to_dict("list") == {"venue": ["J1", "(not stated)", "J2"], "n_works": [2, 1, 1],
+                                      "share": [0.5, 0.25, 0.25]}
+
+
+def test_list_works_labels_untitled_works(works):
+    listing = pb.list_works(works)
+    assert list(listing["label"]) == ["C", "[untitled] Y; Z, 2013, J2", "A", "D"]

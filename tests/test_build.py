@@ -1,0 +1,121 @@
+"""build / load: the tables of PRODUCT.md from data/raw, deterministic and atomic."""
+from __future__ import annotations
+
+import hashlib
+import shutil
+
+import pandas as pd
+import pytest
+
+import peerbib as pb
+from peerbib.schema import SCHEMAS
+
+
+def digest(folder):
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.glob("*.parquet"))}
+
+
+def test_bundled_build_has_every_table_with_its_schema(project):
+    tables = pb.build()
+    for name, frame in tables.items():
+        assert list(frame.columns) == list(SCHEMAS[name]), name
+        on_disk = pd.read_parquet(project / "data" / "processed" / f"{name}.parquet")
+        assert list(on_disk.columns) == list(SCHEMAS[name])
+    works = tables.works
+    assert len(works) == 30 and works["work_id"].is_unique
+    assert works["is_corpus"].all() and (works["source"] == "corpus").all()
+    assert works["provenance"].str.contains(r"seed_corpus\.csv:\d+ \(seed 00\d_").all()
+    main = works.set_index("doi").loc["10.1007/s10488-014-0603-z"]
+    assert bool(main["abstract_truncated"]) is True
+    assert main["publication_year"] == 2014
+
+
+def test_statements_tallies_and_citations_are_linked_to_works(project):
+    tables = pb.build()
+    cited = tables.works.set_index("doi").loc["10.1007/s10488-014-0603-z", "work_id"]
+    assert len(tables.statements) == 4 and (tables.statements["cited_id"] == cited).all()
+    assert tables.statements["statement_id"].is_unique
+    assert sorted(tables.statements["section"]) == ["Discussion", "Discussion", "Introduction", "Methods"]
+    assert tables.statements["citing_id"].isna().all()  # the page does not name them
+    tally = tables.tallies.iloc[0]
+    assert (tally["cited_id"], tally["mentioning"], tally["citing_publications"]) == (cited, 61, 66)
+    moore = tables.works.set_index("doi").loc["10.1111/hex.13151", "work_id"]
+    assert len(tables.citations) == 3 and (tables.citations["citing_id"] == moore).all()
+    per_year = tables.citations_per_year
+    assert set(per_year["definition"]) == {"counted citing works"}
+    assert (per_year["year"] == 2021).all() and (per_year["citations"] == 1).all()
+
+
+def test_build_is_deterministic(project, tmp_path):
+    first = pb.build(processed=tmp_path / "a")
+    second = pb.build(processed=tmp_path / "b")
+    for (name, a), (_, b) in zip(first.items(), second.items()):
+        pd.testing.assert_frame_equal(a, b, obj=name)
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_empty_tables_keep_their_columns(write, tmp_path):
+    corpus = write("only/corpus.csv", "doi,title\n10.1234/abcd,A title\n")
+    tables = pb.build(raw=corpus, processed=tmp_path / "out")
+    for name in ("citations", "citations_per_year", "statements", "tallies"):
+        frame = pd.read_parquet(tmp_path / "out" / f"{name}.parquet")
+        assert len(frame) == 0 and list(frame.columns) == list(SCHEMAS[name])
+    assert tables.works.loc[0, "doi"] == "10.1234/abcd"
+
+
+def test_bad_corpus_leaves_processed_untouched(project):
+    pb.build()
+    processed = project / "data" / "processed"
+    before = digest(processed)
+    bad = project / "data" / "raw" / "corpus" / "extra_corpus.csv"
+    bad.write_text("doi,title\n10.1234/ok,Fine\nnot a doi,Broken\n", encoding="utf-8")
+    with pytest.raises(pb.CorpusError) as info:
+        pb.build()
+    assert "extra_corpus.csv, line 3" in str(info.value) and "malformed DOI" in str(info.value)
+    assert digest(processed) == before
+    assert not [p for p in processed.parent.iterdir() if p.name.startswith(".processed")]
+
+
+def test_statement_citing_a_work_outside_the_corpus_is_an_error(project):
+    path = project / "data" / "raw" / "statements" / "mine.csv"
+    path.write_text("cited_doi,text,type\n10.9999/not-here,Some sentence.,mentioning\n", encoding="utf-8")
+    with pytest.raises(pb.CorpusError, match=r"mine\.csv, line 2: cited_doi 10\.9999/not-here is not a work"):
+        pb.build()
+
+
+def test_statement_type_is_checked(project):
+    path = project / "data" / "raw" / "statements" / "mine.csv"
+    path.write_text("cited_doi,text,type\n10.1111/hex.13151,Some sentence.,disputing\n", encoding="utf-8")
+    with pytest.raises(pb.CorpusError, match="type 'disputing' is not one of"):
+        pb.build()
+
+
+def test_load_builds_when_missing_and_rebuilds_when_raw_changes(project):
+    processed = project / "data" / "processed"
+    assert not processed.exists()
+    tables = pb.load()
+    assert processed.is_dir() and len(tables.works) == 30
+    again = pb.load()
+    pd.testing.assert_frame_equal(tables.works, again.works)
+    corpus = project / "data" / "raw" / "corpus" / "more_corpus.csv"
+    corpus.write_text("doi,title,year\n10.1234/new,A new work,2025\n", encoding="utf-8")
+    assert len(pb.load().works) == 31
+
+
+def test_load_without_rebuild_reports_missing_tables(tmp_path):
+    with pytest.raises(pb.BuildError, match="run `peerbib build` first"):
+        pb.load(tmp_path / "none", raw=tmp_path / "no-raw", rebuild=False)
+
+
+def test_nothing_to_build(tmp_path):
+    (tmp_path / "raw").mkdir()
+    with pytest.raises(pb.BuildError, match="nothing to build"):
+        pb.build(raw=tmp_path / "raw", processed=tmp_path / "p")
+
+
+def test_build_keeps_other_files_in_processed(project):
+    pb.build()
+    extra = project / "data" / "processed" / "clusters.parquet"
+    pd.DataFrame({"work_id": ["x"], "cluster": [0]}).to_parquet(extra)
+    pb.build()
+    assert extra.is_file()
