@@ -72,6 +72,8 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
         counts = pd.DataFrame({k: pd.Series(dtype="int64" if k == "year" else "object") for k in keys}
                               | {"n_works": pd.Series(dtype="int64")})
     counts.attrs["n_without_year"] = int(years.isna().sum())
+    if "source" in selected.columns:
+        counts.attrs["sources"] = sorted(str(v) for v in selected["source"].dropna().unique())
     return counts
 
 
@@ -119,11 +121,14 @@ def plot_publication_years(df: pd.DataFrame, ax=None, *, by: str | None = None, 
         years = df["year"]
         step = max(1, round((years.max() - years.min()) / 12))
         ax.set_xticks(range(int(years.min()), int(years.max()) + 1, step))
-    missing = df.attrs.get("n_without_year")
     ax.set_title(title or "Works per publication year")
-    if missing:
-        ax.annotate(f"{missing} work(s) without a year not shown", xy=(1, 1), xycoords="axes fraction",
-                    ha="right", va="bottom", fontsize="small", color="0.4")
+    notes = []
+    if df.attrs.get("n_without_year"):
+        notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
+    if df.attrs.get("sources"):
+        notes.append("data: " + ", ".join(df.attrs["sources"]))
+    if notes:
+        ax.set_xlabel("Publication year\n" + "; ".join(notes), linespacing=1.6)
     return ax
 
 

@@ -49,7 +49,7 @@ def test_plot_returns_the_axes_it_drew_on(works):
     assert out is ax
     heights = [p.get_height() for p in ax.patches]
     assert heights == [1, 0, 0, 2]
-    assert ax.get_xlabel() == "Publication year" and ax.get_ylabel() == "Works"
+    assert ax.get_xlabel() == "Publication year\n1 work(s) without a year not shown" and ax.get_ylabel() == "Works"
     stacked = pb.plot_publication_years(works, by="type")
     assert sorted(t.get_text() for t in stacked.get_legend().get_texts()) == ["(not stated)", "article"]
     plt.close("all")
