@@ -1,10 +1,13 @@
 """peerbib: bibliometric analysis of a scientific literature with OpenAlex data.
 
 The public API (PRODUCT.md) is what this module exports; everything else is
-internal and may change.
+internal and may change. Names are imported on first use, so ``import
+peerbib`` and the ``peerbib`` command stay quick: pandas, matplotlib,
+scikit-learn and the notebook machinery load only when something needs them.
 """
 from __future__ import annotations
 
+import importlib
 from importlib.metadata import PackageNotFoundError, version as _version
 
 try:
@@ -12,36 +15,37 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-from .analysis import count_works, list_works, plot_publication_years, publication_years
-from .build import Tables, build, load
-from .corpus import read_corpus
-from .errors import (
-    AnalysisError,
-    BuildError,
-    CorpusError,
-    PeerbibError,
-    ReportError,
-)
-from .paths import project_path, project_root
-from .reporting import report
+# public name -> module that defines it
+_EXPORTS = {
+    "read_corpus": "corpus",
+    "build": "build",
+    "load": "build",
+    "Tables": "build",
+    "publication_years": "analysis",
+    "plot_publication_years": "analysis",
+    "count_works": "analysis",
+    "list_works": "analysis",
+    "report": "reporting",
+    "project_root": "paths",
+    "project_path": "paths",
+    "PeerbibError": "errors",
+    "CorpusError": "errors",
+    "BuildError": "errors",
+    "AnalysisError": "errors",
+    "ReportError": "errors",
+}
+
+__all__ = ["__version__", *_EXPORTS]
 
 
-__all__ = [
-    "__version__",
-    "read_corpus",
-    "build",
-    "load",
-    "Tables",
-    "publication_years",
-    "plot_publication_years",
-    "count_works",
-    "list_works",
-    "report",
-    "project_root",
-    "project_path",
-    "PeerbibError",
-    "CorpusError",
-    "BuildError",
-    "AnalysisError",
-    "ReportError",
-]
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'peerbib' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))
