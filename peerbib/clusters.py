@@ -138,11 +138,12 @@ _HEADING_RE = re.compile(
 _HEADING_HINT_RE = re.compile(_HEADING_ALTERNATIVES)
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
 _HYPHENS_RE = re.compile(r"[‐‑‒–—−]")
-# Words, keeping hyphenated compounds whole ("co-production", "trauma-informed");
-# digits and underscores are not word characters here.
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+# Words, keeping hyphenated compounds whole ("co-production", "trauma-informed"),
+# and, as separate tokens, the punctuation marks and numbers that end a phrase:
+# they never become terms, but no bigram spans them.
+_TOKEN_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[^\w\s]|\d+")
 # The same on lower-cased ASCII text, a third faster.
-_ASCII_TOKEN_RE = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_ASCII_TOKEN_RE = re.compile(r"[a-z]+(?:-[a-z]+)*|[^\w\s]|\d+")
 
 # sklearn's English list, less a few entries that are topic words in health and
 # social research ("system", "interest", "fire", "bill").
@@ -273,8 +274,8 @@ def clean_text(text: str) -> str:
 
 
 def _normalise_token(token: str, stop_words: frozenset[str]) -> str | None:
-    """The term a lower-case token stands for, or None if it is a stop word."""
-    if token in stop_words or len(token) < 2:
+    """The term a lower-case token stands for, or None (stop word, punctuation, number)."""
+    if len(token) < 2 or not token[0].isalpha() or token in stop_words:
         return None
     folded = _fold_plural(token)
     return None if folded in stop_words else folded
@@ -283,10 +284,12 @@ def _normalise_token(token: str, stop_words: frozenset[str]) -> str | None:
 def _term_counts(texts, stop_words: frozenset[str]) -> tuple[sparse.csr_matrix, np.ndarray, np.ndarray]:
     """Count the unigrams and bigrams of every text.
 
-    Stop words are removed before bigrams are formed, so "peer support in
-    mental health" gives "peer", "support", "mental", "health", "peer support",
-    "support mental", "mental health" -- the same terms as scikit-learn's
-    ``TfidfVectorizer(ngram_range=(1, 2))`` with a stop list.
+    Bigrams are pairs of adjacent words: a stop word, a number or a
+    punctuation mark between two words breaks the pair, so "peer support in
+    mental health services: a qualitative study" gives "peer support",
+    "mental health" and "health service" but not "support mental" or "service
+    qualitative" (which scikit-learn's n-grams, formed after stop words are
+    dropped, would produce).
 
     scikit-learn's vectorizers look up every unigram and bigram in a Python
     dict; at 100,000 abstracts (24 million terms) that alone takes ~30 s. Here
@@ -326,15 +329,14 @@ def _term_counts(texts, stop_words: frozenset[str]) -> tuple[sparse.csr_matrix, 
     ids = np.concatenate(chunks)
     del chunks
     docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
-    is_word = ids >= 0
-    ids, docs = ids[is_word], docs[is_word]
     words = np.array(list(word_ids), dtype=object)
     n_words = len(words)
-    same_text = docs[1:] == docs[:-1]
+    is_word = ids >= 0
+    pair = is_word[:-1] & is_word[1:] & (docs[1:] == docs[:-1])
     # Bigram (a, b) gets code n_words + a * n_words + b, above every unigram code.
-    codes = np.concatenate([ids, n_words + ids[:-1][same_text] * n_words + ids[1:][same_text]])
-    code_docs = np.concatenate([docs, docs[:-1][same_text]])
-    del ids, docs, same_text
+    codes = np.concatenate([ids[is_word], n_words + ids[:-1][pair] * n_words + ids[1:][pair]])
+    code_docs = np.concatenate([docs[is_word], docs[:-1][pair]])
+    del ids, docs, is_word, pair
     columns, unique_codes = pd.factorize(codes, sort=False)
     del codes
     counts = sparse.csr_matrix(
@@ -379,6 +381,8 @@ class Clustering:
         that most set each cluster apart. ``score`` is the cluster's mean TF-IDF
         weight of the term minus its mean weight in the other clusters;
         ``in_cluster`` and ``elsewhere`` are the shares of texts containing it.
+        A word is not listed again when a listed bigram contains it
+        ("medium secure" rather than "medium, medium secure, secure").
     silhouette : float
         Mean cosine silhouette over all clustered texts (-1..1; above ~0.25
         texts sit clearly nearer their own cluster than the next one; TF-IDF of
@@ -389,13 +393,16 @@ class Clustering:
         ``x, y`` of each clustered work (first two principal components of
         its TF-IDF or LSA vector), indexed by ``work_id``.
     representatives : pandas.DataFrame
-        Columns ``cluster, rank, work_id, title, similarity``: the works whose
-        vectors are closest (cosine) to each cluster's centre.
+        Columns ``cluster, rank, work_id, title, excerpt, similarity``: the
+        works whose vectors are closest (cosine) to each cluster's centre, with
+        the first words of the abstract (NA for works clustered by title).
     left_out : pandas.DataFrame
         Columns ``work_id, reason``: works not clustered and why.
     k_scores : pandas.DataFrame
-        Columns ``k, silhouette, inertia, smallest_cluster, chosen``: the
-        candidates considered when k was chosen (one row when k was given).
+        Columns ``k, silhouette, silhouette_se, inertia, smallest_cluster,
+        chosen``: the candidates considered when k was chosen (one row when k
+        was given); ``silhouette_se`` is the standard error of the mean
+        silhouette, used by :func:`choose_k`.
         On the fast path these are scores of the sample fit applied to every
         text, so the chosen row can differ slightly from ``silhouette``.
     text_source : pandas.Series
@@ -552,9 +559,12 @@ def _select_texts(works: pd.DataFrame, use_titles: bool):
 
     abstract_text = abstracts.fillna("").astype("str").to_numpy(dtype=object)
     title_text = titles.fillna("").astype("str").to_numpy(dtype=object)
-    texts = np.where(has_title & has_abstract, title_text + ". " + abstract_text,
+    # The title is a sentence of its own: a separator stops bigrams across it.
+    texts = np.where(has_title & has_abstract, title_text + " | " + abstract_text,
                      np.where(has_abstract, abstract_text, title_text))
-    return works[kept], work_ids[kept].to_numpy(dtype=object), texts[kept], source[kept], left_out
+    abstract_text[~has_abstract] = ""
+    return (works[kept], work_ids[kept].to_numpy(dtype=object), texts[kept], abstract_text[kept],
+            source[kept], left_out)
 
 
 def _default_min_df(n: int) -> int:
@@ -663,12 +673,22 @@ def _renumber_by_size(labels: np.ndarray, k: int) -> np.ndarray:
 
 
 def choose_k(scores: pd.DataFrame) -> int:
-    """Pick k from candidate scores: the highest silhouette, the smaller k on ties.
+    """Pick k from candidate scores by the one-standard-error rule on silhouette.
+
+    The chosen k is the smallest whose mean silhouette is within one standard
+    error of the best mean silhouette. Plain "highest silhouette" keeps
+    rewarding more clusters on small corpora, where splitting off pairs of
+    near-identical abstracts raises the mean; the standard error (standard
+    deviation of the texts' silhouettes over the square root of their number)
+    says how much of that rise is noise. On a large corpus the standard error
+    is tiny and the rule picks the maximum.
 
     Parameters
     ----------
     scores : pandas.DataFrame
-        Columns ``k`` and ``silhouette``, e.g. :attr:`Clustering.k_scores`.
+        Columns ``k``, ``silhouette`` and, optionally, ``silhouette_se``
+        (without it, the highest silhouette wins), e.g.
+        :attr:`Clustering.k_scores`.
 
     Returns
     -------
@@ -677,8 +697,10 @@ def choose_k(scores: pd.DataFrame) -> int:
     """
     if scores.empty:
         raise AnalysisError("no candidate k to choose from; widen k_range.")
-    ranked = scores.sort_values(["silhouette", "k"], ascending=[False, True], kind="stable")
-    return int(ranked["k"].iloc[0])
+    best = scores["silhouette"].idxmax()
+    margin = scores["silhouette_se"].loc[best] if "silhouette_se" in scores.columns else 0.0
+    good_enough = scores[scores["silhouette"] >= scores["silhouette"].loc[best] - margin]
+    return int(good_enough["k"].min())
 
 
 def _candidate_ks(k, k_range, n: int, n_distinct: int) -> list[int]:
@@ -715,9 +737,11 @@ def _fit_exact(X, candidates, random_state):
 
 
 def _score_row(k, X, labels, inertia):
+    silhouettes = _cosine_silhouette(X, labels, k)
     return {
         "k": k,
-        "silhouette": float(_cosine_silhouette(X, labels, k).mean()),
+        "silhouette": float(silhouettes.mean()),
+        "silhouette_se": float(silhouettes.std(ddof=1) / np.sqrt(len(silhouettes))),
         "inertia": float(inertia),
         "smallest_cluster": int(np.bincount(labels, minlength=k).min()),
     }
@@ -770,6 +794,29 @@ def _coordinates(space, random_state) -> np.ndarray:
     return PCA(n_components=2, svd_solver="covariance_eigh").fit_transform(np.asarray(space, dtype=np.float64))
 
 
+def _merge_overlapping_terms(order: np.ndarray, features: np.ndarray) -> list[int]:
+    """Drop words already said by a listed bigram, keeping the list's order.
+
+    "medium secure" takes the place of "medium" when that came first, and
+    "secure" is then not listed again: "high, medium, medium secure, secure"
+    becomes "high, medium secure".
+    """
+    kept: list[int] = []
+    for j in order:
+        words = features[j].split(" ")
+        if len(words) == 1:
+            if not any(words[0] in features[i].split(" ") for i in kept):
+                kept.append(int(j))
+            continue
+        covered = [i for i in kept if features[i] in words]
+        if covered:
+            kept[kept.index(covered[0])] = int(j)
+            kept = [i for i in kept if i not in covered[1:]]
+        elif not any(features[i] == features[j] for i in kept):
+            kept.append(int(j))
+    return kept
+
+
 def _top_terms(X, labels, k, features, n_terms) -> pd.DataFrame:
     n = X.shape[0]
     counts = np.bincount(labels, minlength=k).astype(np.float64)
@@ -783,8 +830,9 @@ def _top_terms(X, labels, k, features, n_terms) -> pd.DataFrame:
     for c in range(k):
         rest = max(n - counts[c], 1.0)
         score = weight_sums[c] / counts[c] - (total_weight - weight_sums[c]) / rest
-        order = np.argsort(-score, kind="stable")[:n_terms]
-        for rank, j in enumerate(order[score[order] > 0]):
+        order = np.argsort(-score, kind="stable")[: 4 * n_terms]
+        chosen = _merge_overlapping_terms(order[score[order] > 0], features)[:n_terms]
+        for rank, j in enumerate(chosen):
             rows.append(
                 {
                     "cluster": c,
@@ -799,7 +847,14 @@ def _top_terms(X, labels, k, features, n_terms) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns).astype({"cluster": "int64", "rank": "int64", "term": "str"})
 
 
-def _representatives(space, labels, k, work_ids, titles, n_representative) -> pd.DataFrame:
+def _excerpt(text: str, length: int = 160):
+    if not text:
+        return pd.NA
+    flat = " ".join(clean_text(text).split())
+    return flat if len(flat) <= length else flat[: flat.rfind(" ", 0, length)] + " …"
+
+
+def _representatives(space, labels, k, work_ids, titles, texts, n_representative) -> pd.DataFrame:
     n = space.shape[0]
     indicator = sparse.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
     sums = indicator @ space
@@ -814,10 +869,17 @@ def _representatives(space, labels, k, work_ids, titles, n_representative) -> pd
         best = members[np.argsort(-own[members], kind="stable")[:n_representative]]
         for rank, i in enumerate(best):
             rows.append(
-                {"cluster": c, "rank": rank, "work_id": work_ids[i], "title": titles[i], "similarity": float(own[i])}
+                {
+                    "cluster": c,
+                    "rank": rank,
+                    "work_id": work_ids[i],
+                    "title": titles[i],
+                    "excerpt": _excerpt(texts[i]),
+                    "similarity": float(own[i]),
+                }
             )
-    frame = pd.DataFrame(rows, columns=["cluster", "rank", "work_id", "title", "similarity"])
-    return frame.astype({"cluster": "int64", "rank": "int64", "work_id": "str", "title": "str"})
+    frame = pd.DataFrame(rows, columns=["cluster", "rank", "work_id", "title", "excerpt", "similarity"])
+    return frame.astype({"cluster": "int64", "rank": "int64", "work_id": "str", "title": "str", "excerpt": "str"})
 
 
 def cluster_abstracts(
@@ -850,8 +912,9 @@ def cluster_abstracts(
         ``publication_year`` are used when present. Other columns are ignored.
         Filter it first, e.g. ``works[works.is_corpus]``.
     k : int, optional
-        Number of clusters. By default it is chosen by mean silhouette (see
-        :func:`choose_k`) over ``k_range``.
+        Number of clusters. By default it is chosen over ``k_range``: the
+        smallest k whose mean silhouette is within one standard error of the
+        best (see :func:`choose_k`).
     random_state : int or None, default 0
         Seed for k-means, sampling and SVD. The same works and seed give the
         same clusters, terms and coordinates.
@@ -900,7 +963,7 @@ def cluster_abstracts(
     >>> clusters = pb.cluster_abstracts(tables.works[tables.works.is_corpus])
     >>> clusters.terms(5)
     """
-    kept, work_ids, texts, sources, left_out = _select_texts(works, use_titles)
+    kept, work_ids, texts, abstracts, sources, left_out = _select_texts(works, use_titles)
     if len(texts) < 3:
         raise AnalysisError(
             f"only {len(texts)} of {len(works)} works have an abstract"
@@ -911,7 +974,7 @@ def cluster_abstracts(
 
     # Sorting by work_id makes the result independent of the table's row order.
     order = np.argsort(work_ids.astype(str), kind="stable")
-    work_ids, texts, sources = work_ids[order], texts[order], sources[order]
+    work_ids, texts, abstracts, sources = work_ids[order], texts[order], abstracts[order], sources[order]
     titles_all = (
         kept["title"].astype("str").to_numpy(dtype=object)[order]
         if "title" in kept.columns
@@ -938,6 +1001,7 @@ def cluster_abstracts(
         left_out = pd.concat([left_out, no_terms], ignore_index=True)
         X = X[has_terms]
         work_ids, texts, sources = work_ids[has_terms], texts[has_terms], sources[has_terms]
+        abstracts = abstracts[has_terms]
         titles_all, years_all = titles_all[has_terms], years_all[has_terms]
         n = X.shape[0]
         if n < 3:
@@ -994,9 +1058,9 @@ def cluster_abstracts(
         .rename_axis("cluster")
         .rename("silhouette"),
         coords=pd.DataFrame(coords[position], index=index, columns=["x", "y"]),
-        representatives=_representatives(space, labels, chosen, work_ids, titles_all, n_representative),
+        representatives=_representatives(space, labels, chosen, work_ids, titles_all, abstracts, n_representative),
         left_out=left_out.astype({"work_id": "str", "reason": "str"}),
-        k_scores=k_scores[["k", "silhouette", "inertia", "smallest_cluster", "chosen"]],
+        k_scores=k_scores[["k", "silhouette", "silhouette_se", "inertia", "smallest_cluster", "chosen"]],
         text_source=pd.Series(sources[position], index=index, name="text_source", dtype="str"),
         publication_year=pd.Series(pd.array(years_all, dtype="Int64")[position], index=index,
                                    name="publication_year"),
@@ -1011,6 +1075,289 @@ def cluster_abstracts(
             "sample_size": int(sample_size),
         },
     )
+
+
+# --------------------------------------------------------------------------
+# Tables behind the figures, and the figures
+# --------------------------------------------------------------------------
+
+
+def _cluster_names(clustering: Clustering, n_terms: int) -> pd.Series:
+    terms = clustering.terms(n_terms)
+    return pd.Series([f"{c}: {t}" if t else str(c) for c, t in terms.items()], index=terms.index, name="label")
+
+
+def _colours(clusters) -> dict:
+    import seaborn as sns
+
+    clusters = sorted(int(c) for c in pd.unique(pd.Series(clusters)))
+    n = max(clusters, default=0) + 1
+    palette = sns.color_palette("tab10" if n <= 10 else "tab20" if n <= 20 else "husl", n)
+    return {c: palette[c] for c in clusters}
+
+
+def _require(frame: pd.DataFrame, columns: list[str], made_by: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise AnalysisError(
+            f"the table lacks column(s) {missing}; pass a Clustering or the DataFrame from {made_by}()."
+        )
+
+
+def cluster_map(clustering: Clustering, *, n_terms: int = 3) -> pd.DataFrame:
+    """Table behind :func:`plot_cluster_map`: each clustered work's 2-D position.
+
+    Parameters
+    ----------
+    clustering : Clustering
+        Result of :func:`cluster_abstracts`.
+    n_terms : int, default 3
+        Top terms in each cluster's label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``work_id, cluster, label, text_source, x, y``; ``label`` is
+        the cluster number with its top terms, e.g. ``"0: youth, clinical"``.
+    """
+    table = clustering.assignments
+    names = _cluster_names(clustering, n_terms)
+    table.insert(2, "label", names.reindex(table["cluster"]).to_numpy())
+    return table.astype({"label": "str"})
+
+
+def plot_cluster_map(
+    clustering: Clustering | pd.DataFrame,
+    *,
+    ax=None,
+    n_terms: int = 3,
+    annotate: bool = True,
+    max_points: int = 20_000,
+    random_state: int = 0,
+):
+    """Scatter the clustered works in 2-D, coloured by cluster, with its top terms.
+
+    Parameters
+    ----------
+    clustering : Clustering or pandas.DataFrame
+        A :class:`Clustering`, or the table from :func:`cluster_map` (or
+        :attr:`Clustering.assignments`, read back from Parquet).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+    n_terms : int, default 3
+        Top terms in each cluster's label.
+    annotate : bool, default True
+        Write each cluster's number at the centre of its works; the legend
+        gives the number's top terms.
+    max_points : int, default 20000
+        Draw at most this many works (a random sample, stated in the title);
+        every work still counts for the label positions.
+    random_state : int, default 0
+        Seed of that sample.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+
+    table = cluster_map(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
+    _require(table, ["cluster", "x", "y"], "cluster_map")
+    if "label" not in table.columns:
+        table = table.assign(label=table["cluster"].astype("str"))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    shown = table
+    if len(table) > max_points:
+        shown = table.sample(n=max_points, random_state=random_state).sort_index()
+    colours = _colours(table["cluster"])
+    size = 40 if len(shown) < 300 else 12 if len(shown) < 5_000 else 3
+    for cluster, members in shown.groupby("cluster", sort=True):
+        ax.scatter(
+            members["x"], members["y"], s=size, alpha=0.75, color=colours[int(cluster)],
+            label=members["label"].iloc[0], linewidths=0,
+        )
+    if annotate:
+        # The cluster's number at the median of its works; the legend says
+        # which terms the number stands for. Whole labels at the centres
+        # would hide the very points of small clusters.
+        centres = table.groupby("cluster", sort=True)[["x", "y"]].median()
+        for cluster, centre in centres.iterrows():
+            ax.annotate(
+                str(cluster), (centre["x"], centre["y"]), fontsize=9, fontweight="bold",
+                ha="center", va="center",
+                bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colours[int(cluster)], "alpha": 0.9},
+            )
+    ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8, markerscale=1.0 if size >= 12 else 2.5,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    k = table["cluster"].nunique()
+    title = f"Topic clusters of {len(table):,} works (k = {k})"
+    if len(shown) < len(table):
+        title += f"\n{len(shown):,} works drawn at random"
+    ax.set_title(title)
+    ax.set_xlabel("Component 1 (principal component of the TF-IDF vectors)")
+    ax.set_ylabel("Component 2")
+    return ax
+
+
+def cluster_sizes(clustering: Clustering, *, n_terms: int = 5) -> pd.DataFrame:
+    """Table behind :func:`plot_cluster_sizes`: size, silhouette and terms of each cluster.
+
+    Parameters
+    ----------
+    clustering : Clustering
+        Result of :func:`cluster_abstracts`.
+    n_terms : int, default 5
+        Top terms listed per cluster.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``cluster, label, n_works, share, silhouette, terms``, one row
+        per cluster, largest first.
+    """
+    sizes = clustering.labels.value_counts().reindex(range(clustering.k), fill_value=0)
+    table = pd.DataFrame(
+        {
+            "cluster": np.arange(clustering.k, dtype="int64"),
+            "label": _cluster_names(clustering, n_terms).to_numpy(),
+            "n_works": sizes.to_numpy(dtype="int64"),
+            "share": (sizes / max(sizes.sum(), 1)).to_numpy(dtype="float64"),
+            "silhouette": clustering.cluster_silhouette.reindex(range(clustering.k)).to_numpy(),
+            "terms": clustering.terms(n_terms).to_numpy(),
+        }
+    )
+    return table.astype({"label": "str", "terms": "str"})
+
+
+def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_terms: int = 4):
+    """Horizontal bars: works per cluster, each bar named by its top terms.
+
+    Parameters
+    ----------
+    clustering : Clustering or pandas.DataFrame
+        A :class:`Clustering`, or the table from :func:`cluster_sizes`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+    n_terms : int, default 4
+        Top terms in each bar's label.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    table = cluster_sizes(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
+    _require(table, ["cluster", "label", "n_works"], "cluster_sizes")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.5), layout="constrained")
+    colours = _colours(table["cluster"])
+    palette = {label: colours[int(c)] for c, label in zip(table["cluster"], table["label"])}
+    sns.barplot(
+        data=table, x="n_works", y="label", hue="label", palette=palette, legend=False,
+        order=list(table["label"]), orient="h", ax=ax,
+    )
+    for container in ax.containers:
+        ax.bar_label(container, fontsize=8, padding=2)
+    ax.set_title(f"Works per topic cluster ({int(table['n_works'].sum()):,} works)")
+    ax.set_xlabel("Works")
+    ax.set_ylabel("Cluster: top terms")
+    return ax
+
+
+def clusters_by_year(clustering: Clustering, *, n_terms: int = 3) -> pd.DataFrame:
+    """Table behind :func:`plot_clusters_by_year`: works per cluster and publication year.
+
+    Years between the first and last are filled with zeros. Works without a
+    publication year are not in the table; their number is in
+    ``table.attrs["n_without_year"]``.
+
+    Parameters
+    ----------
+    clustering : Clustering
+        Result of :func:`cluster_abstracts`.
+    n_terms : int, default 3
+        Top terms in each cluster's label.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``year`` (int64), ``cluster``, ``label``, ``n_works``, in
+        year then cluster order.
+    """
+    years = clustering.publication_year.reindex(clustering.labels.index)
+    known = years.notna().to_numpy()
+    names = _cluster_names(clustering, n_terms)
+    clusters = np.arange(clustering.k, dtype="int64")
+    if known.any():
+        counted = pd.crosstab(years[known].astype("int64").to_numpy(), clustering.labels[known].to_numpy())
+        year_range = np.arange(counted.index.min(), counted.index.max() + 1, dtype="int64")
+        counted = counted.reindex(index=year_range, columns=clusters, fill_value=0)
+        table = (
+            counted.rename_axis(index="year", columns="cluster").stack().rename("n_works").reset_index()
+        )
+    else:
+        table = pd.DataFrame({"year": [], "cluster": [], "n_works": []})
+    table = table.astype({"year": "int64", "cluster": "int64", "n_works": "int64"})
+    table.insert(2, "label", names.reindex(table["cluster"]).to_numpy())
+    table = table.astype({"label": "str"})
+    table.attrs["n_without_year"] = int((~known).sum())
+    return table
+
+
+def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_terms: int = 3):
+    """Stacked bars: works of each cluster by publication year.
+
+    Parameters
+    ----------
+    clustering : Clustering or pandas.DataFrame
+        A :class:`Clustering`, or the table from :func:`clusters_by_year`.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+    n_terms : int, default 3
+        Top terms in each cluster's legend entry.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    table = clusters_by_year(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
+    _require(table, ["year", "cluster", "n_works"], "clusters_by_year")
+    if "label" not in table.columns:
+        table = table.assign(label=table["cluster"].astype("str"))
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+    colours = _colours(table["cluster"]) if len(table) else {}
+    bottom = None
+    for cluster, rows in table.groupby("cluster", sort=True):
+        rows = rows.sort_values("year")
+        counts = rows["n_works"].to_numpy(dtype=float)
+        if bottom is None:
+            bottom = np.zeros_like(counts)
+        ax.bar(rows["year"].to_numpy(), counts, bottom=bottom, width=0.85,
+               color=colours[int(cluster)], label=rows["label"].iloc[0])
+        bottom = bottom + counts
+    n_without = int(table.attrs.get("n_without_year", 0))
+    title = "Topic clusters by publication year"
+    if n_without:
+        title += f"\n({n_without:,} works without a publication year not shown)"
+    if not len(table):
+        ax.text(0.5, 0.5, "No clustered work has a publication year", ha="center", va="center",
+                transform=ax.transAxes)
+    else:
+        ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.set_title(title)
+    ax.set_xlabel("Publication year")
+    ax.set_ylabel("Works")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    return ax
 
 
 # --------------------------------------------------------------------------
