@@ -791,7 +791,7 @@ def _coordinates(space, random_state) -> np.ndarray:
     if sparse.issparse(space):
         pca = PCA(n_components=2, svd_solver="arpack", random_state=random_state)
         return pca.fit_transform(space.astype(np.float64))
-    return PCA(n_components=2, svd_solver="covariance_eigh").fit_transform(np.asarray(space, dtype=np.float64))
+    return PCA(n_components=2, svd_solver="full").fit_transform(np.asarray(space, dtype=np.float64))
 
 
 def _merge_overlapping_terms(order: np.ndarray, features: np.ndarray) -> list[int]:
