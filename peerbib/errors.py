@@ -52,3 +52,56 @@ class AnalysisError(PeerbibError, ValueError):
 
 class ReportError(PeerbibError):
     """A notebook failed while the report was being rendered."""
+
+
+# --- OpenAlex fetching (peerbib.fetch, peerbib.openalex, peerbib.snapshot) ---
+
+__all__ += ["FetchError", "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError"]
+
+
+class FetchError(PeerbibError, ValueError):
+    """A fetch was asked for something it cannot do (bad arguments, no corpus)."""
+
+
+class SnapshotError(PeerbibError):
+    """An OpenAlex snapshot folder is damaged: a manifest or page file cannot be read."""
+
+
+class OpenAlexError(PeerbibError):
+    """OpenAlex answered with an error that retrying did not cure.
+
+    The message carries the server's own message (with any API key removed).
+
+    Attributes
+    ----------
+    status : int or None
+        HTTP status of the last answer, None for a connection failure.
+    url : str or None
+        The request, without credentials.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        self.status = status
+        self.url = url
+        super().__init__(message)
+
+
+class OpenAlexAuthError(OpenAlexError):
+    """OpenAlex refused the API key (HTTP 401): set ``OPENALEX_API_KEY``."""
+
+
+class BudgetExhaustedError(OpenAlexError):
+    """The day's OpenAlex credit budget is used up (HTTP 429 "Insufficient budget").
+
+    Attributes
+    ----------
+    resets_at : datetime.datetime or None
+        When the budget resets (midnight UTC unless the server says otherwise).
+    summary : peerbib.fetch.FetchSummary or None
+        What the interrupted fetch had saved, when raised by :func:`peerbib.fetch.fetch`.
+    """
+
+    def __init__(self, message: str, *, resets_at=None, summary=None, status: int | None = 429, url=None):
+        self.resets_at = resets_at
+        self.summary = summary
+        super().__init__(message, status=status, url=url)
