@@ -322,23 +322,26 @@ def _term_counts(texts, stop_words: frozenset[str]) -> tuple[sparse.csr_matrix, 
         flat.extend(map(lookup, tokens))  # no per-token Python code once a token is known
         lengths[i] = len(tokens)
         if len(flat) > 1_000_000:
-            chunks.append(np.array(flat, dtype=np.int64))
+            chunks.append(np.array(flat, dtype=np.int32))
             flat.clear()
-    chunks.append(np.array(flat, dtype=np.int64))
+    chunks.append(np.array(flat, dtype=np.int32))
     del flat
     ids = np.concatenate(chunks)
     del chunks
-    docs = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    docs = np.repeat(np.arange(len(texts), dtype=np.int32), lengths)
     words = np.array(list(word_ids), dtype=object)
     n_words = len(words)
     is_word = ids >= 0
     pair = is_word[:-1] & is_word[1:] & (docs[1:] == docs[:-1])
     # Bigram (a, b) gets code n_words + a * n_words + b, above every unigram code.
-    codes = np.concatenate([ids[is_word], n_words + ids[:-1][pair] * n_words + ids[1:][pair]])
+    first, second = ids[:-1][pair].astype(np.int64), ids[1:][pair]
+    codes = np.concatenate([ids[is_word].astype(np.int64), n_words + first * n_words + second])
+    del first, second
     code_docs = np.concatenate([docs[is_word], docs[:-1][pair]])
     del ids, docs, is_word, pair
     columns, unique_codes = pd.factorize(codes, sort=False)
     del codes
+    columns = columns.astype(np.int32)
     counts = sparse.csr_matrix(
         (np.ones(len(columns), dtype=np.int32), (code_docs, columns)),
         shape=(len(texts), len(unique_codes)),
@@ -1372,6 +1375,8 @@ def _synthetic_works(
     seed: int = 0,
     words_per_text: int = 120,
     topic_share: float = 0.25,
+    function_share: float = 0.0,
+    balanced: bool = True,
     structured: bool = True,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """Make a SYNTHETIC works table with planted topics (tests and benchmarks only).
@@ -1380,8 +1385,14 @@ def _synthetic_works(
     syllable strings. Each text draws ``topic_share`` of its words from its
     planted topic's 60-word vocabulary (a fifth of those borrowed from the
     next topic, so topics overlap) and the rest from a 3,000-word Zipfian
-    background shared by all topics. With ``structured`` some texts carry
-    structured-abstract headings and HTML entities, as real abstracts do.
+    background shared by all topics. ``function_share`` of all tokens are
+    English function words ("the", "of", ...), with a full stop about every
+    twenty words, so that texts are as long to read as real abstracts (about
+    45% of an abstract's words are stop words). With ``structured`` some texts
+    carry structured-abstract headings and HTML entities, as real abstracts do.
+    Titles are four words, two from the text's topic. Topics are equally
+    common when ``balanced``, else topic t is drawn with weight 1/sqrt(t+1)
+    (the largest about 3.5 times the smallest of twelve).
 
     Returns
     -------
@@ -1410,7 +1421,11 @@ def _synthetic_works(
     topic_p = 1.0 / np.arange(1, 61) ** 0.7
     topic_p /= topic_p.sum()
 
-    topics = rng.integers(0, n_topics, size=n)
+    if balanced:
+        topics = rng.integers(0, n_topics, size=n)
+    else:
+        weights = 1.0 / np.sqrt(np.arange(1, n_topics + 1))
+        topics = rng.choice(n_topics, size=n, p=weights / weights.sum())
     lengths = np.maximum(rng.poisson(words_per_text, size=n), 10)
     total = int(lengths.sum())
     from_topic = rng.random(total) < topic_share
@@ -1420,6 +1435,14 @@ def _synthetic_works(
     topic_table = np.stack(topic_words)
     tokens = np.where(from_topic, topic_table[topics[doc_of_token], topic_rank], tokens)
     token_words = vocabulary[tokens]
+    if function_share > 0:
+        function_words = np.array(
+            ["the", "of", "and", "in", "to", "a", "with", "for", "was", "were", "that", "is", "on",
+             "as", "by", "this", "from", "are", "be", "an", "their", "which", "these", "or"], dtype=object)
+        is_function = rng.random(total) < function_share
+        token_words[is_function] = function_words[rng.integers(0, len(function_words), int(is_function.sum()))]
+        sentence_end = rng.random(total) < 0.05
+        token_words[sentence_end] = token_words[sentence_end] + "."
     bounds = np.concatenate([[0], np.cumsum(lengths)])
     abstracts = [" ".join(token_words[a:b]) for a, b in zip(bounds[:-1], bounds[1:])]
     if structured:
@@ -1427,7 +1450,10 @@ def _synthetic_works(
             half = len(abstracts[i]) // 2
             cut = abstracts[i].find(" ", half)
             abstracts[i] = "Purpose\n\n" + abstracts[i][:cut] + " &amp;\n\nFindings\n\n" + abstracts[i][cut + 1:]
-    titles = [" ".join(vocabulary[topic_table[t, rng.choice(60, size=4, p=topic_p)]]).capitalize() for t in topics]
+    title_topic = topic_table[topics[:, None], rng.choice(60, size=(n, 2), p=topic_p)]
+    title_background = background[rng.choice(3_000, size=(n, 2), p=zipf)]
+    title_ids = np.concatenate([title_topic, title_background], axis=1)
+    titles = [" ".join(vocabulary[row]).capitalize() for row in rng.permuted(title_ids, axis=1)]
     works = pd.DataFrame(
         {
             "work_id": [f"SYN{i:07d}" for i in range(n)],
