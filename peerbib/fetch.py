@@ -588,16 +588,21 @@ class _Fetcher:
     def run_all(self, queries: list[_Query], workers: int | None = None) -> list[dict]:
         """Run independent queries, on a small thread pool when there are several."""
         workers = self.options.workers if workers is None else workers
-        if workers <= 1 or len(queries) <= 1:
-            return [self.run(q) for q in queries]
-        results: list = [None] * len(queries)
+        # Two corpus rows can ask the same thing (e.g. one listing shown twice):
+        # each distinct query runs once.
+        keys = [q.key(self.client) for q in queries]
+        unique = list({key: q for key, q in zip(keys, queries)}.items())
+        if workers <= 1 or len(unique) <= 1:
+            done = {key: self.run(q) for key, q in unique}
+            return [done[key] for key in keys]
+        results: dict = {}
         errors: list[BaseException] = []
-        with ThreadPoolExecutor(max_workers=min(workers, len(queries)), thread_name_prefix="peerbib-fetch") as pool:
-            futures = [pool.submit(self.run, q) for q in queries]
+        with ThreadPoolExecutor(max_workers=min(workers, len(unique)), thread_name_prefix="peerbib-fetch") as pool:
+            futures = [(key, pool.submit(self.run, q)) for key, q in unique]
             try:
-                for i, future in enumerate(futures):
+                for key, future in futures:
                     try:
-                        results[i] = future.result()
+                        results[key] = future.result()
                     except FetchCancelled:
                         pass
                     except BaseException as exc:  # noqa: BLE001 - re-raised below
@@ -609,7 +614,7 @@ class _Fetcher:
         if errors:
             budget = [e for e in errors if isinstance(e, BudgetExhaustedError)]
             raise (budget or errors)[0]
-        return results
+        return [results.get(key) for key in keys]
 
     # --- reading back -------------------------------------------------------------------
 

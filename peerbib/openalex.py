@@ -61,6 +61,7 @@ _TRANSIENT = (
     requests.exceptions.ContentDecodingError,
 )
 _BUDGET = re.compile(r"insufficient\s+budget|budget\s+(?:is\s+)?(?:exhausted|exceeded|used up)", re.IGNORECASE)
+_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
 # Characters left as they are in query strings: they carry OpenAlex's filter
 # syntax and keep stored URLs readable.
 _SAFE = ":,|!*/"
@@ -254,7 +255,7 @@ class OpenAlexClient:
         self._api_key = api_key or None
         self._email = email or None
         self.settings = settings or ClientSettings()
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self.cancel = cancel or threading.Event()
         self.api_url = api_url.rstrip("/")
         self.stats = RequestStats()
@@ -476,8 +477,11 @@ class OpenAlexClient:
         head = body[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
         if not head.startswith(b"<"):
             raise ValueError(f"not XML, {len(body)} bytes")
-        if b"</" not in body[-400:] and not body.rstrip().endswith(b"/>"):
-            raise ValueError("XML is cut off")
+        # A complete document ends with its root element's closing tag.
+        root = _XML_ROOT.search(body[:4096])
+        tail = body[-1024:].rstrip()
+        if root is None or not (tail.endswith(b"</" + root.group(1) + b">") or tail.endswith(b"/>")):
+            raise ValueError(f"XML cut off after {len(body)} bytes")
         return body
 
 

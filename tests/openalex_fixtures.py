@@ -282,9 +282,12 @@ class FakeOpenAlex:
         if self.latency:
             time.sleep(self.latency)
         if fault is not None:
-            return self._fault(fault, path, params)
+            return self._fault(fault, host, path, params, split.query)
         if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return self._error(401, "Unauthorized", "A valid API key is required: send Authorization: Bearer <key>")
+        return self._normal(host, path, params, split.query)
+
+    def _normal(self, host, path, params, query):
         if host == "content.openalex.org":
             wid = path.rsplit("/", 1)[-1].split(".")[0]
             if wid in self.tei:
@@ -292,7 +295,7 @@ class FakeOpenAlex:
             return self._error(404, "NotFound", f"no content for {wid}")
         if path == "/works":
             return self._list(params)
-        return self._single(path, params, split.query)
+        return self._single(path, params, query)
 
     def _take_fault(self, path, params):
         for fault in self.faults:
@@ -301,7 +304,7 @@ class FakeOpenAlex:
                 return fault
         return None
 
-    def _fault(self, fault: Fault, path, params):
+    def _fault(self, fault: Fault, host, path, params, query):
         kind = fault.kind
         if kind == "connection":
             return requests.exceptions.ConnectionError("connection reset by peer (injected)")
@@ -310,7 +313,7 @@ class FakeOpenAlex:
         if kind == "chunked":
             return requests.exceptions.ChunkedEncodingError("connection broken: IncompleteRead (injected)")
         if kind == "truncated":
-            status, headers, body = self._list(params) if path == "/works" else self._single(path, params, "")
+            status, headers, body = self._normal(host, path, params, query)
             return status, headers, body[: max(1, len(body) // 2)]
         if kind == "not-json":
             return 200, {"Content-Type": "text/html"}, "<html><body>502 Bad Gateway</body></html>"
