@@ -34,8 +34,8 @@ from __future__ import annotations
 import html
 import os
 import re
-import tempfile
 import unicodedata
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +56,7 @@ __all__ = [
     "plot_cluster_sizes",
     "clusters_by_year",
     "plot_clusters_by_year",
+    "plot_k_scores",
     "FAST_PATH_MIN_TEXTS",
 ]
 
@@ -501,8 +502,9 @@ class Clustering:
         """
         target = Path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        os.close(fd)
+        # A unique name beside the target (same file system, so the rename is
+        # atomic), opened normally so the file gets the usual permissions.
+        tmp_name = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         try:
             self.assignments.to_parquet(tmp_name, index=False)
             os.replace(tmp_name, target)
@@ -1267,6 +1269,50 @@ def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_term
     ax.set_title(f"Works per topic cluster ({int(table['n_works'].sum()):,} works)")
     ax.set_xlabel("Works")
     ax.set_ylabel("Cluster: top terms")
+    return ax
+
+
+def plot_k_scores(clustering: Clustering | pd.DataFrame, *, ax=None):
+    """Mean silhouette of each candidate k, with the chosen k marked.
+
+    The table behind it is :attr:`Clustering.k_scores`. Error bars are one
+    standard error; the dotted line is the best mean minus one standard error,
+    the bar the chosen k had to clear (see :func:`choose_k`).
+
+    Parameters
+    ----------
+    clustering : Clustering or pandas.DataFrame
+        A :class:`Clustering`, or its ``k_scores`` table.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made if None.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    scores = clustering.k_scores if isinstance(clustering, Clustering) else clustering
+    _require(scores, ["k", "silhouette"], "Clustering.k_scores")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    errors = scores["silhouette_se"] if "silhouette_se" in scores.columns else None
+    ax.errorbar(scores["k"], scores["silhouette"], yerr=errors, marker="o", markersize=4, capsize=2,
+                label="mean silhouette ± 1 standard error")
+    if errors is not None and len(scores) > 1:
+        best = scores["silhouette"].idxmax()
+        bar = scores["silhouette"].loc[best] - errors.loc[best]
+        ax.axhline(bar, color="grey", linestyle=":", linewidth=1, label="best mean − 1 standard error")
+    if "chosen" in scores.columns and scores["chosen"].any():
+        chosen = scores[scores["chosen"]].iloc[0]
+        ax.scatter([chosen["k"]], [chosen["silhouette"]], s=120, facecolors="none", edgecolors="crimson",
+                   linewidths=2, zorder=3, label=f"chosen k = {int(chosen['k'])}")
+    ax.set_title("Choosing the number of clusters")
+    ax.set_xlabel("Number of clusters k")
+    ax.set_ylabel("Mean silhouette (cosine)")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False)
     return ax
 
 

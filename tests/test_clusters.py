@@ -316,6 +316,9 @@ def test_to_parquet_is_atomic_and_round_trips(synthetic_small, tmp_path):
     assert list(back.columns) == ["work_id", "cluster", "text_source", "x", "y"]
     pd.testing.assert_frame_equal(back, clustering.assignments, check_dtype=False)
     assert [p.name for p in target.parent.iterdir()] == ["clusters.parquet"]  # no temp file left
+    ordinary = tmp_path / "ordinary"
+    ordinary.write_text("")
+    assert target.stat().st_mode == ordinary.stat().st_mode  # usual permissions, not a temp file's 0600
 
 
 # ---------------------------------------------------------------- tables and figures
@@ -387,6 +390,16 @@ def test_plot_clusters_by_year(synthetic_small, no_warnings):
     assert sum(p.get_height() for p in ax.patches) == table["n_works"].sum()
     assert len(ax.get_legend().get_texts()) == clustering.k
     assert ax.get_xlabel() == "Publication year" and ax.get_ylabel() == "Works"
+
+
+def test_plot_k_scores(synthetic_small, no_warnings):
+    _, _, clustering = synthetic_small
+    ax = pc.plot_k_scores(clustering)
+    line = ax.get_lines()[0]
+    assert list(line.get_xdata()) == clustering.k_scores["k"].tolist()
+    assert list(line.get_ydata()) == pytest.approx(clustering.k_scores["silhouette"].tolist())
+    assert any(t.get_text() == f"chosen k = {clustering.k}" for t in ax.get_legend().get_texts())
+    assert ax.get_xlabel() == "Number of clusters k" and ax.get_title()
 
 
 def test_plot_rejects_unrelated_table():
