@@ -1090,59 +1090,83 @@ def _save_requested(fetcher: _Fetcher, dois, ids, search, summary: FetchSummary)
 
 
 def _fetch_citing(fetcher: _Fetcher, corpus: dict[str, dict], summary: FetchSummary) -> tuple[bool, list[str]]:
-    """Page through the works citing ``corpus``; returns (capped, citing works with GROBID full text)."""
+    """Page through the works citing ``corpus``; returns (capped, citing works with GROBID full text).
+
+    A citing work that cites two corpus works in different batches is paged
+    twice; batching the most cited works together keeps most citations
+    inside one batch, so fewer citing works straddle two.
+    """
     opts = fetcher.options
-    select = ",".join(CITING_FIELDS)
+    counts = {w: work.get("cited_by_count") for w, work in corpus.items()}
     # A work OpenAlex counts as never cited has no citing works to page through.
-    targets = sorted(w for w, work in corpus.items() if work.get("cited_by_count") != 0)
+    targets = sorted(w for w in corpus if counts[w] != 0)
     done, partial = fetcher.covered("cites", CITING_FIELDS)
-    queries = []
     needed = set(targets) - done
+    queries = []
     for entry in sorted(partial, key=lambda e: e["key"]):
         items = set(entry.get("items", []))
         if items and items <= needed:
             queries.append(_Query.from_entry(entry))
             needed -= items
-    for batch in _chunks(sorted(needed), opts.cites_batch):
-        queries.append(_Query("cites", ROLE_CITING, "/works",
-                              {"filter": "cites:" + "|".join(batch), "select": select, "per_page": opts.per_page},
-                              items=batch))
-    capped = False
-    if opts.max_citing is None:
-        fetcher.run_all(queries)
-    else:
-        # A total cap is spent in a fixed order, so a rerun reuses the same queries.
-        left = int(opts.max_citing)
-        for entry in sorted(fetcher.snapshot.queries(), key=lambda q: q["key"]):
-            if entry.get("kind") == "cites" and entry.get("complete") and set(entry.get("items", [])) & set(targets):
-                left -= entry.get("records", 0)
-        for query in sorted(queries, key=lambda q: q.items):
-            if left <= 0:
-                capped = True
-                break
-            query.max_records = left
-            entry = fetcher.run(query)
-            left -= entry.get("records", 0)
-            capped = capped or entry.get("capped") is not None
+    ranked = sorted(needed, key=lambda w: (-(counts[w] or 0), len(w), w))
+    queries += [_citing_query(batch, opts.per_page) for batch in _chunks(ranked, opts.cites_batch)]
+    cap = _CitingCap(fetcher, targets) if opts.max_citing is not None else None
+    capped = _run_citing(fetcher, queries, cap)
     corpus_ids = set(corpus)
     citing_ids: set[str] = set()
     edges: set[tuple[str, str]] = set()
-    candidates: dict[str, bool] = {}
+    candidates: set[str] = set()
     for entry, record in fetcher.records_of(("cites",), set(targets)):
         wid = short_id(record.get("id"))
         if not wid:
             continue
-        cited = [c for c in citing_edges(record, entry.get("items", [])) if c in corpus_ids and c != wid]
+        cited = [c for c in citing_edges(record, entry.get("items", []), corpus_ids) if c != wid]
         if not cited:
             continue
         citing_ids.add(wid)
         edges.update((wid, c) for c in cited)
         content = record.get("has_content") or {}
         if isinstance(content, dict) and content.get("grobid_xml"):
-            candidates[wid] = True
+            candidates.add(wid)
     summary.citing_works = len(citing_ids)
     summary.citations = len(edges)
     return capped, sorted(candidates)
+
+
+def _citing_query(batch: list[str], per_page: int) -> _Query:
+    return _Query("cites", ROLE_CITING, "/works",
+                  {"filter": "cites:" + "|".join(sorted(batch)), "select": ",".join(CITING_FIELDS),
+                   "per_page": per_page},
+                  items=sorted(batch))
+
+
+class _CitingCap:
+    """``max_citing``: a total number of citing records, spent in a fixed order."""
+
+    def __init__(self, fetcher: _Fetcher, targets):
+        self.left = int(fetcher.options.max_citing)
+        targets = set(targets)
+        for entry in fetcher.snapshot.queries():
+            if entry.get("kind") == "cites" and set(entry.get("items", [])) & targets:
+                self.left -= entry.get("records", 0)
+
+
+def _run_citing(fetcher: _Fetcher, queries: list[_Query], cap: _CitingCap | None) -> bool:
+    """Run citing queries; with a cap, one after another until it is spent. True when capped."""
+    if cap is None:
+        fetcher.run_all(queries)
+        return False
+    capped = False
+    for query in sorted(queries, key=lambda q: q.items):
+        if cap.left <= 0:
+            return True
+        known = fetcher.snapshot.query(query.key(fetcher.client))
+        already = (known or {}).get("records", 0) if not (known or {}).get("complete") else 0
+        query.max_records = already + cap.left
+        entry = fetcher.run(query)
+        cap.left -= entry.get("records", 0) - already
+        capped = capped or entry.get("capped") is not None
+    return capped
 
 
 def _fetch_fulltext(fetcher: _Fetcher, candidates: list[str]) -> int:

@@ -437,17 +437,20 @@ def work_row(record: dict) -> dict:
     }
 
 
-def citing_edges(record: dict, cited_ids) -> list[str]:
-    """Which of ``cited_ids`` the citing ``record`` cites, from its ``referenced_works``.
+def citing_edges(record: dict, queried=(), corpus=()) -> list[str]:
+    """The corpus works a citing ``record`` cites, from its ``referenced_works``.
 
-    A ``cites:W1|W2`` query answers works citing any of them; the reference
-    list says which. With one cited work the answer is that work.
+    A ``cites:W1|W2`` query (``queried``) answers works citing any of them;
+    the reference list says which, and it names every other corpus work the
+    record cites too (``corpus``). When the reference list is missing and one
+    work was queried, the answer is that work.
     """
-    cited = list(cited_ids)
+    queried = list(queried)
+    wanted = set(queried) | set(corpus)
     references = {short_id(ref) for ref in record.get("referenced_works") or []}
-    found = [w for w in cited if w in references]
-    if not found and len(cited) == 1:
-        return cited
+    found = sorted(references & wanted)
+    if not found and len(queried) == 1 and not record.get("referenced_works"):
+        return queried
     return found
 
 
@@ -520,25 +523,31 @@ def snapshot_tables(snapshot_dir) -> dict:
             }
         )
     rows: dict[str, tuple[tuple, dict, list]] = {}
-    requested: set[str] = set()
     edges: set[tuple[str, str]] = set()
     queries = sorted(snapshot.queries(), key=lambda q: (q.get("started") or "", q["key"]))
+    # First the corpus (small): which works the fetch was asked for.
+    requested: set[str] = set()
+    for entry in queries:
+        role = entry.get("role")
+        if role == ROLE_CORPUS:
+            requested.update(w for w in (short_id(r.get("id")) for r in snapshot.query_records(entry)) if w)
+        elif role == ROLE_CANDIDATES:
+            requested.update(accepted.get(entry["key"], set()))
+    # Then every record once, flattened at once. Edges come from reference
+    # lists: a work in the snapshot that lists a corpus work cites it.
     for order, entry in enumerate(queries):
         role = entry.get("role")
-        cited = entry.get("items") or [] if role == ROLE_CITING else []
+        queried = entry.get("items") or [] if role == ROLE_CITING else []
         keep = accepted.get(entry["key"], set()) if role == ROLE_CANDIDATES else None
         for record in snapshot.query_records(entry):
             work_id = short_id(record.get("id"))
             if not work_id or (keep is not None and work_id not in keep):
                 continue
-            is_requested = role in (ROLE_CORPUS, ROLE_CANDIDATES)
-            if is_requested:
-                requested.add(work_id)
-            if role == ROLE_CITING:
-                for cited_id in citing_edges(record, cited):
-                    if cited_id != work_id:
-                        edges.add((work_id, cited_id))
-            priority = (is_requested, "counts_by_year" in record, order)
+            is_requested = work_id in requested and role != ROLE_CITING
+            for cited_id in citing_edges(record, queried, requested):
+                if cited_id != work_id:
+                    edges.add((work_id, cited_id))
+            priority = (is_requested, "counts_by_year" in record, order)  # corpus records first, then newest
             current = rows.get(work_id)
             if current is None or priority >= current[0]:
                 counts = [
