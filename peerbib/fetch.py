@@ -53,7 +53,7 @@ from typing import Callable, Iterable
 from urllib.parse import quote
 
 from .corpus import CORPUS_SUFFIXES, is_valid_doi, local_work_id, normalize_doi, normalize_title, read_corpus
-from .errors import BudgetExhaustedError, FetchError, OpenAlexError, PeerbibError
+from .errors import BudgetExhaustedError, FetchError, OpenAlexError
 from .openalex import CONTENT_URL, ClientSettings, FetchCancelled, OpenAlexClient, next_budget_reset
 from .paths import project_path
 from .snapshot import (
@@ -629,6 +629,10 @@ class _Fetcher:
                 continue
             if self.options.refresh and entry.get("run") != self.run_id:
                 continue
+            if not self.snapshot.pages_intact(entry):
+                # A page file went missing or changed: forget the query, fetch its items again.
+                self.snapshot.drop_queries([entry["key"]])
+                continue
             if entry.get("complete"):
                 done.update(entry.get("items", []))
             elif entry.get("next_cursor") and entry.get("pages"):
@@ -636,7 +640,7 @@ class _Fetcher:
         return done, partial
 
     def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[dict, dict]]:
-        """(entry, record) for finished queries of ``kinds`` touching ``items``."""
+        """(entry, record) for the queries of ``kinds`` in the snapshot that touch ``items``."""
         for entry in sorted(self.snapshot.queries(), key=lambda q: (q.get("started") or "", q["key"])):
             if entry.get("kind") not in kinds or not (set(entry.get("items", [])) & items):
                 continue
@@ -655,7 +659,7 @@ def _surnames(authors) -> set[str]:
             name = name.split(",")[0]
         parts = normalize_title(name).split()
         if parts:
-            names.add(parts[-1] if "," not in name else parts[0])
+            names.add(parts[-1])
     return {n for n in names if len(n) > 1}
 
 
@@ -794,9 +798,15 @@ def fetch(
             snap.sweep()
         return summary
     finally:
-        _log_fetch(snap, fetcher, started_at, status, citing, fulltext, search)
+        # A rerun that fetched nothing and changed nothing leaves the snapshot
+        # byte for byte as it was (so build and git see no change).
+        # Nor does a first fetch that failed before saving anything create a snapshot.
+        fresh = not (folder / "manifest.json").exists() and not snap.queries()
+        if not fresh and (snap.changed or fetcher.client.stats.requests or status not in ("complete", "capped")):
+            _log_fetch(snap, fetcher, started_at, status, citing, fulltext, search)
         try:
-            snap.save(force=True)
+            if not fresh:
+                snap.save(force=True)
         finally:
             snap.release()
             client.close()
@@ -1238,7 +1248,14 @@ def _fetch_fulltext(fetcher: _Fetcher, candidates: list[str]) -> int:
 
 
 def add_fetch_command(subparsers) -> None:
-    """Add ``peerbib fetch`` to the CLI's subcommands."""
+    """Add the ``fetch`` subcommand to the ``peerbib`` command line.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``ArgumentParser.add_subparsers()`` returned; the new parser's
+        ``run`` default is the function the CLI calls with the parsed arguments.
+    """
     import argparse
 
     parser = subparsers.add_parser(

@@ -234,7 +234,9 @@ class OpenAlexClient:
         Sent in the ``From`` and ``User-Agent`` headers (not in URLs).
     settings : ClientSettings, optional
     sleep : callable, optional
-        ``sleep(seconds)``; tests pass a recorder so they never wait.
+        ``sleep(seconds)`` for backoff and rate limiting; tests pass a recorder
+        so they never wait. The default waits on ``cancel``, so it ends early
+        when the fetch is cancelled.
     cancel : threading.Event, optional
         When set, the next attempt raises :class:`FetchCancelled` instead of
         sending a request.
@@ -255,8 +257,10 @@ class OpenAlexClient:
         self._api_key = api_key or None
         self._email = email or None
         self.settings = settings or ClientSettings()
-        self._sleep = sleep if sleep is not None else time.sleep
         self.cancel = cancel or threading.Event()
+        # The default wait ends early when the fetch is cancelled (Ctrl-C, or
+        # another thread's fatal error), instead of sleeping out a long Retry-After.
+        self._sleep = sleep if sleep is not None else self.cancel.wait
         self.api_url = api_url.rstrip("/")
         self.stats = RequestStats()
         self._local = threading.local()

@@ -259,8 +259,16 @@ class Snapshot:
     def update(self, **values) -> None:
         """Set top-level manifest values (matches, requested, fetch log...)."""
         with self._lock:
-            self.manifest.update(values)
-            self._dirty = True
+            for name, value in values.items():
+                if self.manifest.get(name) != value:
+                    self.manifest[name] = value
+                    self._dirty = True
+
+    @property
+    def changed(self) -> bool:
+        """True when the manifest in memory differs from the one on disk."""
+        with self._lock:
+            return self._dirty
 
     # --- reading pages ------------------------------------------------------------
 

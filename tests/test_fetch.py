@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -250,8 +249,10 @@ def test_same_fetch_again_makes_zero_requests_and_refresh_refetches(api, tmp_pat
     first = go(dois, tmp_path / "snap")
     n = len(api.calls)
     before = tables_of(tmp_path / "snap")
+    files = {p: p.read_bytes() for p in (tmp_path / "snap").rglob("*") if p.is_file()}
     second = go(dois, tmp_path / "snap")
     assert second.requests == 0 and len(api.calls) == n
+    assert {p: p.read_bytes() for p in (tmp_path / "snap").rglob("*") if p.is_file()} == files  # untouched
     assert second.pages_reused == first.pages_fetched and second.citing_works == first.citing_works
     third = go(dois, tmp_path / "snap", refresh=True)
     assert third.requests == first.requests and len(api.calls) == 2 * n
@@ -261,6 +262,21 @@ def test_same_fetch_again_makes_zero_requests_and_refresh_refetches(api, tmp_pat
     listed = {p["file"] for q in manifest["queries"] for p in q["pages"]}
     on_disk = {p.relative_to(tmp_path / "snap").as_posix() for p in (tmp_path / "snap" / "pages").rglob("*.gz")}
     assert listed == on_disk
+
+
+def test_a_damaged_page_is_fetched_again(api, tmp_path):
+    corpus, citing = citation_graph(10, 150, seed=15)
+    api.add(corpus + citing)
+    dois = [w["doi"] for w in corpus]
+    go(dois, tmp_path / "snap")
+    before = tables_of(tmp_path / "snap")
+    n = len(api.calls)
+    manifest = json.loads((tmp_path / "snap" / MANIFEST).read_text())
+    cites = [q for q in manifest["queries"] if q["kind"] == "cites"][0]
+    (tmp_path / "snap" / cites["pages"][1]["file"]).unlink()
+    summary = go(dois, tmp_path / "snap")
+    assert summary.requests == len(cites["pages"]) == len(api.calls) - n  # that query only, from its start
+    assert_same_tables(before, tables_of(tmp_path / "snap"))
 
 
 def test_adding_a_doi_fetches_only_what_is_new(api, tmp_path):
