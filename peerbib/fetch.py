@@ -690,8 +690,8 @@ def _listing_score(entry: _Entry, record: dict) -> tuple[float, float]:
     theirs = decode_abstract(record.get("abstract_inverted_index"))
     mine = _without_heading(entry.abstract or "")
     theirs = _without_heading(theirs or "")
-    if not mine or not theirs:
-        abstract = 0.0
+    if len(mine) < 80 or len(theirs) < 80:
+        abstract = 0.0  # too little text to tell two abstracts apart
     else:
         n = min(len(mine), len(theirs), 400)
         abstract = SequenceMatcher(None, mine[:n], theirs[:n], autojunk=False).ratio()
@@ -801,7 +801,7 @@ def fetch(
         # A rerun that fetched nothing and changed nothing leaves the snapshot
         # byte for byte as it was (so build and git see no change).
         # Nor does a first fetch that failed before saving anything create a snapshot.
-        fresh = not (folder / "manifest.json").exists() and not snap.queries()
+        fresh = not (folder / "manifest.json").exists() and not any(q.get("pages") for q in snap.queries())
         if not fresh and (snap.changed or fetcher.client.stats.requests or status not in ("complete", "capped")):
             _log_fetch(snap, fetcher, started_at, status, citing, fulltext, search)
         try:
@@ -965,7 +965,7 @@ def _resolve_dois(fetcher: _Fetcher, dois: list[str]) -> dict[str, dict]:
         for batch in _chunks(safe, opts.doi_batch)
     ]
     queries += [
-        _Query("doi-single", ROLE_CORPUS, "/works/doi:" + quote(d, safe="/:()<>;"), {"select": select},
+        _Query("doi-single", ROLE_CORPUS, "/works/doi:" + quote(d, safe="/:"), {"select": select},
                items=[d], paged=False)
         for d in unsafe
     ]

@@ -79,6 +79,15 @@ def short_id(value) -> str | None:
 # --- files -------------------------------------------------------------------
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _umask()
+
+
 def atomic_write(path: Path, data: bytes) -> str:
     """Write ``data`` to ``path`` through a hidden temporary file and a rename.
 
@@ -89,6 +98,7 @@ def atomic_write(path: Path, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.chmod(temp, 0o666 & ~_UMASK)  # mkstemp makes 0600; snapshots are ordinary files
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -318,7 +328,10 @@ class Snapshot:
             now = time.monotonic()
             if not force and now - self._last_save < self.save_interval:
                 return
-            self.manifest["queries"] = sorted(self._queries.values(), key=lambda q: q["key"])
+            # A query that has no page yet has nothing to resume from: not listed.
+            self.manifest["queries"] = sorted(
+                (q for q in self._queries.values() if q.get("pages") or q.get("complete")), key=lambda q: q["key"]
+            )
             self.manifest["updated"] = now_utc()
             text = json.dumps(self.manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
             atomic_write(self.folder / MANIFEST, text.encode("utf-8"))
