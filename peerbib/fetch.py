@@ -773,6 +773,7 @@ def fetch(
     started = time.monotonic()
     started_at = now_utc()
     snap = Snapshot.open(folder, create=True, save_interval=opts.save_interval)
+    snap.acquire()
     settings = ClientSettings(timeout=opts.timeout, max_retries=opts.max_retries, backoff=opts.backoff,
                               max_retry_after=opts.max_retry_after, max_rate=opts.max_rate)
     client = OpenAlexClient(api_key, email, settings=settings, sleep=opts.sleep)
@@ -780,7 +781,6 @@ def fetch(
     fetcher = _Fetcher(snap, client, opts, bar)
     summary = FetchSummary(snapshot=str(folder))
     status = "interrupted"
-    snap.acquire()
     try:
         try:
             status = _fetch(fetcher, entries, search, citing, fulltext, summary)
@@ -792,8 +792,7 @@ def fetch(
         _finish_summary(summary, fetcher, started, status)
         if status in ("complete", "capped"):
             if opts.refresh and status == "complete":
-                stale = [q["key"] for q in snap.queries() if q["key"] not in fetcher.used_keys]
-                snap.drop_queries(stale)
+                snap.drop_queries(_superseded(snap, fetcher.used_keys))
             snap.save(force=True)
             snap.sweep()
         return summary
@@ -811,6 +810,18 @@ def fetch(
             snap.release()
             client.close()
             bar.close()
+
+
+def _superseded(snap: Snapshot, used_keys: set[str]) -> list[str]:
+    """Queries a completed refresh replaced: not used by it, asking about what it asked again.
+
+    Queries about other works (another corpus fetched into the same folder) stay.
+    """
+    used = {(q["kind"], item) for q in snap.queries() if q["key"] in used_keys for item in q.get("items", [])}
+    return [
+        q["key"] for q in snap.queries()
+        if q["key"] not in used_keys and any((q["kind"], item) in used for item in q.get("items", []))
+    ]
 
 
 def _finish_summary(summary: FetchSummary, fetcher: _Fetcher, started: float, status: str) -> None:
@@ -1083,14 +1094,12 @@ def _match_rows(fetcher: _Fetcher, entries: list[_Entry], unresolved: set[str]):
 def _save_matches(fetcher: _Fetcher, matches: list[dict], entries: list[_Entry]) -> None:
     mine = {e.corpus_work_id for e in entries}
     kept = [m for m in fetcher.snapshot.manifest.get("matches", []) if m.get("corpus_work_id") not in mine]
-    if fetcher.options.refresh:
-        kept = []
     kept += [{k: m[k] for k in ("corpus_work_id", "work_id", "method", "score", "query")} for m in matches]
     fetcher.snapshot.update(matches=sorted(kept, key=lambda m: (m["corpus_work_id"], m["work_id"])))
 
 
 def _save_requested(fetcher: _Fetcher, dois, ids, search, summary: FetchSummary) -> None:
-    old = {} if fetcher.options.refresh else dict(fetcher.snapshot.manifest.get("requested", {}))
+    old = dict(fetcher.snapshot.manifest.get("requested", {}))
     requested = {
         "dois": sorted(set(old.get("dois", [])) | set(dois)),
         "ids": sorted(set(old.get("ids", [])) | set(ids)),

@@ -289,6 +289,18 @@ def test_same_fetch_again_makes_zero_requests_and_refresh_refetches(api, tmp_pat
     assert listed == on_disk
 
 
+def test_two_corpora_share_a_snapshot_and_a_refresh_of_one_keeps_the_other(api, tmp_path):
+    corpus, citing = citation_graph(20, 60, seed=16)
+    api.add(corpus + citing)
+    first, second = [w["doi"] for w in corpus[:10]], [w["doi"] for w in corpus[10:]]
+    go(first, tmp_path / "snap")
+    go(second, tmp_path / "snap")
+    both = tables_of(tmp_path / "snap")
+    assert both["works"]["requested"].sum() == 20
+    go(first, tmp_path / "snap", refresh=True)
+    assert_same_tables(both, tables_of(tmp_path / "snap"))
+
+
 def test_a_damaged_page_is_fetched_again(api, tmp_path):
     corpus, citing = citation_graph(10, 150, seed=15)
     api.add(corpus + citing)
