@@ -212,7 +212,7 @@ def cost_kind(path: str, params: dict | None = None) -> str:
     if params.get("search") or ".search:" in str(params.get("filter") or ""):
         return "search"
     bare = re.sub(r"^https?://[^/]+", "", path.split("?")[0]).strip("/")
-    if re.fullmatch(r"[a-z_]+/[^/]+", bare):
+    if re.fullmatch(r"[a-z_]+/.+", bare):  # /works/W1, /works/doi:10.1/x
         return "singleton"
     return "list"
 

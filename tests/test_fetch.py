@@ -661,3 +661,14 @@ def test_cli_fetch_error_is_one_line(api, project, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert status == 1 and len(err.strip().splitlines()) == 1
     assert err.startswith("peerbib fetch: error:") and "OPENALEX_API_KEY" in err
+
+
+def test_cost_table_kinds():
+    from peerbib.openalex import cost_kind
+
+    assert cost_kind("/works/W2741809807") == "singleton"
+    assert cost_kind("/works/doi:10.5555/odd,doi|with-bar") == "singleton"
+    assert cost_kind("/works", {"filter": "doi:10.1/a|10.2/b"}) == "list"
+    assert cost_kind("/works", {"filter": "title.search:peer support,publication_year:2014"}) == "search"
+    assert cost_kind("/works", {"search": "peer support"}) == "search"
+    assert cost_kind("https://content.openalex.org/works/W1.grobid-xml") == "content"
