@@ -34,6 +34,8 @@ _EXPORTS = {
     "plot_cluster_sizes": "clusters",
     "clusters_by_year": "clusters",
     "plot_clusters_by_year": "clusters",
+    "fetch": "fetch",
+    "FetchSummary": "fetch",
     "report": "reporting",
     "project_root": "paths",
     "project_path": "paths",
@@ -42,6 +44,8 @@ _EXPORTS = {
     "BuildError": "errors",
     "AnalysisError": "errors",
     "ReportError": "errors",
+    "FetchError": "errors",
+    "BudgetExhaustedError": "errors",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -25,7 +25,7 @@ from .paths import project_path
 from .schema import CITATION_TYPES, SCHEMAS, conform, empty_table
 from .statements import normalize_section, statement_id
 
-__all__ = ["Tables", "build", "load", "raw_fingerprint", "needs_build", "BUILD_INFO"]
+__all__ = ["Tables", "build", "load", "make_tables", "corpus_files", "raw_fingerprint", "needs_build", "BUILD_INFO"]
 
 BUILD_INFO = "build_info.json"
 SNAPSHOT_DIR = "openalex"
@@ -61,7 +61,9 @@ class Tables:
 # --- finding the inputs -------------------------------------------------------
 
 
-def _corpus_files(raw: Path) -> list[Path]:
+def corpus_files(raw: Path) -> list[Path]:
+    """The corpus files a raw folder holds: every CSV/BibTeX/RIS file in ``corpus/``
+    and any such file directly in ``raw`` whose name contains "corpus"."""
     if raw.is_file():
         return [raw]
     found = []
@@ -273,21 +275,29 @@ def _reference_edges(corpus: pd.DataFrame, dois: dict[str, str]) -> pd.DataFrame
     return pd.DataFrame(edges) if edges else empty_table("citations")
 
 
-def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> pd.DataFrame:
+def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, dict[str, str]]:
     """Works from OpenAlex merged with the corpus: OpenAlex wins where it has a
-    value, the corpus keeps what OpenAlex lacks, ``source`` says which."""
-    fetched = snapshot["works"].copy()
+    value, the corpus keeps what OpenAlex lacks, ``source`` says which.
+
+    Returns the works and a map from the local id of every corpus row that
+    OpenAlex resolved (by DOI, or by the title/listing matches the fetch
+    recorded) to its OpenAlex id.
+    """
+    fetched = snapshot["works"]
     by_doi = {doi: wid for doi, wid in zip(fetched["doi"], fetched["work_id"]) if isinstance(doi, str)}
-    matched = dict(zip(snapshot["matches"]["corpus_work_id"], snapshot["matches"]["work_id"])) if len(snapshot["matches"]) else {}
+    matches = snapshot["matches"]
+    matched = dict(zip(matches["corpus_work_id"], matches["work_id"])) if len(matches) else {}
     fetched_rows = {wid: row for wid, row in zip(fetched["work_id"], fetched.to_dict("records"))}
-    merged, used = [], set()
+    merged, local_to_final = [], {}
     for row in corpus.to_dict("records"):
         wid = by_doi.get(row["doi"]) if isinstance(row["doi"], str) else None
         wid = wid or matched.get(row["work_id"])
-        if wid is None or wid not in fetched_rows or wid in used:
+        if wid is None or wid not in fetched_rows or wid in local_to_final.values():
+            # Unresolved, or a second corpus row matched to the same work (two
+            # listing rows alike but for their abstracts): kept as it is.
             merged.append(row)
             continue
-        used.add(wid)
+        local_to_final[row["work_id"]] = wid
         combined = dict(row)
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
@@ -298,6 +308,7 @@ def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> pd.DataFrame:
         combined["source"] = "openalex+corpus"
         combined["is_corpus"] = True
         merged.append(combined)
+    used = set(local_to_final.values())
     for wid, row in fetched_rows.items():
         if wid in used:
             continue
@@ -305,7 +316,7 @@ def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> pd.DataFrame:
         combined["is_corpus"] = bool(row.get("requested"))
         combined["source"] = "openalex"
         merged.append(combined)
-    return pd.DataFrame(merged)
+    return pd.DataFrame(merged), local_to_final
 
 
 def _per_year(works: pd.DataFrame, citations: pd.DataFrame, counts_by_year: pd.DataFrame | None) -> pd.DataFrame:
@@ -343,7 +354,7 @@ def make_tables(raw) -> Tables:
     raw = project_path(raw)
     if not raw.exists():
         raise BuildError(f"{raw} does not exist; give the folder of raw data (or a corpus file)")
-    corpus_paths = _corpus_files(raw)
+    corpus_paths = corpus_files(raw)
     snapshot_dir = _snapshot_dir(raw)
     if not corpus_paths and snapshot_dir is None:
         raise BuildError(
@@ -353,28 +364,24 @@ def make_tables(raw) -> Tables:
     corpus = _corpus_works(corpus_paths)
     counts_by_year = None
     snapshot_edges = empty_table("citations")
+    local_to_final: dict[str, str] = {}
     if snapshot_dir is not None:
         from .snapshot import snapshot_tables
 
         snapshot = snapshot_tables(snapshot_dir)
-        works = _merge_snapshot(corpus, snapshot)
+        works, local_to_final = _merge_snapshot(corpus, snapshot)
         counts_by_year = snapshot.get("counts_by_year")
         snapshot_edges = snapshot["citations"].assign(source="openalex")
     else:
         works = corpus
     works = conform(works, "works")
     dois = _doi_index(works)
-    # Corpus rows that OpenAlex replaced by a W-id are still known by their local id.
-    local_to_final = {}
-    if snapshot_dir is not None and len(corpus):
-        final_by_doi = dois
-        for row in corpus.to_dict("records"):
-            if isinstance(row["doi"], str) and row["doi"] in final_by_doi:
-                local_to_final[row["work_id"]] = final_by_doi[row["doi"]]
+    # Reference lists in corpus files name works by DOI; the edges are made
+    # with the corpus's local ids, then moved to OpenAlex ids where resolved.
     references = _reference_edges(corpus, _doi_index(conform(corpus, "works")) if len(corpus) else {})
     if len(references):
-        references["citing_id"] = references["citing_id"].map(lambda x: local_to_final.get(x, x))
-        references["cited_id"] = references["cited_id"].map(lambda x: local_to_final.get(x, x))
+        for column in ("citing_id", "cited_id"):
+            references[column] = references[column].map(lambda x: local_to_final.get(x, x))
     citations = pd.concat([frame for frame in (references, snapshot_edges) if len(frame)] or [empty_table("citations")], ignore_index=True)
     citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
     statements = _statements(_csv_files(raw, "statements"), dois)

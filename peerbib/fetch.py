@@ -348,9 +348,9 @@ def _corpus_entries(dois, search) -> tuple[list[_Entry], list[str]]:
     if dois is None:
         if search is not None:
             return [], []
-        from .build import _corpus_files
+        from .build import corpus_files
 
-        paths = _corpus_files(project_path("data/raw"))
+        paths = corpus_files(project_path("data/raw"))
         if not paths:
             raise FetchError(
                 "no corpus to fetch: pass dois=[...] or a corpus file, or put a corpus file in data/raw/corpus/"

@@ -224,3 +224,25 @@ def test_build_merges_snapshot_and_corpus_file(api, tmp_path):
     assert matches["method"].tolist() == ["title"] and matches["score"].iloc[0] >= 0.9
     corpus_ids = set(pb.read_corpus(raw / "corpus" / "my_corpus.csv")["work_id"])
     assert set(matches["corpus_work_id"]) <= corpus_ids
+
+
+def test_reference_edges_of_title_matched_rows_move_to_openalex_ids(api, tmp_path):
+    """A corpus reference list (``referenced_by``) names a work that only a title
+    match resolves: its edge must join the OpenAlex ids, not stay on the local id."""
+    api.add([
+        make_work(1, doi="10.1000/citing", title="The citing study", cited_by_count=0),
+        make_work(2, doi=None, title="A review of the literature on peer support in mental health services",
+                  year=2011, cited_by_count=0),
+    ])
+    raw = tmp_path / "raw"
+    (raw / "corpus").mkdir(parents=True)
+    (raw / "corpus" / "refs_corpus.csv").write_text(
+        "doi,title,year,referenced_by\n"
+        "10.1000/citing,The citing study,2015,\n"
+        ",A review of the literature on peer support in mental health services.,2011,10.1000/citing\n",
+        encoding="utf-8",
+    )
+    fetch(raw / "corpus" / "refs_corpus.csv", snapshot=raw / "openalex", citing=False, **FAST)
+    tables = pb.build(raw=raw, processed=tmp_path / "processed")
+    assert tables.citations[["citing_id", "cited_id"]].values.tolist() == [["W1", "W2"]]
+    assert set(tables.works.work_id) == {"W1", "W2"}
