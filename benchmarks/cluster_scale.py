@@ -106,7 +106,7 @@ def run_baseline(path: Path) -> None:
     start = time.perf_counter()
     X = TfidfVectorizer().fit_transform(texts)
     emit({"kind": "vectorized", "seconds": time.perf_counter() - start, "rss_before_mb": before,
-          "n_features": X.shape[1]})
+          "n_features": X.shape[1], "peak_rss_mb": peak_rss_mb()})
     best = None
     for k in K_RANGE:
         t0 = time.perf_counter()
@@ -163,6 +163,14 @@ def summarise_baseline(records: list[dict], stopped: bool) -> dict:
     return summary
 
 
+def baseline_steps(records: list[dict]) -> str:
+    """The baseline's measured steps, one line, so an extrapolation can be checked."""
+    parts = [f"vectorize {r['seconds']:.1f} s" for r in records if r["kind"] == "vectorized"]
+    parts += [f"k={r['k']}: KMeans {r['fit_seconds']:.1f} s + silhouette {r['silhouette_seconds']:.1f} s"
+              for r in records if r["kind"] == "k"]
+    return "; ".join(parts)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -180,7 +188,8 @@ def main(argv=None) -> int:
         return 0
 
     print(f"SYNTHETIC corpora ({TOPICS} planted topics, unequal sizes; ~220 words per abstract) -- "
-          f"k chosen over {K_RANGE.start}..{K_RANGE.stop - 1}; {os.cpu_count()} CPUs")
+          f"k chosen over {K_RANGE.start}..{K_RANGE.stop - 1}; {os.cpu_count()} CPUs; "
+          f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine slows both methods)")
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for n in args.sizes:
@@ -195,21 +204,24 @@ def main(argv=None) -> int:
             if args.baseline_max_seconds > 0:
                 records, stopped = in_subprocess("baseline", path, args.baseline_max_seconds)
                 base = summarise_baseline(records, stopped)
+                print(f"[SYNTHETIC n={n:,}] baseline steps measured: {baseline_steps(records)}", flush=True)
                 if base.get("measured"):
                     print(f"[SYNTHETIC n={n:,}] baseline: {base['seconds']:.1f} s (measured), "
                           f"peak RSS {base['peak_rss_mb']:,.0f} MB (before call {base['rss_before_mb']:,.0f} MB), "
                           f"k={base['k']}, ARI={base['ari']:.3f}", flush=True)
                 elif "seconds" in base:
                     print(f"[SYNTHETIC n={n:,}] baseline: STOPPED after {base['measured_seconds']:.0f} s with k "
-                          f"{base['k_range_done']} done; EXTRAPOLATED total {base['seconds']:.0f} s; "
+                          f"{base['k_range_done']} done; EXTRAPOLATED total {base['seconds']:.0f} s "
+                          "(KMeans time taken as proportional to k, silhouette time as the same for every k); "
                           f"peak RSS so far {base['peak_rss_mb']:,.0f} MB; best k so far={base['k']}, "
-                          f"ARI so far={base['ari']:.3f}", flush=True)
+                          f"ARI so far={base['ari']:.3f} (of the k done only)", flush=True)
                 else:
                     print(f"[SYNTHETIC n={n:,}] baseline: STOPPED after {args.baseline_max_seconds:.0f} s "
                           "before finishing one k; no estimate", flush=True)
             rows.append((n, ours, base))
 
-    print("\nSummary (SYNTHETIC data; both methods measured in this run)")
+    print(f"\nSummary (SYNTHETIC data; both methods measured in this run; "
+          f"load average at end {os.getloadavg()[0]:.2f})")
     print(f"{'n':>8} {'peerbib s':>10} {'peak MB':>8} {'ARI':>6} {'baseline s':>12} {'peak MB':>8} {'ARI':>6}"
           f" {'time ratio':>18}")
     for n, ours, base in rows:

@@ -526,7 +526,11 @@ def _present(values: pd.Series) -> np.ndarray:
 
 
 def _select_texts(works: pd.DataFrame, use_titles: bool):
-    """Choose each work's text; return (kept frame, texts, sources, left_out)."""
+    """Choose each work's text.
+
+    Returns (kept rows, their work_ids, texts, abstracts ("" if none), text
+    sources, left-out table).
+    """
     if not isinstance(works, pd.DataFrame):
         raise AnalysisError(
             f"cluster_abstracts needs a pandas DataFrame of works, got {type(works).__name__}; "
