@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
-from urllib.parse import quote, urlencode
+from urllib.parse import urlsplit, quote, urlencode
 
 import requests
 
@@ -338,7 +338,7 @@ class OpenAlexClient:
     def _headers(self) -> dict:
         from . import __version__
 
-        agent = f"peerbib/{__version__} (https://github.com/peerbib/peerbib)"
+        agent = f"peerbib/{__version__}"
         headers = {"Accept": "application/json"}
         if self._email:
             headers["From"] = self._email
@@ -375,6 +375,15 @@ class OpenAlexClient:
         settings = self.settings
         last_problem = "no attempt made"
         last_status = None
+        if not self._api_key:
+            # Since 2026-02-13 every request needs a key: say so before the
+            # first request instead of after a 401 (or a timeout offline).
+            raise OpenAlexAuthError(
+                "no OpenAlex API key: set the OPENALEX_API_KEY environment variable to your free key "
+                "(https://openalex.org/settings/api) or pass api_key= / --api-key",
+                status=None,
+                url=url,
+            )
         for attempt in range(settings.max_retries + 1):
             if self.cancel.is_set():
                 raise FetchCancelled()
@@ -387,7 +396,8 @@ class OpenAlexClient:
                 )
             except _TRANSIENT as exc:
                 self.stats.count_request(kind)
-                last_problem = f"{type(exc).__name__}: {self.redact(_first_line(exc))}"
+                # requests' connection messages repeat the whole URL: name the host only.
+                last_problem = f"{type(exc).__name__} reaching {urlsplit(url).netloc}"
                 last_status = None
                 self._wait(self._backoff(attempt), attempt)
                 continue
@@ -448,7 +458,7 @@ class OpenAlexClient:
             )
         raise OpenAlexError(
             f"OpenAlex did not give a usable answer after {settings.max_retries + 1} attempts "
-            f"(last: {last_problem}) for {url}; run the fetch again later to resume",
+            f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume",
             status=last_status,
             url=url,
         )
@@ -487,6 +497,11 @@ class OpenAlexClient:
         if root is None or not (tail.endswith(b"</" + root.group(1) + b">") or tail.endswith(b"/>")):
             raise ValueError(f"XML cut off after {len(body)} bytes")
         return body
+
+
+def _short(url: str, limit: int = 120) -> str:
+    """A URL cut to ``limit`` characters for messages (batched filters are long)."""
+    return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
 def _first_line(exc: BaseException) -> str:
