@@ -13,7 +13,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, fields
+import warnings
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,10 +49,13 @@ class Tables:
     citations_per_year: pd.DataFrame
     statements: pd.DataFrame
     tallies: pd.DataFrame
+    #: Problems with the inputs that did not stop the build (e.g. an
+    #: interrupted fetch); also recorded in build_info.json.
+    warnings: list = field(default_factory=list, repr=False, compare=False)
 
     def items(self):
         """(name, DataFrame) pairs in schema order."""
-        return [(f.name, getattr(self, f.name)) for f in fields(self)]
+        return [(name, getattr(self, name)) for name in SCHEMAS]
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{name}={len(frame)} rows" for name, frame in self.items())
@@ -288,16 +292,17 @@ def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame,
     matches = snapshot["matches"]
     matched = dict(zip(matches["corpus_work_id"], matches["work_id"])) if len(matches) else {}
     fetched_rows = {wid: row for wid, row in zip(fetched["work_id"], fetched.to_dict("records"))}
-    merged, local_to_final = [], {}
+    merged, local_to_final, used = [], {}, set()
     for row in corpus.to_dict("records"):
         wid = by_doi.get(row["doi"]) if isinstance(row["doi"], str) else None
         wid = wid or matched.get(row["work_id"])
-        if wid is None or wid not in fetched_rows or wid in local_to_final.values():
+        if wid is None or wid not in fetched_rows or wid in used:
             # Unresolved, or a second corpus row matched to the same work (two
             # listing rows alike but for their abstracts): kept as it is.
             merged.append(row)
             continue
         local_to_final[row["work_id"]] = wid
+        used.add(wid)
         combined = dict(row)
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
@@ -308,7 +313,6 @@ def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame,
         combined["source"] = "openalex+corpus"
         combined["is_corpus"] = True
         merged.append(combined)
-    used = set(local_to_final.values())
     for wid, row in fetched_rows.items():
         if wid in used:
             continue
@@ -320,29 +324,62 @@ def _merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame,
 
 
 def _per_year(works: pd.DataFrame, citations: pd.DataFrame, counts_by_year: pd.DataFrame | None) -> pd.DataFrame:
-    """Citations per year under two definitions, each gap-filled with zeros."""
+    """Citations per year under two definitions, zero years filled.
+
+    ``openalex counts_by_year``: OpenAlex's counts, which cover only its recent
+    window (about ten years) and omit zero years. Every corpus work fetched
+    from OpenAlex gets a row for each year of that window from its
+    publication year on, zero where OpenAlex lists nothing.
+
+    ``counted citing works``: the citing works in ``citations`` counted by
+    their publication year, for each cited work from its publication year
+    (or its first citation, if earlier or unknown) to the last year any
+    citation in the table was counted.
+    """
     frames = []
+    published = dict(zip(works["work_id"], works["publication_year"]))
     if counts_by_year is not None and len(counts_by_year):
-        frames.append(_fill_years(counts_by_year, DEF_OPENALEX))
+        window = (int(counts_by_year["year"].min()), int(counts_by_year["year"].max()))
+        fetched_corpus = works.loc[
+            works["is_corpus"].fillna(False).astype(bool) & works["source"].str.startswith("openalex"), "work_id"
+        ]
+        frames.append(_fill_years(counts_by_year, DEF_OPENALEX, published, window, also=fetched_corpus))
     if len(citations):
-        years = works.set_index("work_id")["publication_year"]
-        edges = citations.assign(year=citations["citing_id"].map(years)).dropna(subset=["year"])
+        edges = citations.assign(year=citations["citing_id"].map(published)).dropna(subset=["year"])
         if len(edges):
             counted = edges.groupby(["cited_id", "year"]).size().rename("citations").reset_index()
             counted = counted.rename(columns={"cited_id": "work_id"})
-            frames.append(_fill_years(counted, DEF_COUNTED))
+            window = (int(counted["year"].min()), int(counted["year"].max()))
+            frames.append(_fill_years(counted, DEF_COUNTED, published, window, clip_start=False))
     if not frames:
         return empty_table("citations_per_year")
     return pd.concat(frames, ignore_index=True)
 
 
-def _fill_years(counts: pd.DataFrame, definition: str) -> pd.DataFrame:
+def _fill_years(counts: pd.DataFrame, definition: str, published: dict, window: tuple[int, int], *,
+                also=(), clip_start: bool = True) -> pd.DataFrame:
+    """One row per work and year from the work's start to the window's end.
+
+    A work starts at its publication year, moved to the window's first year
+    when ``clip_start`` (the source does not cover earlier years), and never
+    later than its first counted citation.
+    """
+    first, last = window
+    by_work: dict[str, dict[int, int]] = {str(w): {} for w in also}
+    for work_id, year, n in zip(counts["work_id"], counts["year"], counts["citations"]):
+        by_work.setdefault(str(work_id), {})[int(year)] = int(n)
     rows = []
-    for work_id, group in counts.groupby("work_id", sort=True):
-        by_year = dict(zip(group["year"].astype(int), group["citations"].astype(int)))
-        for year in range(min(by_year), max(by_year) + 1):
-            rows.append({"work_id": work_id, "year": year, "citations": by_year.get(year, 0), "definition": definition})
-    return pd.DataFrame(rows)
+    for work_id in sorted(by_work):
+        years = by_work[work_id]
+        start = published.get(work_id)
+        start = int(start) if not pd.isna(start) else (min(years) if years else first)
+        if clip_start:
+            start = max(start, first)
+        if years:
+            start = min(start, min(years))
+        for year in range(start, max(last, max(years, default=last)) + 1):
+            rows.append({"work_id": work_id, "year": year, "citations": years.get(year, 0), "definition": definition})
+    return pd.DataFrame(rows, columns=["work_id", "year", "citations", "definition"])
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -365,17 +402,24 @@ def make_tables(raw) -> Tables:
     counts_by_year = None
     snapshot_edges = empty_table("citations")
     local_to_final: dict[str, str] = {}
+    incomplete: list[str] = []
     if snapshot_dir is not None:
         from .snapshot import snapshot_tables
 
         snapshot = snapshot_tables(snapshot_dir)
         works, local_to_final = _merge_snapshot(corpus, snapshot)
+        incomplete = list(snapshot.get("incomplete") or [])
         counts_by_year = snapshot.get("counts_by_year")
         snapshot_edges = snapshot["citations"].assign(source="openalex")
     else:
         works = corpus
     works = conform(works, "works")
     dois = _doi_index(works)
+    # A corpus row resolved by title keeps being known by the DOI its corpus
+    # file gives, even where OpenAlex records another (e.g. a publisher version).
+    for row in corpus.to_dict("records") if len(corpus) else []:
+        if isinstance(row["doi"], str) and row["work_id"] in local_to_final:
+            dois.setdefault(row["doi"], local_to_final[row["work_id"]])
     # Reference lists in corpus files name works by DOI; the edges are made
     # with the corpus's local ids, then moved to OpenAlex ids where resolved.
     references = _reference_edges(corpus, _doi_index(conform(corpus, "works")) if len(corpus) else {})
@@ -393,6 +437,11 @@ def make_tables(raw) -> Tables:
         citations_per_year=_sorted(conform(per_year, "citations_per_year"), ["definition", "work_id", "year"]),
         statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
         tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
+        warnings=[
+            f"the OpenAlex snapshot in {snapshot_dir} has {len(incomplete)} unfinished "
+            f"quer{'y' if len(incomplete) == 1 else 'ies'} ({'; '.join(incomplete[:3])}"
+            f"{'; …' if len(incomplete) > 3 else ''}): run `peerbib fetch` again to complete it"
+        ] if incomplete else [],
     )
 
 
@@ -429,7 +478,10 @@ def build(raw="data/raw", processed="data/processed") -> Tables:
         "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "peerbib_version": _version(),
         "rows": {name: len(frame) for name, frame in tables.items()},
+        "warnings": tables.warnings,
     }
+    for message in tables.warnings:
+        warnings.warn(message, stacklevel=2)
     _write_atomically(tables, processed, info)
     return tables
 

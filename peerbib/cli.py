@@ -13,10 +13,16 @@ __all__ = ["main"]
 
 
 def _build(args) -> int:
-    from .build import build
+    import warnings
 
-    tables = build(args.raw, args.processed)
+    from .build import build
     from .paths import project_path
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # printed below, on one line each
+        tables = build(args.raw, args.processed)
+    for message in tables.warnings:
+        print(f"peerbib build: warning: {message}", file=sys.stderr)
 
     print(f"built {project_path(args.processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
     return 0

@@ -43,7 +43,14 @@ def test_statements_tallies_and_citations_are_linked_to_works(project):
     assert len(tables.citations) == 3 and (tables.citations["citing_id"] == moore).all()
     per_year = tables.citations_per_year
     assert set(per_year["definition"]) == {"counted citing works"}
-    assert (per_year["year"] == 2021).all() and (per_year["citations"] == 1).all()
+    # one citation each, in 2021; Berger (2015) gets its zero years from publication on
+    assert per_year.groupby("work_id")["citations"].sum().tolist() == [1, 1, 1]
+    assert set(per_year.loc[per_year.citations == 1, "year"]) == {2021}
+    berger = tables.works.set_index("title").loc[
+        "Now I see it, now I don't: researcher's position and reflexivity in qualitative research", "work_id"]
+    assert per_year[per_year.work_id == berger]["year"].tolist() == list(range(2015, 2022))
+    undated = per_year[per_year.work_id != berger]
+    assert undated["year"].tolist() == [2021, 2021]
 
 
 def test_build_is_deterministic(project, tmp_path):
@@ -119,3 +126,58 @@ def test_build_keeps_other_files_in_processed(project):
     pd.DataFrame({"work_id": ["x"], "cluster": [0]}).to_parquet(extra)
     pb.build()
     assert extra.is_file()
+
+
+def test_citations_per_year_fills_zero_years_from_publication_to_window_end():
+    from peerbib.build import DEF_COUNTED, DEF_OPENALEX, _per_year
+
+    works = pd.DataFrame({
+        "work_id": ["W1", "W2", "W3", "C1", "C2"],
+        "publication_year": pd.array([2019, 2010, 2022, 2021, 2024], dtype="Int64"),
+        "is_corpus": pd.array([True, True, True, False, False], dtype="boolean"),
+        "source": ["openalex", "openalex+corpus", "openalex", "openalex", "openalex"],
+    })
+    # OpenAlex lists only non-zero years of its window (here 2017-2025).
+    counts = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "year": [2025, 2021, 2017], "citations": [2, 1, 4]})
+    citations = pd.DataFrame({"citing_id": ["C1", "C2", "C2"], "cited_id": ["W1", "W1", "W2"]})
+    per_year = _per_year(works, citations, counts)
+    openalex = per_year[per_year.definition == DEF_OPENALEX]
+    w1 = openalex[openalex.work_id == "W1"]
+    assert w1.year.tolist() == list(range(2019, 2026))
+    assert w1.citations.tolist() == [0, 0, 1, 0, 0, 0, 2]
+    assert openalex[openalex.work_id == "W2"].year.tolist() == list(range(2017, 2026))  # clipped to the window
+    w3 = openalex[openalex.work_id == "W3"]  # never cited in the window: zeros, not absent
+    assert w3.year.tolist() == list(range(2022, 2026)) and w3.citations.sum() == 0
+    counted = per_year[per_year.definition == DEF_COUNTED]
+    assert counted[counted.work_id == "W1"][["year", "citations"]].values.tolist() == [
+        [2019, 0], [2020, 0], [2021, 1], [2022, 0], [2023, 0], [2024, 1]]
+    assert counted[counted.work_id == "W2"].year.tolist() == list(range(2010, 2025))
+    assert "W3" not in set(counted.work_id)  # nothing counted: no claim of zero
+
+
+def test_merge_keeps_the_corpus_doi_of_a_title_matched_work(tmp_path, monkeypatch):
+    from peerbib.build import make_tables
+
+    raw = tmp_path / "raw"
+    (raw / "corpus").mkdir(parents=True)
+    (raw / "corpus" / "c_corpus.csv").write_text(
+        "doi,title,year\n10.9999/publisher.version,Peer work in crisis teams,2016\n", encoding="utf-8")
+    (raw / "statements").mkdir()
+    (raw / "statements" / "s.csv").write_text(
+        "cited_doi,text\n10.9999/publisher.version,A sentence citing it.\n", encoding="utf-8")
+    local = pb.read_corpus(raw / "corpus" / "c_corpus.csv").loc[0, "work_id"]
+    snapshot = {
+        "works": pd.DataFrame({"work_id": ["W7"], "doi": ["10.5555/other.version"], "title": ["Peer work in crisis teams"],
+                               "publication_year": pd.array([2016], dtype="Int64"), "requested": [True]}),
+        "citations": pd.DataFrame(columns=["citing_id", "cited_id"]),
+        "counts_by_year": pd.DataFrame(columns=["work_id", "year", "citations"]),
+        "matches": pd.DataFrame({"corpus_work_id": [local], "work_id": ["W7"], "method": ["title"], "score": [1.0]}),
+        "incomplete": ["cites:W7 (page 2 of 3)"],
+    }
+    (raw / "openalex").mkdir()
+    (raw / "openalex" / "manifest.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setattr("peerbib.snapshot.snapshot_tables", lambda folder: snapshot)
+    tables = make_tables(raw)
+    assert tables.works.work_id.tolist() == ["W7"]
+    assert tables.statements.cited_id.tolist() == ["W7"]
+    assert len(tables.warnings) == 1 and "1 unfinished query (cites:W7 (page 2 of 3))" in tables.warnings[0]
