@@ -772,11 +772,12 @@ def fetch(
     folder = project_path(snapshot)
     started = time.monotonic()
     started_at = now_utc()
-    snap = Snapshot.open(folder, create=True, save_interval=opts.save_interval)
-    snap.acquire()
     settings = ClientSettings(timeout=opts.timeout, max_retries=opts.max_retries, backoff=opts.backoff,
                               max_retry_after=opts.max_retry_after, max_rate=opts.max_rate)
+    # Before the snapshot is touched: a key that cannot be sent is an error here.
     client = OpenAlexClient(api_key, email, settings=settings, sleep=opts.sleep)
+    snap = Snapshot.open(folder, create=True, save_interval=opts.save_interval)
+    snap.acquire()
     bar = _Progress(progress)
     fetcher = _Fetcher(snap, client, opts, bar)
     summary = FetchSummary(snapshot=str(folder))

@@ -254,7 +254,7 @@ class OpenAlexClient:
         cancel: threading.Event | None = None,
         api_url: str = API_URL,
     ):
-        self._api_key = api_key or None
+        self._api_key = _clean_key(api_key)
         self._email = email or None
         self.settings = settings or ClientSettings()
         self.cancel = cancel or threading.Event()
@@ -348,12 +348,20 @@ class OpenAlexClient:
             headers["Authorization"] = f"Bearer {self._api_key}"
         return headers
 
-    def redact(self, text: str) -> str:
-        """``text`` with the API key (if any) replaced by ``***``."""
+    def redact(self, text) -> str:
+        """``text`` with the API key (if any, also percent-encoded) replaced by ``***``."""
         text = str(text)
         if self._api_key:
-            text = text.replace(self._api_key, "***")
+            for form in {self._api_key, quote(self._api_key, safe=""), quote(self._api_key, safe="/")}:
+                text = text.replace(form, "***")
         return text
+
+    def _redact_error(self, exc: OpenAlexError) -> OpenAlexError:
+        """``exc`` with the API key removed from its message and attributes (in place)."""
+        exc.args = tuple(self.redact(a) if isinstance(a, str) else a for a in exc.args)
+        if isinstance(getattr(exc, "url", None), str):
+            exc.url = self.redact(exc.url)
+        return exc
 
     def _throttle(self) -> None:
         rate = self.settings.max_rate
@@ -372,6 +380,14 @@ class OpenAlexClient:
         return min(s.max_backoff, s.backoff * (2 ** attempt))
 
     def _request(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
+        # Every message this client raises passes through here: the key is
+        # removed in one place, whatever built the message.
+        try:
+            return self._attempts(url, kind, parse, allow_404=allow_404)
+        except OpenAlexError as exc:
+            raise self._redact_error(exc) from None
+
+    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
         settings = self.settings
         last_problem = "no attempt made"
         last_status = None
@@ -401,6 +417,17 @@ class OpenAlexClient:
                 last_status = None
                 self._wait(self._backoff(attempt), attempt)
                 continue
+            except requests.RequestException as exc:
+                # Not worth retrying (an invalid header or URL...). requests'
+                # message may quote the request's headers, the key among them:
+                # only the redacted first line is kept, and the original
+                # exception is not chained (a traceback would show it).
+                raise OpenAlexError(
+                    f"the request to {urlsplit(url).netloc} could not be sent "
+                    f"({type(exc).__name__}: {_first_line(exc, self.redact)})",
+                    status=None,
+                    url=url,
+                ) from None
             self.stats.count_request(kind, 1 + len(response.history))
             status = response.status_code
             last_status = status
@@ -415,7 +442,7 @@ class OpenAlexClient:
                 credits, measured = _credits(kind, data, rate_limit)
                 self.stats.count_credits(credits, measured, rate_limit)
                 return ApiResponse(url, self.redact(response.url), status, data, credits, measured, rate_limit)
-            message = self.redact(_server_message(response))
+            message = _server_message(response, self.redact)
             if status == 401:
                 raise OpenAlexAuthError(
                     "OpenAlex refused the request (401 Unauthorized"
@@ -451,7 +478,7 @@ class OpenAlexClient:
                 self._wait(wait, attempt)
                 continue
             raise OpenAlexError(
-                f"OpenAlex answered {status} {response.reason or ''} to {url}".rstrip()
+                f"OpenAlex answered {status} {self.redact(response.reason or '')}".rstrip() + f" to {url}"
                 + (f": {message}" if message else ""),
                 status=status,
                 url=url,
@@ -504,21 +531,47 @@ def _short(url: str, limit: int = 120) -> str:
     return url if len(url) <= limit else url[: limit - 1] + "…"
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
+def _first_line(exc: BaseException, redact: Callable[[str], str] = str) -> str:
+    """The first line of an exception's message, redacted before it is shortened."""
+    text = redact(str(exc)).strip().splitlines()
     return text[0][:300] if text else type(exc).__name__
 
 
-def _server_message(response: requests.Response) -> str:
+def _server_message(response: requests.Response, redact: Callable[[str], str] = str) -> str:
+    """The error message of an answer, on one line, redacted and then shortened.
+
+    Redacting first matters: a key cut in half by the shortening would no
+    longer be recognised.
+    """
     try:
         body = response.json()
     except ValueError:
-        text = response.text.strip()
+        text = redact(response.text.strip())
         return " ".join(text.split())[:300]
     if isinstance(body, dict):
         parts = [str(body[k]) for k in ("error", "message") if body.get(k)]
-        return " ".join(" — ".join(parts).split())[:500]
+        return " ".join(redact(" — ".join(parts)).split())[:500]
     return ""
+
+
+def _clean_key(api_key) -> str | None:
+    """The API key without surrounding whitespace; an error for one that cannot be a header.
+
+    A key pasted with a trailing newline is common; requests would refuse the
+    header with a message quoting it. The error raised here never shows the key.
+    """
+    if api_key is None:
+        return None
+    key = str(api_key).strip()
+    if not key:
+        return None
+    if any(not (33 <= ord(ch) <= 126) for ch in key):
+        raise OpenAlexAuthError(
+            f"the OpenAlex API key ({len(key)} characters) contains spaces, control or non-ASCII "
+            "characters, so it cannot be sent; check OPENALEX_API_KEY / api_key= (copy the key again)",
+            status=None,
+        )
+    return key
 
 
 def _rate_limit_headers(headers) -> dict:

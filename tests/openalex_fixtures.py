@@ -175,7 +175,8 @@ def citation_graph(n_corpus: int, n_citing: int, *, seed: int = 0, start: int = 
 @dataclass
 class Fault:
     """An injected answer: ``kind`` is a status code, "truncated", "not-json",
-    "connection", "timeout" or "chunked"; ``when(path, params)`` picks requests."""
+    "connection", "timeout", "chunked" or "invalid-header" (requests refusing a
+    header, quoting it); ``when(path, params)`` picks requests."""
 
     kind: object
     times: int = 1
@@ -282,7 +283,7 @@ class FakeOpenAlex:
         if self.latency:
             time.sleep(self.latency)
         if fault is not None:
-            return self._fault(fault, host, path, params, split.query)
+            return self._fault(fault, host, path, params, split.query, request.headers.get("Authorization"))
         if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return self._error(401, "Unauthorized", "A valid API key is required: send Authorization: Bearer <key>")
         return self._normal(host, path, params, split.query)
@@ -304,8 +305,12 @@ class FakeOpenAlex:
                 return fault
         return None
 
-    def _fault(self, fault: Fault, host, path, params, query):
+    def _fault(self, fault: Fault, host, path, params, query, auth=None):
         kind = fault.kind
+        if kind == "invalid-header":
+            # what requests raises for a header it refuses: the message quotes the header's value
+            return requests.exceptions.InvalidHeader(
+                f"Invalid leading whitespace, reserved character(s), or return character(s) in header value: {auth!r}")
         if kind == "connection":
             return requests.exceptions.ConnectionError("connection reset by peer (injected)")
         if kind == "timeout":

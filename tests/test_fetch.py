@@ -577,6 +577,58 @@ def test_the_api_key_is_never_written_anywhere(tmp_path, sleeps, capsys):
         assert SECRET.encode() not in data, path
 
 
+@pytest.mark.parametrize("padding", ["\n", "\r\n", " ", "\t"])
+def test_a_key_with_a_trailing_newline_or_space_is_stripped(api, tmp_path, padding):
+    api.api_key = SECRET
+    api.add([make_work(1)])
+    summary = go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=padding + SECRET + padding)
+    assert summary.works == 1 and api.calls[0]["auth"] == f"Bearer {SECRET}"
+
+
+@pytest.mark.parametrize("bad", [SECRET[:8] + " " + SECRET[8:], SECRET[:8] + "\n" + SECRET[8:],
+                                 SECRET[:8] + "\x00" + SECRET[8:], SECRET[:8] + "é" + SECRET[8:]])
+def test_a_key_that_cannot_be_a_header_is_refused_without_showing_it(api, tmp_path, bad):
+    api.add([make_work(1)])
+    with pytest.raises(OpenAlexAuthError, match="API key") as caught:
+        go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=bad)
+    text = str(caught.value) + repr(caught.value)
+    assert SECRET[:8] not in text and SECRET[8:] not in text
+    assert api.calls == [] and not (tmp_path / "snap" / MANIFEST).exists()
+
+
+def test_requests_errors_that_quote_the_header_do_not_leak_the_key(api, tmp_path):
+    import traceback
+
+    api.api_key = SECRET
+    api.add([make_work(1)])
+    api.fail("invalid-header")
+    with pytest.raises(OpenAlexError, match="InvalidHeader") as caught:
+        go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=SECRET)
+    shown = "".join(traceback.format_exception(caught.value))  # chained exceptions included
+    assert "InvalidHeader" in shown and SECRET not in shown
+    assert caught.value.status is None and len(api.calls) == 1  # not retried
+
+
+def test_a_key_echoed_at_the_end_of_a_long_server_message_is_redacted_before_it_is_cut(tmp_path):
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeOpenAlex([make_work(1)], api_key=SECRET).install(rsps)
+        # the message is cut at 500 characters, in the middle of the key
+        fake.fail(400, message="x" * 480 + SECRET)
+        with pytest.raises(OpenAlexError) as caught:
+            go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=SECRET)
+        assert SECRET[:10] not in str(caught.value) and "***" in str(caught.value)
+
+        def reason_with_key(response):
+            response.reason = f"Bad Request for {SECRET}"
+            return response
+
+        rsps.response_callback = reason_with_key
+        fake.fail(400, message="no key in this one")
+        with pytest.raises(OpenAlexError, match="no key in this one") as caught:
+            go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=SECRET)
+        assert SECRET not in str(caught.value) and "Bad Request for ***" in str(caught.value)
+
+
 # --- accounting, progress, summary ---------------------------------------------------------------
 
 
