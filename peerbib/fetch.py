@@ -67,6 +67,7 @@ from .snapshot import (
     decode_abstract,
     gzip_bytes,
     now_utc,
+    query_label,
     short_id,
 )
 
@@ -542,6 +543,12 @@ class _Fetcher:
     def _page(self, key: str, entry: dict, cursor: str, query: _Query) -> dict:
         per_page = int(query.params.get("per_page") or 25)
         total = entry.get("records", 0)
+        # What this query already holds (a resumed one has pages): cursors
+        # asked, and record ids, so a broken paging neither loops nor stores
+        # a record twice.
+        asked = {p.get("cursor") for p in entry.get("pages", []) if p.get("cursor")}
+        seen = set() if query.singleton else {
+            short_id(r.get("id")) for r in self.snapshot.query_records(entry)} - {None}
         self.progress.plan(1)
         while True:
             if query.max_records is not None and total >= query.max_records:
@@ -549,6 +556,13 @@ class _Fetcher:
                 return entry
             params = dict(query.params)
             if query.paged:
+                count = entry.get("count")
+                if cursor in asked:
+                    self._broken_paging(key, query, f"gave the cursor of an earlier page again "
+                                                    f"after {len(entry['pages'])} pages")
+                if isinstance(count, int) and len(entry["pages"]) >= math.ceil(count / per_page) + 1:
+                    self._broken_paging(key, query, f"kept paging: {len(entry['pages'])} pages of {per_page} "
+                                                    f"hold only {total} of the {count} records it counts")
                 params["cursor"] = cursor
             response = self.client.get_json(query.path, params, allow_404=query.singleton)
             fetched_at = now_utc()
@@ -565,8 +579,21 @@ class _Fetcher:
             next_cursor = meta.get("next_cursor") if query.paged else None
             count = meta.get("count")
             info.update(cursor=cursor if query.paged else None, next_cursor=next_cursor, count=count)
-            self._store(key, results, info, {"next_cursor": next_cursor, "count": count})
-            total += len(results)
+            if query.paged:
+                asked.add(cursor)
+            fresh = []
+            for record in results:
+                wid = short_id(record.get("id")) if isinstance(record, dict) else None
+                if wid is None or wid not in seen:
+                    fresh.append(record)
+                    seen.add(wid)
+            if results and not fresh:
+                self._broken_paging(key, query, f"answered page {len(entry['pages']) + 1} with only records "
+                                                "of earlier pages")
+            if len(fresh) < len(results):
+                info["duplicates_dropped"] = len(results) - len(fresh)
+            self._store(key, fresh, info, {"next_cursor": next_cursor, "count": count})
+            total += len(fresh)
             first_page = len(entry["pages"]) == 1
             if first_page and isinstance(count, int) and count > per_page:
                 self.progress.plan(math.ceil(min(count, query.max_records or count) / per_page) - 1)
@@ -577,6 +604,17 @@ class _Fetcher:
                 self.snapshot.finish_query(key, complete=True, next_cursor=None, capped=None)
                 return entry
             cursor = next_cursor
+
+    def _broken_paging(self, key: str, query: _Query, what: str):
+        """Stop a query whose cursor paging goes wrong; a rerun starts it again from its first page."""
+        self.snapshot.update_query(key, next_cursor=None)
+        self.snapshot.save(force=True)
+        raise OpenAlexError(
+            f"OpenAlex {what} for {query_label({'kind': query.kind, 'items': query.items})}; stopped instead "
+            "of storing the same records again. What was fetched is kept; run the fetch again later and this "
+            "query starts again from its first page.",
+            url=self.client.url(query.path, query.params),
+        )
 
     def _store(self, key, records, info, updates) -> None:
         self.snapshot.add_page(key, records, info, run=self.run_id, updates=updates)

@@ -258,6 +258,12 @@ class Snapshot:
         self.save()
         return page
 
+    def update_query(self, key: str, **values) -> None:
+        """Set values of query ``key`` (e.g. forget its cursor) without finishing it."""
+        with self._lock:
+            self._queries[key].update(values)
+            self._dirty = True
+
     def finish_query(self, key: str, **info) -> None:
         with self._lock:
             entry = self._queries[key]
@@ -368,6 +374,15 @@ class Snapshot:
         for path in self.folder.glob(".*.tmp"):
             path.unlink(missing_ok=True)
         return removed
+
+
+def query_label(entry: dict, shown: int = 2) -> str:
+    """A short name of a query for messages: ``"cites:W1|W2…"``, ``"search:peer support"``."""
+    items = [str(i) for i in entry.get("items") or []]
+    text = "|".join(items[:shown]) + ("…" if len(items) > shown else "")
+    if len(text) > 80:
+        text = text[:79] + "…"
+    return f"{entry.get('kind') or 'query'}:{text}"
 
 
 def _alive(pid: int) -> bool:

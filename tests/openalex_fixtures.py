@@ -218,6 +218,11 @@ class FakeOpenAlex:
     on_request : callable or None
         ``on_request(n)`` before answering request number n (1-based); the
         kill test uses it to SIGKILL the process mid-fetch.
+    cursor_fault : str or None
+        A broken cursor paging: "repeat" (from the second page on, the
+        ``next_cursor`` is the cursor just sent), "stale" (a new cursor every
+        time, always back to the first page) or "drip" (each cursor moves one
+        record on, so pages overlap).
     """
 
     def __init__(self, works=(), *, api_key: str | None = "test-key", merged=None, rate_headers=True,
@@ -237,6 +242,7 @@ class FakeOpenAlex:
         self.faults: list[Fault] = []
         self.tei: dict[str, bytes] = {}
         self.on_request = None
+        self.cursor_fault = None
         self._lock = threading.Lock()
 
     def add(self, works) -> None:
@@ -435,8 +441,16 @@ class FakeOpenAlex:
                 "page": None if cursor else 1, "per_page": per_page, "groups_count": None}
         if cursor:
             full = len(page) == per_page
-            meta["next_cursor"] = (base64.urlsafe_b64encode(f"offset:{offset + per_page}".encode()).decode()
-                                   if full else None)
+            step, nonce = per_page, ""
+            if self.cursor_fault == "repeat" and cursor != "*":
+                meta["next_cursor"] = cursor  # the cursor just sent, again and again
+            else:
+                if self.cursor_fault == "stale":  # a new cursor every time, always to the same place
+                    step, nonce = 0, f":{len(self.calls)}"
+                elif self.cursor_fault == "drip":  # pages overlapping: one new record each
+                    step = 1
+                meta["next_cursor"] = (base64.urlsafe_b64encode(f"offset:{offset + step}{nonce}".encode()).decode()
+                                       if full else None)
         search_cost = bool(params.get("search")) or ".search" in (params.get("filter") or "")
         cost = 10 if search_cost else 1
         meta["cost_usd"] = cost * 0.0001

@@ -158,6 +158,44 @@ def test_cursor_paging_end_conditions(tmp_path, n_citing, report_count, expected
     assert all(len(v) == len(set(v)) for v in ids.values())
 
 
+def _stop_after(n):
+    """An ``on_request`` hook that ends a fetch looping on the fake after ``n`` requests."""
+    def hook(number):
+        if number > n:
+            raise RuntimeError(f"more than {n} requests: the fetch loops")
+    return hook
+
+
+@pytest.mark.parametrize("fault, report_count, cites_requests, message", [
+    ("repeat", True, 2, "cursor of an earlier page"),    # the cursor just used, again
+    ("repeat", False, 2, "cursor of an earlier page"),   # ... without a count: looped for ever
+    ("stale", False, 2, "only records of earlier pages"),  # new cursors, always back to page one
+    ("drip", True, 4, r"kept paging: 4 pages of 10 hold only 13 of the 30"),  # overlapping pages
+])
+def test_a_broken_cursor_paging_stops_with_a_clear_error_and_stores_no_record_twice(
+        tmp_path, fault, report_count, cites_requests, message):
+    target = make_work(1, cited_by_count=30)
+    citing = [make_work(100 + i, references=["W1"]) for i in range(30)]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeOpenAlex([target, *citing], report_count=report_count).install(rsps)
+        fake.cursor_fault = fault
+        fake.on_request = _stop_after(40)
+        with pytest.raises(OpenAlexError, match=message) as caught:
+            go([target["doi"]], tmp_path / "snap", per_page=10)
+        assert "first page" in str(caught.value) and "cites:W1" in str(caught.value)
+        assert len(fake.list_calls("cites:")) == cites_requests
+        ids = all_records_by_query(tmp_path / "snap")
+        assert all(len(v) == len(set(v)) for v in ids.values())
+        # once OpenAlex pages properly again, a rerun starts that query again and completes it
+        fake.cursor_fault = None
+        n = len(fake.list_calls("cites:"))
+        summary = go([target["doi"]], tmp_path / "snap", per_page=10)
+        assert summary.status == "complete" and summary.citing_works == 30
+        assert len(fake.list_calls("cites:")) - n == (3 if report_count else 4)  # no count: an empty last page
+    ids = all_records_by_query(tmp_path / "snap")
+    assert all(len(v) == len(set(v)) for v in ids.values())
+
+
 def test_openalex_ids_and_merged_works_follow_the_301(api, tmp_path):
     api.add([make_work(5, cited_by_count=1), make_work(9, cited_by_count=0), make_work(50, references=["W5"])])
     api.merged["W4"] = "W5"  # W4 was merged into W5
