@@ -104,7 +104,8 @@ class FetchOptions:
     cites_batch : int
         Corpus works per ``cites:`` query (at most 100).
     max_citing : int or None
-        Stop after about this many citing-work records (None: all).
+        Keep at most this many citing-work records (a work found by two ``cites:`` batches
+        counts twice; None: all).
     max_search : int
         Most results a ``search=`` fetch keeps (search pages cost 10 credits).
     title_match : bool
@@ -546,7 +547,8 @@ class _Fetcher:
         # What this query already holds (a resumed one has pages): cursors
         # asked, and record ids, so a broken paging neither loops nor stores
         # a record twice.
-        asked = {p.get("cursor") for p in entry.get("pages", []) if p.get("cursor")}
+        # (A page cut short by max_records is asked again when the query goes on.)
+        asked = {p.get("cursor") for p in entry.get("pages", []) if p.get("cursor") and not p.get("trimmed")}
         seen = set() if query.singleton else {
             short_id(r.get("id")) for r in self.snapshot.query_records(entry)} - {None}
         self.progress.plan(1)
@@ -592,14 +594,22 @@ class _Fetcher:
                                                 "of earlier pages")
             if len(fresh) < len(results):
                 info["duplicates_dropped"] = len(results) - len(fresh)
-            self._store(key, fresh, info, {"next_cursor": next_cursor, "count": count})
+            # max_records: keep only what is still allowed. The cut page stays the
+            # query's next cursor, so a larger cap later asks it again (the
+            # records kept now are not stored twice) and loses nothing.
+            allowed = None if query.max_records is None else max(0, query.max_records - total)
+            trimmed = allowed is not None and len(fresh) > allowed
+            if trimmed:
+                info["trimmed"] = len(fresh) - allowed
+                fresh = fresh[:allowed]
+            self._store(key, fresh, info, {"next_cursor": cursor if trimmed else next_cursor, "count": count})
             total += len(fresh)
             first_page = len(entry["pages"]) == 1
             if first_page and isinstance(count, int) and count > per_page:
                 self.progress.plan(math.ceil(min(count, query.max_records or count) / per_page) - 1)
             # Stop on a null cursor or an empty page, and as soon as the count
             # is reached: that saves the empty last page of an exact multiple.
-            exhausted = not next_cursor or not results or (isinstance(count, int) and total >= count)
+            exhausted = not trimmed and (not next_cursor or not results or (isinstance(count, int) and total >= count))
             if exhausted:
                 self.snapshot.finish_query(key, complete=True, next_cursor=None, capped=None)
                 return entry

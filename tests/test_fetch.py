@@ -293,6 +293,37 @@ def test_search_is_capped_and_says_so(api, tmp_path):
     assert again.requests == 0 and again.search_results == 20
 
 
+def test_max_search_keeps_exactly_that_many_and_a_larger_cap_later_goes_on_without_gaps(api, tmp_path):
+    api.add([make_work(i, title=f"Peer support study {i}") for i in range(1, 31)])
+    summary = go(None, tmp_path / "snap", search="peer support", max_search=15, per_page=10, citing=False)
+    # two pages of 10 were needed (and paid: 10 credits each), only 15 records are kept
+    assert summary.search_results == 15 and summary.works == 15 and summary.search_capped
+    assert len(api.calls) == 2 and summary.credits == 20
+    works = tables_of(tmp_path / "snap")["works"]
+    assert works["requested"].sum() == 15
+    assert again_ids(tmp_path / "snap") == [f"W{i}" for i in range(1, 16)]
+    more = go(None, tmp_path / "snap", search="peer support", max_search=25, per_page=10, citing=False)
+    assert more.search_results == 25 and more.requests == 2  # the cut page again, then the next one
+    assert again_ids(tmp_path / "snap") == [f"W{i}" for i in range(1, 26)]
+
+
+def again_ids(snapshot):
+    """The work ids of a snapshot's queries, in the order stored."""
+    return [r.rsplit("/", 1)[1] for v in all_records_by_query(snapshot).values() for r in v]
+
+
+@pytest.mark.parametrize("max_citing", [5, 12])
+def test_max_citing_keeps_exactly_that_many_records(api, tmp_path, max_citing):
+    target = make_work(1, cited_by_count=30)
+    api.add([target] + [make_work(100 + i, references=["W1"]) for i in range(30)])
+    summary = go([target["doi"]], tmp_path / "snap", max_citing=max_citing, per_page=10)
+    assert summary.citing_works == max_citing and summary.status == "capped"
+    more = go([target["doi"]], tmp_path / "snap", max_citing=None, per_page=10)
+    assert more.citing_works == 30 and more.status == "complete"
+    ids = all_records_by_query(tmp_path / "snap")
+    assert all(len(v) == len(set(v)) for v in ids.values())
+
+
 def test_max_citing_caps_citing_pages(api, tmp_path):
     corpus, citing = citation_graph(10, 300, seed=4)
     api.add(corpus + citing)
