@@ -960,7 +960,15 @@ def _fetch(fetcher: _Fetcher, entries: list[_Entry], search, citing, fulltext, s
         corpus[match["work_id"]] = match["work"]
     summary.matched = len(matches)
     summary.unmatched = unmatched + [f"{w}: OpenAlex id not found" for w in unresolved_ids]
-    _save_matches(fetcher, matches, entries)
+    # Rows given by an OpenAlex id are matches too, so build merges the row
+    # (by its local work_id) into the work, the one a merged id now points to.
+    id_matches = [
+        {"corpus_work_id": e.corpus_work_id, "work_id": found_by_id[e.openalex_id]["id"], "method": "openalex_id",
+         "score": 1.0, "query": None}
+        for e in entries
+        if e.openalex_id in found_by_id and e.corpus_work_id != found_by_id[e.openalex_id]["id"]
+    ]
+    _save_matches(fetcher, matches + id_matches, entries)
 
     # 3. search
     if search is not None:

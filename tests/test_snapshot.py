@@ -246,3 +246,32 @@ def test_reference_edges_of_title_matched_rows_move_to_openalex_ids(api, tmp_pat
     tables = pb.build(raw=raw, processed=tmp_path / "processed")
     assert tables.citations[["citing_id", "cited_id"]].values.tolist() == [["W1", "W2"]]
     assert set(tables.works.work_id) == {"W1", "W2"}
+
+
+def test_rows_given_by_an_openalex_id_are_recorded_as_matches_and_merged_by_build(api, tmp_path):
+    api.add([make_work(1, doi=None, cited_by_count=1), make_work(5, doi=None), make_work(7),
+             make_work(20, references=["W1"])])
+    api.merged["W4"] = "W5"  # W4 was merged into W5
+    raw = tmp_path / "raw"
+    (raw / "corpus").mkdir(parents=True)
+    path = raw / "corpus" / "ids_corpus.csv"
+    path.write_text(
+        "openalex_id,doi,title,publication_year\n"
+        "W1,,Synthetic work 1 on peer support,2015\n"
+        "https://openalex.org/W4,,Synthetic work 5 on peer support,2015\n"
+        ",10.5555/synthetic.7,Synthetic work 7 on peer support,2015\n",
+        encoding="utf-8",
+    )
+    corpus = pb.read_corpus(path)
+    summary = fetch(corpus, snapshot=raw / "openalex", **FAST)
+    assert summary.works == 3 and summary.matched == 0  # matched counts title/abstract matches only
+    matches = snapshot_tables(raw / "openalex")["matches"]
+    local = dict(zip(corpus["openalex_id"].fillna(""), corpus["work_id"]))
+    assert sorted(matches.values.tolist()) == sorted([
+        [local["W1"], "W1", "openalex_id", 1.0],
+        [local["https://openalex.org/W4"], "W5", "openalex_id", 1.0],
+    ])
+    tables = pb.build(raw=raw, processed=tmp_path / "processed")
+    works = tables.works.set_index("work_id")
+    assert sorted(works.index[works.is_corpus.astype(bool)]) == ["W1", "W5", "W7"]  # no local duplicate
+    assert not any(w.startswith("L") for w in works.index)
