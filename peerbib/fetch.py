@@ -4,7 +4,8 @@ What a fetch does, in order, and what each step costs (OPENALEX_NOTES.md):
 
 1. **Resolve the corpus.** DOIs are looked up ``doi_batch`` (50) at a time
    with one OR filter (``doi:10.1/a|10.2/b|...``): N DOIs cost ceil(N/50) list
-   requests. OpenAlex ids likewise (``openalex_id:W1|W2``); an id missing
+   requests (a few more when long DOIs would push a URL past ~3,500 bytes:
+   such a batch closes early). OpenAlex ids likewise (``openalex_id:W1|W2``); an id missing
    from the answer (a merged work) is looked up alone, which follows the 301
    and is free. A DOI OpenAlex does not know is listed as unresolved, not an
    error.
@@ -54,7 +55,15 @@ from urllib.parse import quote
 
 from .corpus import CORPUS_SUFFIXES, is_valid_doi, local_work_id, normalize_doi, normalize_title, read_corpus
 from .errors import BudgetExhaustedError, FetchError, OpenAlexError
-from .openalex import CONTENT_URL, ClientSettings, FetchCancelled, OpenAlexClient, next_budget_reset
+from .openalex import (
+    CONTENT_URL,
+    MAX_URL,
+    ClientSettings,
+    FetchCancelled,
+    OpenAlexClient,
+    encode_value,
+    next_budget_reset,
+)
 from .paths import project_path
 from .snapshot import (
     ROLE_CANDIDATES,
@@ -1030,7 +1039,7 @@ def _resolve_dois(fetcher: _Fetcher, dois: list[str]) -> dict[str, dict]:
         _Query("doi", ROLE_CORPUS, "/works",
                {"filter": "doi:" + "|".join(batch), "select": select, "per_page": max(opts.per_page, len(batch))},
                items=batch)
-        for batch in _chunks(safe, opts.doi_batch)
+        for batch in _url_batches(fetcher.client, safe, opts.doi_batch, "doi:", select)
     ]
     queries += [
         _Query("doi-single", ROLE_CORPUS, "/works/doi:" + quote(d, safe="/:"), {"select": select},
@@ -1049,6 +1058,31 @@ def _resolve_dois(fetcher: _Fetcher, dois: list[str]) -> dict[str, dict]:
         keep = canonical_work(list(works), {w: works[w]["cited_by_count"] for w in works})
         found[doi] = works[keep]
     return found
+
+
+def _url_batches(client: OpenAlexClient, values: list[str], size: int, prefix: str, select: str) -> list[list[str]]:
+    """``values`` in batches of at most ``size`` whose OR filter keeps the URL within :data:`MAX_URL`.
+
+    Long DOIs (SICI DOIs run past 60 characters, and their ``<>;()`` triple
+    when percent-encoded) close a batch early; a value too long even alone
+    goes alone.
+    """
+    # The URL without the values: path, select, per_page, a first cursor.
+    base = len(client.url("/works", {"filter": prefix, "select": select, "per_page": 200, "cursor": "*"}))
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = base
+    for value in values:
+        extra = len(encode_value(value))
+        # requests sends each "|" between values as %7C: three bytes.
+        if batch and (len(batch) >= size or length + 3 + extra > MAX_URL):
+            batches.append(batch)
+            batch, length = [], base
+        length += extra + (3 if batch else 0)
+        batch.append(value)
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def _resolve_ids(fetcher: _Fetcher, ids: list[str]) -> dict[str, dict]:

@@ -37,13 +37,19 @@ __all__ = [
     "RequestStats",
     "OpenAlexClient",
     "FetchCancelled",
+    "MAX_URL",
     "build_url",
+    "encode_value",
     "cost_kind",
     "next_budget_reset",
 ]
 
 API_URL = "https://api.openalex.org"
 CONTENT_URL = "https://content.openalex.org"
+
+#: Longest request URL peerbib builds for a batch (OpenAlex allows about 4 kB;
+#: the rest is room for a cursor).
+MAX_URL = 3500
 
 #: Credits one successful request costs when the server does not say (OPENALEX_NOTES.md).
 CREDIT_COSTS = {"singleton": 0, "list": 1, "search": 10, "content": 100}
@@ -202,6 +208,11 @@ def build_url(path: str, params: dict | None = None, *, base: str = API_URL) -> 
     if items:
         url += "?" + urlencode(items, quote_via=quote, safe=_SAFE)
     return url
+
+
+def encode_value(value) -> str:
+    """A query-string value percent-encoded as :func:`build_url` encodes it."""
+    return quote(str(value), safe=_SAFE)
 
 
 def cost_kind(path: str, params: dict | None = None) -> str:

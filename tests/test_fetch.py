@@ -131,6 +131,20 @@ def test_dois_resolve_in_batches_of_50_and_citing_works_in_few_cursor_pages(api,
     assert set(map(tuple, edges.to_numpy())) == expected
 
 
+def test_long_dois_close_a_batch_before_the_url_gets_too_long(api, tmp_path):
+    # SYNTHETIC SICI-style DOIs: long, and their ()<>; are percent-encoded to three bytes each
+    dois = [f"10.1002/(sici)1097-4571(199806)49:8<693::aid-asi{i}>3.0.co;2-{i % 10}(synthetic){i:03d}"
+            for i in range(120)]
+    api.add([make_work(i + 1, doi=d) for i, d in enumerate(dois)])
+    summary = go(dois, tmp_path / "snap", citing=False)
+    assert summary.works == 120 and not summary.unresolved_dois
+    calls = api.list_calls("doi:")
+    assert all(len(c["url"]) <= 3500 for c in calls), max(len(c["url"]) for c in calls)
+    sizes = [len(c["params"]["filter"].split("|")) for c in calls]
+    assert sum(sizes) == 120 and len(calls) <= -(-120 * 100 // 3300)  # batches as full as the limit allows
+    assert max(sizes) > 1 and max(len(c["url"]) for c in calls) > 3000
+
+
 def _batch_sizes(api, cites_calls):
     filters = sorted({c["params"]["filter"] for c in cites_calls})
     sizes = []
