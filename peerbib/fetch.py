@@ -67,6 +67,7 @@ from .openalex import (
 from .paths import project_path
 from .snapshot import (
     ROLE_CANDIDATES,
+    FetchLock,
     ROLE_CITING,
     ROLE_CORPUS,
     Snapshot,
@@ -833,8 +834,14 @@ def fetch(
                               max_retry_after=opts.max_retry_after, max_rate=opts.max_rate)
     # Before the snapshot is touched: a key that cannot be sent is an error here.
     client = OpenAlexClient(api_key, email, settings=settings, sleep=opts.sleep)
-    snap = Snapshot.open(folder, create=True, save_interval=opts.save_interval)
-    snap.acquire()
+    # The lock first, then the manifest: another fetch may be writing it.
+    lock = FetchLock(folder)
+    lock.acquire()
+    try:
+        snap = Snapshot.open(folder, create=True, save_interval=opts.save_interval)
+    except BaseException:
+        lock.release()
+        raise
     bar = _Progress(progress)
     fetcher = _Fetcher(snap, client, opts, bar)
     summary = FetchSummary(snapshot=str(folder))
@@ -865,7 +872,7 @@ def fetch(
             if not fresh:
                 snap.save(force=True)
         finally:
-            snap.release()
+            lock.release()
             client.close()
             bar.close()
 

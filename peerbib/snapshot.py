@@ -35,6 +35,11 @@ from typing import Iterator
 
 import pandas as pd
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None
+
 from .corpus import normalize_doi
 from .errors import FetchError, SnapshotError
 
@@ -43,6 +48,7 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "Snapshot",
+    "FetchLock",
     "snapshot_tables",
     "decode_abstract",
     "work_row",
@@ -146,7 +152,7 @@ class Snapshot:
         self._dirty = False
         self._last_save = 0.0
         self._queries: dict[str, dict] = {q["key"]: q for q in manifest.get("queries", [])}
-        self._lock_path: Path | None = None
+        self._folder_lock: FetchLock | None = None
 
     # --- opening -------------------------------------------------------------
 
@@ -190,33 +196,20 @@ class Snapshot:
     # --- one fetch at a time ------------------------------------------------
 
     def acquire(self) -> None:
-        """Take the folder's fetch lock; a lock left by a dead process is taken over."""
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / LOCK
-        for _ in range(2):
-            try:
-                handle = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                try:
-                    pid = int(path.read_text().strip() or 0)
-                except (OSError, ValueError):
-                    pid = 0
-                if pid and pid != os.getpid() and _alive(pid):
-                    raise FetchError(
-                        f"another fetch (process {pid}) is writing {self.folder}; wait for it to finish"
-                    ) from None
-                path.unlink(missing_ok=True)
-                continue
-            with os.fdopen(handle, "w") as out:
-                out.write(str(os.getpid()))
-            self._lock_path = path
-            return
-        raise FetchError(f"cannot lock {self.folder} for fetching")
+        """Take the folder's fetch lock (see :class:`FetchLock`).
+
+        :func:`peerbib.fetch.fetch` takes the lock *before* it opens the
+        snapshot, so it never reads a manifest another fetch is writing.
+        """
+        if self._folder_lock is None:
+            lock = FetchLock(self.folder)
+            lock.acquire()
+            self._folder_lock = lock
 
     def release(self) -> None:
-        if self._lock_path is not None:
-            self._lock_path.unlink(missing_ok=True)
-            self._lock_path = None
+        if self._folder_lock is not None:
+            self._folder_lock.release()
+            self._folder_lock = None
 
     # --- queries ---------------------------------------------------------------
 
@@ -383,6 +376,96 @@ def query_label(entry: dict, shown: int = 2) -> str:
     if len(text) > 80:
         text = text[:79] + "…"
     return f"{entry.get('kind') or 'query'}:{text}"
+
+
+class FetchLock:
+    """The fetch lock of a snapshot folder: one fetch at a time writes it.
+
+    An exclusive ``flock`` on ``.fetch.lock``. The kernel drops it when the
+    holder ends, however it ends (``kill -9`` included), so a lock file left
+    behind by a dead fetch never blocks the next one, even when its PID now
+    belongs to another process. The file holds the holder's PID for the
+    message only. Without ``fcntl`` (Windows), a file created exclusively
+    holding the PID is the lock, taken over when that process is gone.
+    """
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK
+        self._fd: int | None = None
+        self._created = False
+
+    def __enter__(self) -> "FetchLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def _busy(self, pid: int | None) -> FetchError:
+        who = f"another fetch (process {pid})" if pid else "another fetch"
+        return FetchError(f"{who} is writing {self.folder}; wait for it to finish")
+
+    def acquire(self) -> None:
+        if self._fd is not None or self._created:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if fcntl is None:  # pragma: no cover - Windows
+            self._acquire_by_pid()
+            return
+        for _ in range(20):
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                pid = _int(os.pread(fd, 32, 0).decode("ascii", "replace").strip())
+                os.close(fd)
+                raise self._busy(pid) from None
+            # The holder before may have removed the file between our open and
+            # our flock: only a lock on the file that is there counts.
+            try:
+                current = os.stat(self.path)
+            except FileNotFoundError:
+                current = None
+            if current is None or not os.path.samestat(os.fstat(fd), current):
+                os.close(fd)
+                continue
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
+            self._fd = fd
+            return
+        raise FetchError(f"cannot lock {self.folder} for fetching")
+
+    def _acquire_by_pid(self) -> None:  # pragma: no cover - Windows
+        for _ in range(2):
+            try:
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                try:
+                    pid = int(self.path.read_text().strip() or 0)
+                except (OSError, ValueError):
+                    pid = 0
+                if pid and pid != os.getpid() and _alive(pid):
+                    raise self._busy(pid) from None
+                self.path.unlink(missing_ok=True)
+                continue
+            with os.fdopen(handle, "w") as out:
+                out.write(str(os.getpid()))
+            self._created = True
+            return
+        raise FetchError(f"cannot lock {self.folder} for fetching")
+
+    def release(self) -> None:
+        """Remove the lock file (while still holding it) and drop the lock."""
+        if self._fd is not None:
+            try:
+                self.path.unlink(missing_ok=True)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+        elif self._created:  # pragma: no cover - Windows
+            self.path.unlink(missing_ok=True)
+            self._created = False
 
 
 def _alive(pid: int) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -447,6 +448,58 @@ def test_resume_after_an_error_midway_gives_the_uninterrupted_tables(tmp_path):
     records = all_records_by_query(tmp_path / "broken")
     assert all(len(ids) == len(set(ids)) for ids in records.values())
     assert sum(len(v) for v in records.values()) == expected_records
+
+
+HOLD_LOCK = textwrap.dedent("""
+    import fcntl, os, sys, time
+    fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o644)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.write(fd, str(os.getpid()).encode())
+    print("locked", flush=True)
+    time.sleep(60)
+""")
+
+
+def test_a_locked_folder_is_refused_before_its_manifest_is_read(api, tmp_path):
+    """Another fetch holds the lock while its manifest is half written: say so, do not read it."""
+    api.add([make_work(1)])
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    (folder / MANIFEST).write_text('{"format": "peerbib-openalex-snap', encoding="utf-8")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(folder / ".fetch.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(FetchError, match=rf"another fetch \(process {holder.pid}\) is writing"):
+            go(["10.5555/synthetic.1"], folder)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert api.calls == []
+    # the holder is gone (as after kill -9): its lock went with it
+    (folder / MANIFEST).unlink()
+    assert go(["10.5555/synthetic.1"], folder).works == 1
+    assert not (folder / ".fetch.lock").exists()
+
+
+def test_a_lock_file_left_with_the_pid_of_a_live_process_does_not_block(api, tmp_path):
+    """After kill -9 the lock file stays; its PID may belong to another process by now (here: 1)."""
+    api.add([make_work(1)])
+    folder = tmp_path / "snap"
+    folder.mkdir()
+    (folder / ".fetch.lock").write_text("1")
+    assert go(["10.5555/synthetic.1"], folder).works == 1
+    assert not (folder / ".fetch.lock").exists()
+
+
+def test_two_fetches_in_one_process_do_not_share_the_lock(api, tmp_path):
+    from peerbib.snapshot import FetchLock
+
+    api.add([make_work(1)])
+    with FetchLock(tmp_path / "snap"):
+        with pytest.raises(FetchError, match=rf"another fetch \(process {os.getpid()}\)"):
+            go(["10.5555/synthetic.1"], tmp_path / "snap")
+    assert go(["10.5555/synthetic.1"], tmp_path / "snap").works == 1
 
 
 KILL_SCRIPT = textwrap.dedent("""
