@@ -141,7 +141,11 @@ class FetchOptions:
     sleep : callable or None
         ``sleep(seconds)`` used for every wait (tests inject a recorder).
     save_interval : float
-        Seconds between manifest saves while pages stream in.
+        Seconds between manifest saves while pages stream in and queries
+        finish; it is saved at the end of each phase, on an error and at the
+        end whatever happens. A page counts once the manifest lists it: after
+        a kill, pages not yet listed are fetched again (and the files left
+        unlisted are removed by the next complete fetch).
     """
 
     per_page: int = 100
@@ -160,7 +164,7 @@ class FetchOptions:
     backoff: float = 1.0
     max_retry_after: float = 900.0
     sleep: Callable | None = None
-    save_interval: float = 1.0
+    save_interval: float = 2.0
 
     def check(self) -> "FetchOptions":
         if not 1 <= int(self.per_page) <= 200:
@@ -416,10 +420,10 @@ class _Query:
         return hashlib.sha256(f"{self.kind}\n{client.url(self.path, self.params)}".encode()).hexdigest()[:20]
 
     def describe(self, client: OpenAlexClient, run: str) -> dict:
+        # No "url": it is path + params (a batch's filter would be stored twice).
         return {
             "kind": self.kind,
             "role": self.role,
-            "url": client.url(self.path, self.params),
             "path": self.path,
             "params": dict(self.params),
             "items": list(self.items),
@@ -968,6 +972,7 @@ def _fetch(fetcher: _Fetcher, entries: list[_Entry], search, citing, fulltext, s
     for work in found_by_id.values():
         corpus[work["id"]] = work
     unresolved_ids = [w for w in ids if w not in found_by_id]
+    fetcher.snapshot.save(force=True)  # the end of a phase: what it fetched is listed
 
     # 2. rows without a (known) DOI
     fetcher.progress.phase("OpenAlex: matching")
@@ -985,6 +990,7 @@ def _fetch(fetcher: _Fetcher, entries: list[_Entry], search, citing, fulltext, s
         if e.openalex_id in found_by_id and e.corpus_work_id != found_by_id[e.openalex_id]["id"]
     ]
     _save_matches(fetcher, matches + id_matches, entries)
+    fetcher.snapshot.save(force=True)
 
     # 3. search
     if search is not None:
@@ -1005,6 +1011,7 @@ def _fetch(fetcher: _Fetcher, entries: list[_Entry], search, citing, fulltext, s
             isinstance(entry.get("count"), int) and entry["count"] > n)
         if summary.search_capped:
             status = "capped"
+        fetcher.snapshot.save(force=True)
 
     summary.works = len(corpus)
     _save_requested(fetcher, dois, ids, search, summary)
@@ -1016,6 +1023,7 @@ def _fetch(fetcher: _Fetcher, entries: list[_Entry], search, citing, fulltext, s
         capped, tei_candidates = _fetch_citing(fetcher, corpus, summary)
         if capped:
             status = "capped"
+        fetcher.snapshot.save(force=True)
 
     # 5. full text
     if fulltext:

@@ -140,11 +140,15 @@ class Snapshot:
 
     Thread-safe: fetch workers add pages concurrently. The manifest is saved
     atomically, at most every ``save_interval`` seconds while pages stream in
-    and whenever a query finishes, so a killed fetch loses at most the pages
-    of the last moments (they are fetched again, never duplicated).
+    and queries finish (saving it after every query would rewrite a growing
+    file once per query: quadratic for thousands of queries), and at once
+    with ``save(force=True)``, which fetch calls at the end of each phase, on
+    an error and at the end. A killed fetch loses at most the pages of the
+    last moments: they are fetched again into new files, never listed twice;
+    the unlisted files are removed by :meth:`sweep`.
     """
 
-    def __init__(self, folder, manifest: dict, *, save_interval: float = 1.0):
+    def __init__(self, folder, manifest: dict, *, save_interval: float = 2.0):
         self.folder = Path(folder)
         self.manifest = manifest
         self.save_interval = save_interval
@@ -157,7 +161,7 @@ class Snapshot:
     # --- opening -------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder, *, create: bool = False, save_interval: float = 1.0) -> "Snapshot":
+    def open(cls, folder, *, create: bool = False, save_interval: float = 2.0) -> "Snapshot":
         """Open the snapshot in ``folder``; with ``create``, start an empty one if there is none."""
         folder = Path(folder)
         path = folder / MANIFEST
@@ -240,6 +244,12 @@ class Snapshot:
             entry = self._queries[key]
             number = len(entry["pages"]) + 1
         relative = f"pages/{key}/{run}-{number:05d}.jsonl.gz"
+        # A query started again in the same run must not overwrite a page
+        # file the manifest on disk may still list (with its sha256).
+        again = 1
+        while (self.folder / relative).exists():
+            again += 1
+            relative = f"pages/{key}/{run}-{number:05d}-{again}.jsonl.gz"
         sha = atomic_write(self.folder / relative, encode_page(records))
         page = dict(info)
         page.update(file=relative, sha256=sha, records=len(records))
@@ -263,7 +273,7 @@ class Snapshot:
             entry.update(info)
             entry["finished"] = now_utc()
             self._dirty = True
-        self.save(force=True)
+        self.save()  # throttled: fetch saves at the end of each phase and at the end
 
     def update(self, **values) -> None:
         """Set top-level manifest values (matches, requested, fetch log...)."""

@@ -21,6 +21,7 @@ from openalex_fixtures import FakeOpenAlex, make_work, reference_work  # noqa: E
 import peerbib as pb  # noqa: E402
 from peerbib.errors import SnapshotError  # noqa: E402
 from peerbib.fetch import fetch  # noqa: E402
+from peerbib.openalex import build_url  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, decode_abstract, encode_page, snapshot_tables, work_row  # noqa: E402
 
 KEY = "test-key"
@@ -159,7 +160,10 @@ def test_manifest_lists_queries_with_sha256_counts_and_versions(api, tmp_path):
     assert kinds == ["cites", "doi"]
     snap = Snapshot.open(tmp_path / "snap")
     for query in manifest["queries"]:
-        assert query["url"].startswith("https://api.openalex.org/works?") and "select=" in query["url"]
+        # the request is path + params; the filter of a batch is not stored twice
+        assert "url" not in query and json.dumps(query).count(query["params"]["filter"]) == 1
+        url = build_url(query["path"], query["params"])
+        assert url.startswith("https://api.openalex.org/works?") and "select=" in url
         assert query["complete"] and query["pages"]
         for page in query["pages"]:
             assert (tmp_path / "snap" / page["file"]).is_file() and len(page["sha256"]) == 64
@@ -275,3 +279,37 @@ def test_rows_given_by_an_openalex_id_are_recorded_as_matches_and_merged_by_buil
     works = tables.works.set_index("work_id")
     assert sorted(works.index[works.is_corpus.astype(bool)]) == ["W1", "W5", "W7"]  # no local duplicate
     assert not any(w.startswith("L") for w in works.index)
+
+
+def test_the_manifest_is_saved_now_and_then_not_after_every_query(api, tmp_path, monkeypatch):
+    """Saving the whole manifest after each finished query is quadratic in the number of queries."""
+    import peerbib.snapshot as snapshot_module
+
+    works = [make_work(i) for i in range(1, 61)]
+    api.add(works)
+    dois = [w["doi"] for w in works]
+    writes = []
+    original = snapshot_module.atomic_write
+
+    def spy(path, data):
+        if Path(path).name == MANIFEST:
+            writes.append(json.loads(data))
+        return original(path, data)
+
+    monkeypatch.setattr(snapshot_module, "atomic_write", spy)
+    fetch(dois, snapshot=tmp_path / "snap", doi_batch=1, citing=False, save_interval=60, **FAST)
+    assert len(api.calls) == 60
+    assert len(writes) <= 5  # the first page, the ends of phases, the end; not 60
+    final = json.loads((tmp_path / "snap" / MANIFEST).read_text())
+    assert len(final["queries"]) == 60 and all(q["complete"] for q in final["queries"])
+    # an error midway: every query finished before it is listed, so a rerun asks only the rest
+    writes.clear()
+    order = sorted(d.rsplit("doi.org/", 1)[1] for d in dois)  # the order the batches run in
+    api.fail(400, message="injected", when=lambda path, params: params.get("filter") == "doi:" + order[30])
+    with pytest.raises(Exception, match="injected"):
+        fetch(dois, snapshot=tmp_path / "other", doi_batch=1, citing=False, save_interval=60, workers=1, **FAST)
+    listed = json.loads((tmp_path / "other" / MANIFEST).read_text())["queries"]
+    assert len(listed) == 30 and all(q["complete"] for q in listed) and len(writes) <= 3
+    n = len(api.calls)
+    fetch(dois, snapshot=tmp_path / "other", doi_batch=1, citing=False, **FAST)
+    assert len(api.calls) - n == 30
