@@ -615,13 +615,17 @@ def snapshot_tables(snapshot_dir) -> dict:
 
     Returns
     -------
-    dict of DataFrame
+    dict
         ``works``: work_id, doi, title, publication_year, type, venue, authors,
         abstract, cited_by_count, requested (True for works the fetch was asked
         for, False for works that only cite them), one row per work.
         ``citations``: citing_id, cited_id. ``counts_by_year``: work_id, year,
         citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
-        method, score, for corpus rows matched without a DOI.
+        method, score, for corpus rows matched without a DOI (by title,
+        abstract+authors, or their ``openalex_id``). ``incomplete`` (a list of
+        str, not a DataFrame): the queries an interrupted fetch left
+        unfinished, e.g. ``"cites:W1|W2… (page 3 of 7)"``; empty when the
+        snapshot is complete. Rerunning the fetch finishes them.
 
     Raises
     ------
@@ -700,6 +704,7 @@ def snapshot_tables(snapshot_dir) -> dict:
     matches = pd.DataFrame(match_rows, columns=["corpus_work_id", "work_id", "method", "score"])
     matches = matches.assign(work_id=matches["work_id"].map(lambda w: aliases.get(w, w)))
     return {
+        "incomplete": _incomplete(queries),
         "works": _frame(works, _WORK_COLUMNS),
         "citations": _frame([{"citing_id": a, "cited_id": b} for a, b in citations], {"citing_id": "str", "cited_id": "str"}),
         "counts_by_year": _frame(
@@ -708,6 +713,31 @@ def snapshot_tables(snapshot_dir) -> dict:
         ).drop_duplicates(subset=["work_id", "year"], keep="first").reset_index(drop=True),
         "matches": _frame(matches.to_dict("records"), {"corpus_work_id": "str", "work_id": "str", "method": "str", "score": "Float64"}),
     }
+
+
+def _incomplete(queries: list[dict]) -> list[str]:
+    """Short descriptions of the queries an interrupted fetch left unfinished.
+
+    A query cut short by ``max_citing``/``max_search`` finished as asked and is
+    not listed; nor is one whose items later queries of its kind answered in full.
+    """
+    covered = {(q.get("kind"), item) for q in queries if q.get("complete") for item in q.get("items") or []}
+    out = []
+    for entry in queries:
+        if entry.get("complete") or entry.get("capped") is not None:
+            continue
+        items = entry.get("items") or []
+        if items and all((entry.get("kind"), item) in covered for item in items):
+            continue
+        pages = len(entry.get("pages") or [])
+        count = entry.get("count")
+        per_page = _int((entry.get("params") or {}).get("per_page"))
+        if isinstance(count, int) and per_page:
+            where = f"page {pages} of {max(pages, -(-count // per_page))}"
+        else:
+            where = f"{pages} page{'s' if pages != 1 else ''} fetched, total unknown"
+        out.append(f"{query_label(entry)} ({where})")
+    return sorted(out)
 
 
 def _duplicate_dois(rows: dict, requested: set[str]) -> dict[str, str]:

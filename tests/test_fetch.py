@@ -62,13 +62,17 @@ def go(dois, snapshot, sleeps=None, **options):
 
 
 def tables_of(snapshot):
-    return {name: frame.reset_index(drop=True) for name, frame in snapshot_tables(snapshot).items()}
+    return {name: frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
+            for name, frame in snapshot_tables(snapshot).items()}
 
 
 def assert_same_tables(a, b):
     assert a.keys() == b.keys()
     for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], check_like=False, obj=name)
+        if isinstance(a[name], pd.DataFrame):
+            pd.testing.assert_frame_equal(a[name], b[name], check_like=False, obj=name)
+        else:
+            assert a[name] == b[name], name
 
 
 def all_records_by_query(snapshot):

@@ -108,6 +108,7 @@ def test_snapshot_tables_contract(api, tmp_path):
     counts = tables["counts_by_year"]
     assert set(map(tuple, counts[counts.work_id == "W1"][["year", "citations"]].to_numpy())) == {(2024, 1), (2022, 1)}
     assert list(tables["matches"].columns) == ["corpus_work_id", "work_id", "method", "score"]
+    assert tables["incomplete"] == []
 
 
 def test_a_corpus_work_that_also_cites_another_is_requested_and_its_edge_kept(api, tmp_path):
@@ -313,3 +314,30 @@ def test_the_manifest_is_saved_now_and_then_not_after_every_query(api, tmp_path,
     n = len(api.calls)
     fetch(dois, snapshot=tmp_path / "other", doi_batch=1, citing=False, **FAST)
     assert len(api.calls) - n == 30
+
+
+@pytest.mark.parametrize("report_count, expected", [
+    (True, ["cites:W1 (page 2 of 3)"]),
+    (False, ["cites:W1 (2 pages fetched, total unknown)"]),
+])
+def test_snapshot_tables_list_the_queries_an_interrupted_fetch_left_unfinished(tmp_path, report_count, expected):
+    target = make_work(1, cited_by_count=30)
+    citing = [make_work(100 + i, references=["W1"]) for i in range(30)]
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeOpenAlex([target, *citing], report_count=report_count).install(rsps)
+        pages = {"n": 0}
+
+        def third_cites_page(path, params):
+            pages["n"] += str(params.get("filter", "")).startswith("cites:")
+            return pages["n"] == 3
+
+        fake.fail(400, message="injected", when=third_cites_page)
+        with pytest.raises(Exception, match="injected"):
+            fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
+        assert snapshot_tables(tmp_path / "snap")["incomplete"] == expected
+        fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
+        tables = snapshot_tables(tmp_path / "snap")
+        assert tables["incomplete"] == [] and len(tables["citations"]) == 30
+        # a fetch cut short by max_citing finished as asked: not incomplete
+        fetch([target["doi"]], snapshot=tmp_path / "capped", per_page=10, max_citing=15, **FAST)
+        assert snapshot_tables(tmp_path / "capped")["incomplete"] == []
