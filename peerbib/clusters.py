@@ -2,7 +2,8 @@
 
 :func:`cluster_abstracts` turns the abstracts (or, for works without one, the
 titles) of a ``works`` table into TF-IDF vectors, groups them with k-means,
-chooses the number of clusters by silhouette when it is not given, and returns
+chooses the number of clusters by silhouette when it is not given (the
+smallest k within one standard error of the best, see :func:`choose_k`), and returns
 a :class:`Clustering` with everything a reader needs to judge the result: the
 cluster of every work, the terms that set each cluster apart, silhouettes,
 2-D coordinates, the works closest to each cluster's centre, and the works
@@ -11,13 +12,15 @@ that were left out and why.
 Two paths, chosen by corpus size (see :data:`FAST_PATH_MIN_TEXTS`):
 
 * **exact** (fewer than 1,000 texts): k-means runs on the sparse TF-IDF matrix
-  itself, ten initialisations per candidate k. Nothing is approximated and it
-  takes well under a second for a few hundred abstracts.
+  itself, ten initialisations per candidate k. Nothing is approximated; a
+  few hundred abstracts take about two seconds for 19 candidate k.
 * **fast** (1,000 texts and more): the TF-IDF matrix is reduced to
   :data:`LSA_COMPONENTS` latent dimensions (truncated SVD, i.e. latent semantic
-  analysis); each candidate k is fitted on a random sample of at most
-  :data:`FAST_SAMPLE_SIZE` texts; the chosen k is refitted on every text,
-  starting from the sample's centroids.
+  analysis, its basis estimated on a random sample of at most
+  :data:`FAST_SAMPLE_SIZE` texts); each candidate k is fitted on that sample
+  and scored on every text; the chosen k is refitted on every text, starting
+  from the sample's centroids. 100,000 abstracts take about 30 s and 1.6 GB
+  (``benchmarks/cluster_scale.py``).
 
 Both paths stay sparse (no dense document-term matrix is ever made) and both
 compute the silhouette **exactly on every text**, not on a sample: with
@@ -57,6 +60,7 @@ __all__ = [
     "clusters_by_year",
     "plot_clusters_by_year",
     "plot_k_scores",
+    "clean_text",
     "FAST_PATH_MIN_TEXTS",
 ]
 
@@ -1028,23 +1032,30 @@ def cluster_abstracts(
     candidates = _candidate_ks(k, k_range, n, n_distinct)
     use_fast = n >= FAST_PATH_MIN_TEXTS if fast is None else bool(fast)
 
-    if use_fast:
-        from sklearn.cluster import KMeans
+    from threadpoolctl import threadpool_limits
 
-        sample = _fast_sample(n, random_state)
-        space, lsa_components = _lsa(X, sample, random_state)
-        k_scores, centres = _fit_fast(space, sample, candidates, random_state)
-        sample_size = len(sample)
-        chosen = choose_k(k_scores)
-        final = KMeans(n_clusters=chosen, init=centres[chosen], n_init=1, random_state=random_state)
-        labels = final.fit(space).labels_
-    else:
-        # float64: sklearn's k-means++ takes a slow upcasting route for sparse float32.
-        X = X.astype(np.float64)
-        space, lsa_components, sample_size = X, None, n
-        k_scores, fits = _fit_exact(X, candidates, random_state)
-        chosen = choose_k(k_scores)
-        labels = fits[chosen]
+    # k-means on one OpenMP thread: its fits here are small and many, and with
+    # two threads on a two-core machine that has anything else running, the
+    # threads' spin-waits made them 2-5x slower (24 s instead of 5 s for 800
+    # texts); on an idle machine one thread was as fast. BLAS keeps its threads.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        if use_fast:
+            from sklearn.cluster import KMeans
+
+            sample = _fast_sample(n, random_state)
+            space, lsa_components = _lsa(X, sample, random_state)
+            k_scores, centres = _fit_fast(space, sample, candidates, random_state)
+            sample_size = len(sample)
+            chosen = choose_k(k_scores)
+            final = KMeans(n_clusters=chosen, init=centres[chosen], n_init=1, random_state=random_state)
+            labels = final.fit(space).labels_
+        else:
+            # float64: sklearn's k-means++ takes a slow upcasting route for sparse float32.
+            X = X.astype(np.float64)
+            space, lsa_components, sample_size = X, None, n
+            k_scores, fits = _fit_exact(X, candidates, random_state)
+            chosen = choose_k(k_scores)
+            labels = fits[chosen]
 
     labels = _renumber_by_size(labels, chosen)
     k_scores["chosen"] = k_scores["k"] == chosen
