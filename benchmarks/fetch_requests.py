@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 from openalex_fixtures import FakeOpenAlex, citation_graph  # noqa: E402
 
-from peerbib.fetch import fetch  # noqa: E402
+from peerbib.fetching import fetch  # noqa: E402
 
 KEY = "benchmark-key"
 

@@ -18,9 +18,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 # public name -> module that defines it
 _EXPORTS = {
     "read_corpus": "corpus",
-    "build": "build",
-    "load": "build",
-    "Tables": "build",
+    "build": "tables",
+    "load": "tables",
+    "Tables": "tables",
     "publication_years": "analysis",
     "plot_publication_years": "analysis",
     "count_works": "analysis",
@@ -34,8 +34,8 @@ _EXPORTS = {
     "plot_cluster_sizes": "clusters",
     "clusters_by_year": "clusters",
     "plot_clusters_by_year": "clusters",
-    "fetch": "fetch",
-    "FetchSummary": "fetch",
+    "fetch": "fetching",
+    "FetchSummary": "fetching",
     "report": "reporting",
     "project_root": "paths",
     "project_path": "paths",

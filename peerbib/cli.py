@@ -15,7 +15,7 @@ __all__ = ["main"]
 def _build(args) -> int:
     import warnings
 
-    from .build import build
+    from .tables import build
     from .paths import project_path
 
     with warnings.catch_warnings():
@@ -63,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
     report.set_defaults(run=_report)
 
     try:
-        from .fetch import add_fetch_command
+        from .fetching import add_fetch_command
     except ImportError:
         pass
     else:

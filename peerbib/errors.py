@@ -54,7 +54,7 @@ class ReportError(PeerbibError):
     """A notebook failed while the report was being rendered."""
 
 
-# --- OpenAlex fetching (peerbib.fetch, peerbib.openalex, peerbib.snapshot) ---
+# --- OpenAlex fetching (peerbib.fetching, peerbib.openalex, peerbib.snapshot) ---
 
 __all__ += ["FetchError", "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError"]
 
@@ -97,8 +97,8 @@ class BudgetExhaustedError(OpenAlexError):
     ----------
     resets_at : datetime.datetime or None
         When the budget resets (midnight UTC unless the server says otherwise).
-    summary : peerbib.fetch.FetchSummary or None
-        What the interrupted fetch had saved, when raised by :func:`peerbib.fetch.fetch`.
+    summary : peerbib.fetching.FetchSummary or None
+        What the interrupted fetch had saved, when raised by :func:`peerbib.fetching.fetch`.
     """
 
     def __init__(self, message: str, *, resets_at=None, summary=None, status: int | None = 429, url=None):

@@ -364,7 +364,7 @@ def _corpus_entries(dois, search) -> tuple[list[_Entry], list[str]]:
     if dois is None:
         if search is not None:
             return [], []
-        from .build import corpus_files
+        from .tables import corpus_files
 
         paths = corpus_files(project_path("data/raw"))
         if not paths:

@@ -184,7 +184,7 @@ def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="d
         When a notebook fails: names the notebook and the cell.
     """
     from . import __version__
-    from .build import BUILD_INFO, build, needs_build
+    from .tables import BUILD_INFO, build, needs_build
 
     out, notebooks_dir = project_path(out), project_path(notebooks)
     raw, processed = project_path(raw), project_path(processed)

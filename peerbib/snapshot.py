@@ -202,7 +202,7 @@ class Snapshot:
     def acquire(self) -> None:
         """Take the folder's fetch lock (see :class:`FetchLock`).
 
-        :func:`peerbib.fetch.fetch` takes the lock *before* it opens the
+        :func:`peerbib.fetching.fetch` takes the lock *before* it opens the
         snapshot, so it never reads a manifest another fetch is writing.
         """
         if self._folder_lock is None:

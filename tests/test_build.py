@@ -129,7 +129,7 @@ def test_build_keeps_other_files_in_processed(project):
 
 
 def test_citations_per_year_fills_zero_years_from_publication_to_window_end():
-    from peerbib.build import DEF_COUNTED, DEF_OPENALEX, _per_year
+    from peerbib.tables import DEF_COUNTED, DEF_OPENALEX, _per_year
 
     works = pd.DataFrame({
         "work_id": ["W1", "W2", "W3", "C1", "C2"],
@@ -156,7 +156,7 @@ def test_citations_per_year_fills_zero_years_from_publication_to_window_end():
 
 
 def test_merge_keeps_the_corpus_doi_of_a_title_matched_work(tmp_path, monkeypatch):
-    from peerbib.build import make_tables
+    from peerbib.tables import make_tables
 
     raw = tmp_path / "raw"
     (raw / "corpus").mkdir(parents=True)

@@ -1,4 +1,4 @@
-"""peerbib.fetch against a fake OpenAlex (SYNTHETIC works, served by ``responses``).
+"""peerbib.fetching against a fake OpenAlex (SYNTHETIC works, served by ``responses``).
 
 Batching, cursor paging, resuming, faults, secrets, accounting and the CLI.
 No test reaches the network and none waits: ``sleep`` is a recorder.
@@ -29,7 +29,7 @@ from peerbib.errors import (  # noqa: E402
     OpenAlexAuthError,
     OpenAlexError,
 )
-from peerbib.fetch import FetchSummary, fetch  # noqa: E402
+from peerbib.fetching import FetchSummary, fetch  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, snapshot_tables  # noqa: E402
 
 KEY = "test-key"
@@ -511,7 +511,7 @@ KILL_SCRIPT = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     import responses
     from openalex_fixtures import FakeOpenAlex, citation_graph
-    from peerbib.fetch import fetch
+    from peerbib.fetching import fetch
 
     corpus, citing = citation_graph(60, 700, seed=7)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

@@ -20,7 +20,7 @@ from openalex_fixtures import FakeOpenAlex, make_work, reference_work  # noqa: E
 
 import peerbib as pb  # noqa: E402
 from peerbib.errors import SnapshotError  # noqa: E402
-from peerbib.fetch import fetch  # noqa: E402
+from peerbib.fetching import fetch  # noqa: E402
 from peerbib.openalex import build_url  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, decode_abstract, encode_page, snapshot_tables, work_row  # noqa: E402
 
