@@ -42,6 +42,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .corpus import normalize_doi
 from .errors import FetchError, SnapshotError
+from .schema import SCHEMAS
 
 __all__ = [
     "MANIFEST",
@@ -583,16 +584,11 @@ def citing_edges(record: dict, queried=(), corpus=()) -> list[str]:
     return found
 
 
+# The works columns OpenAlex fills (the schema's, up to cited_by_count), plus
+# whether the fetch asked for the work; build adds is_corpus and source.
 _WORK_COLUMNS = {
-    "work_id": "str",
-    "doi": "str",
-    "title": "str",
-    "publication_year": "Int64",
-    "type": "str",
-    "venue": "str",
-    "authors": "str",
-    "abstract": "str",
-    "cited_by_count": "Int64",
+    **{name: dtype for name, dtype in SCHEMAS["works"].items()
+       if name not in ("is_corpus", "source", "abstract_truncated", "corpus_role", "provenance")},
     "requested": "boolean",
 }
 

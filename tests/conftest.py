@@ -40,3 +40,16 @@ def write(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture
+def api():
+    """The fake OpenAlex of ``openalex_fixtures`` (SYNTHETIC works), answering every
+    request to api.openalex.org / content.openalex.org through ``responses``."""
+    import responses
+    from openalex_fixtures import FakeOpenAlex
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        fake = FakeOpenAlex()
+        fake.install(rsps)
+        yield fake

@@ -47,14 +47,6 @@ def sleeps():
     return Sleeps()
 
 
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeOpenAlex()
-        fake.install(rsps)
-        yield fake
-
-
 def go(dois, snapshot, sleeps=None, **options):
     options = {"api_key": KEY, "progress": False, "max_rate": 0, "sleep": sleeps if sleeps is not None else Sleeps(),
                **options}

@@ -28,14 +28,6 @@ KEY = "test-key"
 FAST = dict(api_key=KEY, progress=False, max_rate=0, sleep=lambda s: None)
 
 
-@pytest.fixture
-def api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        fake = FakeOpenAlex()
-        fake.install(rsps)
-        yield fake
-
-
 # --- abstracts and rows -------------------------------------------------------------
 
 
