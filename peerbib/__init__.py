@@ -34,6 +34,7 @@ _EXPORTS = {
     "plot_cluster_sizes": "clusters",
     "clusters_by_year": "clusters",
     "plot_clusters_by_year": "clusters",
+    "plot_k_scores": "clusters",
     "fetch": "fetching",
     "FetchSummary": "fetching",
     "report": "reporting",

@@ -73,6 +73,12 @@ def test_spot_checks_against_the_seeds():
     assert by_doi["10.1007/s10597-015-9843-y"]["publication_year"] == "2015"
     assert by_doi["10.1111/hex.13151"]["venue"] == "Health Expectations"
     assert by_doi["10.1186/1472-6963-13-188"]["authors"].startswith("Steve G Gillard; Christine Edwards")
+    # the BMC page runs site text into the title on both lines that show it
+    assert by_doi["10.1186/1472-6963-13-188"]["title"] == (
+        "Introducing peer worker roles into UK mental health service teams: "
+        "a qualitative analysis of the organisational benefits and challenges")
+    for row in rows("corpus/seed_corpus.csv"):
+        assert not re.search(r"download|report as|read online", row["title"], flags=re.I), row["title"]
     roles = [row["seed_role"] for row in rows("corpus/seed_corpus.csv")]
     assert roles.count("search result") == 10 and roles.count("related output") == 13
     assert roles.count("main work") == 4 and roles.count("reference") == 3

@@ -155,6 +155,9 @@ def scite_page(seed: Seed):
 # --- 001: BMC Health Services Research article page --------------------------
 
 
+BMC_DOWNLOAD_BLURB = " - Download this document for free, or read online. Document in PDF available to download."
+
+
 def bmc_page(seed: Seed):
     title_line = 3  # line 1 repeats the title with the site's "Report as inadecuate" appended
     venue = seed[5]
@@ -171,12 +174,18 @@ def bmc_page(seed: Seed):
     doi = re.sub(r"^(10\.\d{4,9})-", r"\1/", shown)
     authors_line = seed.find("Author: ")
     authors = "; ".join(a.strip() for a in seed[authors_line].removeprefix("Author:").split(" - "))
+    # Line 3 runs the site's download blurb into the title; line 1 runs its
+    # "Report as inadecuate" link into it. The title is what both lines share.
+    title = seed[title_line].removesuffix(BMC_DOWNLOAD_BLURB)
+    if title == seed[title_line] or seed[1].removesuffix("Report as inadecuate") != title:
+        raise ValueError(f"{seed.name}:{title_line}: the title lines no longer read as expected")
     return [row(
-        doi=doi, title=seed[title_line], authors=authors, publication_year="2013",
+        doi=doi, title=title, authors=authors, publication_year="2013",
         venue=venue, volume_issue=volume, abstract="\n\n".join(parts),
         abstract_truncated="false", seed_file=seed.name, seed_line=title_line,
         seed_role="main work",
         notes=(
+            "title without the site's download blurb that follows it on the line; "
             f"DOI shown as {shown} (line {doi_line}), read with '/' after the prefix; "
             "year not printed on the page: 2013 from volume 13 (BMC Health Services Research "
             "volume n is year 2000+n) and PRODUCT.md's 'Gillard et al. 2013'; type not shown"
