@@ -25,6 +25,7 @@ _EXPORTS = {
     "plot_publication_years": "analysis",
     "count_works": "analysis",
     "list_works": "analysis",
+    "citations_per_year": "analysis",
     "cluster_abstracts": "clusters",
     "Clustering": "clusters",
     "choose_k": "clusters",

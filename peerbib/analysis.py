@@ -9,7 +9,8 @@ import pandas as pd
 
 from .errors import AnalysisError
 
-__all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label"]
+__all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
+           "citations_per_year"]
 
 NOT_STATED = "(not stated)"
 
@@ -167,3 +168,43 @@ def list_works(works: pd.DataFrame, *, corpus_only: bool = True,
     table = table[[c for c in columns if c in table.columns] + extra]
     return table.sort_values(["publication_year", "label"], ascending=[False, True], na_position="last",
                              kind="mergesort").reset_index(drop=True)
+
+
+def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame:
+    """Citations each work received per year, under one definition.
+
+    The built ``citations_per_year`` table can hold two definitions (see
+    :func:`peerbib.build`): ``"openalex counts_by_year"`` (OpenAlex's counts,
+    about the last ten years, for fetched corpus works) and ``"counted citing
+    works"`` (the citing works in the ``citations`` table, by their
+    publication year). Zero years are filled in both.
+
+    Parameters
+    ----------
+    tables : Tables or pandas.DataFrame
+        The built tables (``pb.load()``) or their ``citations_per_year`` table.
+    definition : str, optional
+        Which definition to return. By default OpenAlex's counts where the
+        tables have them, else the counted citing works.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``work_id, year, citations, definition``, sorted by work and
+        year; empty (with these columns) when the tables hold no citations.
+    """
+    from .tables import DEF_COUNTED, DEF_OPENALEX
+
+    per_year = tables if isinstance(tables, pd.DataFrame) else getattr(tables, "citations_per_year", None)
+    if per_year is None:
+        raise AnalysisError("citations_per_year needs the built tables (pb.load()) or their citations_per_year table")
+    _require(per_year, ["work_id", "year", "citations", "definition"], "citations_per_year")
+    known = (DEF_OPENALEX, DEF_COUNTED)
+    if definition is None:
+        present = set(per_year["definition"].dropna())
+        definition = next((d for d in known if d in present), DEF_OPENALEX)
+    elif definition not in known:
+        raise AnalysisError(f"unknown definition {definition!r}; use one of {', '.join(map(repr, known))}")
+    chosen = per_year[per_year["definition"] == definition]
+    return chosen[["work_id", "year", "citations", "definition"]].sort_values(
+        ["work_id", "year"], kind="mergesort").reset_index(drop=True)

@@ -1127,6 +1127,33 @@ def _require(frame: pd.DataFrame, columns: list[str], made_by: str) -> None:
         )
 
 
+def _plot_table(clustering, compute, columns: list[str], *, n_terms: int) -> pd.DataFrame:
+    """The table a plot draws: computed from a Clustering, or checked when given.
+
+    A table without a ``label`` column (e.g. assignments read back from
+    Parquet) is labelled by cluster number.
+    """
+    table = compute(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
+    _require(table, columns, compute.__name__)
+    if "label" not in table.columns:
+        table = table.assign(label=table["cluster"].astype("str"))
+    return table
+
+
+def _new_axes(ax, figsize):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _cluster_legend(ax, **options) -> None:
+    """Legend of clusters and their top terms, outside the plot on the right."""
+    ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8,
+              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **options)
+
+
 def cluster_map(clustering: Clustering, *, n_terms: int = 3) -> pd.DataFrame:
     """Table behind :func:`plot_cluster_map`: each clustered work's 2-D position.
 
@@ -1182,14 +1209,8 @@ def plot_cluster_map(
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
-
-    table = cluster_map(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
-    _require(table, ["cluster", "x", "y"], "cluster_map")
-    if "label" not in table.columns:
-        table = table.assign(label=table["cluster"].astype("str"))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 6), layout="constrained")
+    table = _plot_table(clustering, cluster_map, ["cluster", "x", "y"], n_terms=n_terms)
+    ax = _new_axes(ax, (10, 6))
     shown = table
     if len(table) > max_points:
         shown = table.sample(n=max_points, random_state=random_state).sort_index()
@@ -1211,8 +1232,7 @@ def plot_cluster_map(
                 ha="center", va="center",
                 bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colours[int(cluster)], "alpha": 0.9},
             )
-    ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8, markerscale=1.0 if size >= 12 else 2.5,
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    _cluster_legend(ax, markerscale=1.0 if size >= 12 else 2.5)
     k = table["cluster"].nunique()
     title = f"Topic clusters of {len(table):,} works (k = {k})"
     if len(shown) < len(table):
@@ -1269,13 +1289,10 @@ def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_term
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
-    table = cluster_sizes(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
-    _require(table, ["cluster", "label", "n_works"], "cluster_sizes")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 0.45 * len(table) + 1.5), layout="constrained")
+    table = _plot_table(clustering, cluster_sizes, ["cluster", "n_works"], n_terms=n_terms)
+    ax = _new_axes(ax, (8, 0.45 * len(table) + 1.5))
     colours = _colours(table["cluster"])
     palette = {label: colours[int(c)] for c, label in zip(table["cluster"], table["label"])}
     sns.barplot(
@@ -1308,13 +1325,11 @@ def plot_k_scores(clustering: Clustering | pd.DataFrame, *, ax=None):
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
     scores = clustering.k_scores if isinstance(clustering, Clustering) else clustering
     _require(scores, ["k", "silhouette"], "Clustering.k_scores")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4), layout="constrained")
+    ax = _new_axes(ax, (7, 4))
     errors = scores["silhouette_se"] if "silhouette_se" in scores.columns else None
     ax.errorbar(scores["k"], scores["silhouette"], yerr=errors, marker="o", markersize=4, capsize=2,
                 label="mean silhouette ± 1 standard error")
@@ -1390,15 +1405,10 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
     -------
     matplotlib.axes.Axes
     """
-    import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    table = clusters_by_year(clustering, n_terms=n_terms) if isinstance(clustering, Clustering) else clustering
-    _require(table, ["year", "cluster", "n_works"], "clusters_by_year")
-    if "label" not in table.columns:
-        table = table.assign(label=table["cluster"].astype("str"))
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4.5), layout="constrained")
+    table = _plot_table(clustering, clusters_by_year, ["year", "cluster", "n_works"], n_terms=n_terms)
+    ax = _new_axes(ax, (10, 4.5))
     colours = _colours(table["cluster"]) if len(table) else {}
     bottom = None
     for cluster, rows in table.groupby("cluster", sort=True):
@@ -1417,8 +1427,7 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
         ax.text(0.5, 0.5, "No clustered work has a publication year", ha="center", va="center",
                 transform=ax.transAxes)
     else:
-        ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8,
-                  loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        _cluster_legend(ax)
     ax.set_title(title)
     ax.set_xlabel("Publication year")
     ax.set_ylabel("Works")

@@ -1146,29 +1146,27 @@ def _match_rows(fetcher: _Fetcher, entries: list[_Entry], unresolved: set[str]):
             unmatched.append(f"{entry.corpus_work_id}: not searched (title_match is off)")
             continue
         if entry.title:
-            words = _filter_value(entry.title, 30)
-            if not words:
-                unmatched.append(f"{entry.corpus_work_id}: title has no searchable words")
-                continue
+            # a title can carry a year typed one off (online vs issue year)
+            kind, words = "title", _filter_value(entry.title, 30)
             flt = f"title.search:{words}"
-            if entry.year:
-                flt += f",publication_year:{entry.year - 1}-{entry.year + 1}"
-            todo.append((entry, _Query("title", ROLE_CANDIDATES, "/works", {"filter": flt, "select": select, "per_page": 10},
-                                       items=[entry.corpus_work_id], paged=False,
-                                       context={"corpus_work_id": entry.corpus_work_id})))
+            years = f"{entry.year - 1}-{entry.year + 1}" if entry.year else None
+            problem = None if words else "title has no searchable words"
         elif entry.abstract and entry.authors:
-            words = _filter_value(_without_heading(entry.abstract), 12)
-            if len(words.split()) < 5:
-                unmatched.append(f"{entry.corpus_work_id}: abstract too short to search by")
-                continue
+            # a listing row (no title, no DOI): its abstract's first words, its exact year
+            kind, words = "listing", _filter_value(_without_heading(entry.abstract), 12)
             flt = f"title_and_abstract.search:{words}"
-            if entry.year:
-                flt += f",publication_year:{entry.year}"
-            todo.append((entry, _Query("listing", ROLE_CANDIDATES, "/works", {"filter": flt, "select": select, "per_page": 10},
-                                       items=[entry.corpus_work_id], paged=False,
-                                       context={"corpus_work_id": entry.corpus_work_id})))
+            years = str(entry.year) if entry.year else None
+            problem = None if len(words.split()) >= 5 else "abstract too short to search by"
         else:
-            unmatched.append(f"{entry.corpus_work_id}: no DOI, title or abstract to search OpenAlex by")
+            kind, problem = None, "no DOI, title or abstract to search OpenAlex by"
+        if problem:
+            unmatched.append(f"{entry.corpus_work_id}: {problem}")
+            continue
+        if years:
+            flt += f",publication_year:{years}"
+        todo.append((entry, _Query(kind, ROLE_CANDIDATES, "/works", {"filter": flt, "select": select, "per_page": 10},
+                                   items=[entry.corpus_work_id], paged=False,
+                                   context={"corpus_work_id": entry.corpus_work_id})))
     results = fetcher.run_all([query for _, query in todo])
     matches = []
     for (entry, query), result in zip(todo, results):

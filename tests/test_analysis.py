@@ -64,3 +64,39 @@ def test_count_works(works):
 def test_list_works_labels_untitled_works(works):
     listing = pb.list_works(works)
     assert list(listing["label"]) == ["C", "[untitled] Y; Z, 2013, J2", "A", "D"]
+
+
+def _per_year_table():
+    # two definitions side by side, as a build from a snapshot writes them
+    return pd.DataFrame({
+        "work_id": ["W2", "W1", "W1", "W1", "W1"],
+        "year": pd.array([2021, 2021, 2020, 2020, 2021], dtype="Int64"),
+        "citations": pd.array([0, 3, 1, 2, 4], dtype="Int64"),
+        "definition": ["openalex counts_by_year", "openalex counts_by_year", "openalex counts_by_year",
+                       "counted citing works", "counted citing works"],
+    })
+
+
+def test_citations_per_year_prefers_openalex_counts_and_sorts():
+    result = pb.citations_per_year(_per_year_table())
+    assert list(result.columns) == ["work_id", "year", "citations", "definition"]
+    assert result[["work_id", "year", "citations"]].values.tolist() == [["W1", 2020, 1], ["W1", 2021, 3], ["W2", 2021, 0]]
+    counted = pb.citations_per_year(_per_year_table(), definition="counted citing works")
+    assert counted["citations"].tolist() == [2, 4] and set(counted["definition"]) == {"counted citing works"}
+
+
+def test_citations_per_year_on_the_bundled_tables(project):
+    # the bundled data holds no OpenAlex counts: the 3 reference edges of Moore et al. 2021 are counted
+    result = pb.citations_per_year(pb.build())
+    assert set(result["definition"]) == {"counted citing works"}
+    assert result.groupby("work_id")["citations"].sum().tolist() == [1, 1, 1]
+    assert pb.citations_per_year(pb.load(), definition="openalex counts_by_year").empty
+
+
+def test_citations_per_year_rejects_unknown_definition_and_tables():
+    with pytest.raises(pb.AnalysisError, match="unknown definition 'scite'.*'counted citing works'"):
+        pb.citations_per_year(_per_year_table(), definition="scite")
+    with pytest.raises(pb.AnalysisError, match="needs the built tables"):
+        pb.citations_per_year(object())
+    with pytest.raises(pb.AnalysisError, match="needs column.*definition"):
+        pb.citations_per_year(_per_year_table().drop(columns="definition"))
