@@ -91,3 +91,29 @@ def test_notebooks_are_stored_without_outputs():
                 assert not cell.outputs and cell.execution_count is None, path
         first_code = next(c for c in nb.cells if c.cell_type == "code")
         assert first_code.source.startswith("%matplotlib inline"), path
+
+
+def test_report_shows_the_fetched_snapshot(project, api):
+    """After a (mocked) peerbib fetch into the project, the report shows OpenAlex's data.
+    The OpenAlex records here are SYNTHETIC (tests/openalex_fixtures.py)."""
+    from openalex_fixtures import make_work
+
+    from peerbib.fetching import fetch
+
+    api.add([
+        make_work(1, doi="10.1111/hex.13151", title="SYNTHETIC OpenAlex title of the Moore record", year=2021,
+                  work_type="review", cited_by_count=1),
+        make_work(2, title="SYNTHETIC citing work", year=2023, references=["W1"]),
+    ])
+    raw = project / "data" / "raw"
+    summary = fetch(raw / "corpus" / "seed_corpus.csv", snapshot=raw / "openalex",
+                    api_key=api.api_key, progress=False, max_rate=0, sleep=lambda s: None)
+    assert summary.works >= 1
+    paths = pb.report()
+    page = (project / "reports" / "01_publication_years.html").read_text(encoding="utf-8")
+    assert "SYNTHETIC OpenAlex title of the Moore record" in page  # OpenAlex's title wins in the works table
+    assert "SYNTHETIC citing work" not in page  # citing works are not corpus works
+    assert api.api_key not in page
+    assert len(paths) == len(list((project / "notebooks").glob("*.ipynb"))) + 1
+    tables = pb.load()
+    assert tables.works.set_index("doi").loc["10.1111/hex.13151", "source"] == "openalex+corpus"
