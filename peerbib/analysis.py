@@ -164,10 +164,12 @@ def list_works(works: pd.DataFrame, *, corpus_only: bool = True,
     """The works as a table to read: newest first, a ``label`` for works without a title."""
     selected = _corpus(works, corpus_only)
     table = selected.assign(label=[work_label(r) for r in selected.to_dict("records")])
+    # newest first whichever columns are shown
+    order = [c for c in ("publication_year", "label") if c in table.columns]
+    table = table.sort_values(order, ascending=[c != "publication_year" for c in order], na_position="last",
+                              kind="mergesort")
     extra = [c for c in ("corpus_role",) if c in table.columns and c not in columns]
-    table = table[[c for c in columns if c in table.columns] + extra]
-    return table.sort_values(["publication_year", "label"], ascending=[False, True], na_position="last",
-                             kind="mergesort").reset_index(drop=True)
+    return table[[c for c in columns if c in table.columns] + extra].reset_index(drop=True)
 
 
 def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame:

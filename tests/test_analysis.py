@@ -64,6 +64,10 @@ def test_count_works(works):
 def test_list_works_labels_untitled_works(works):
     listing = pb.list_works(works)
     assert list(listing["label"]) == ["C", "[untitled] Y; Z, 2013, J2", "A", "D"]
+    # a narrower choice of columns (e.g. to name works in another table) keeps the order
+    names = pb.list_works(works, columns=("work_id", "label"))
+    assert names[["work_id", "label"]].values.tolist() == [
+        ["c", "C"], ["b", "[untitled] Y; Z, 2013, J2"], ["a", "A"], ["d", "D"]]
 
 
 def _per_year_table():
