@@ -35,11 +35,11 @@ import responses
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from openalex_fixtures import FakeOpenAlex, citation_graph  # noqa: E402
+from openalex_fixtures import TEST_KEY, FakeOpenAlex, citation_graph  # noqa: E402
 
 from peerbib.fetching import fetch  # noqa: E402
 
-KEY = "benchmark-key"
+KEY = TEST_KEY  # a stand-in made per run
 
 
 def serve(works, latency: float):

@@ -28,6 +28,7 @@ import base64
 import json
 import random
 import re
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -38,6 +39,10 @@ import requests
 import responses
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+
+#: The stand-in API key the fake expects: made afresh in each process, so the
+#: repository holds no key-like literal.
+TEST_KEY = secrets.token_hex(16)
 
 API = "https://api.openalex.org"
 CONTENT = "https://content.openalex.org"
@@ -225,7 +230,7 @@ class FakeOpenAlex:
         record on, so pages overlap).
     """
 
-    def __init__(self, works=(), *, api_key: str | None = "test-key", merged=None, rate_headers=True,
+    def __init__(self, works=(), *, api_key: str | None = TEST_KEY, merged=None, rate_headers=True,
                  report_count=True, latency=0.0, budget: int | None = None):
         self.works: dict[str, dict] = {}
         self.by_doi: dict[str, list[str]] = {}

@@ -20,7 +20,7 @@ import responses
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from openalex_fixtures import FakeOpenAlex, citation_graph, make_work, tei_document  # noqa: E402
+from openalex_fixtures import TEST_KEY, FakeOpenAlex, citation_graph, make_work, tei_document  # noqa: E402
 
 import peerbib as pb  # noqa: E402
 from peerbib import cli  # noqa: E402
@@ -33,7 +33,7 @@ from peerbib.errors import (  # noqa: E402
 from peerbib.fetching import FetchSummary, fetch  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, snapshot_tables  # noqa: E402
 
-KEY = "test-key"
+KEY = TEST_KEY
 
 
 class Sleeps(list):
@@ -503,7 +503,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     import responses
-    from openalex_fixtures import FakeOpenAlex, citation_graph
+    from openalex_fixtures import TEST_KEY, FakeOpenAlex, citation_graph
     from peerbib.fetching import fetch
 
     corpus, citing = citation_graph(60, 700, seed=7)
@@ -513,7 +513,7 @@ KILL_SCRIPT = textwrap.dedent("""
             if n == {kill_at}:
                 os.kill(os.getpid(), signal.SIGKILL)
         fake.on_request = kill
-        fetch([w["doi"] for w in corpus], snapshot={snapshot!r}, api_key="test-key", progress=False,
+        fetch([w["doi"] for w in corpus], snapshot={snapshot!r}, api_key=TEST_KEY, progress=False,
               max_rate=0, workers=2, save_interval={save_interval})
 """)
 
@@ -629,9 +629,10 @@ def test_without_a_key_nothing_is_sent_and_the_error_says_what_to_set(api, tmp_p
 
 def test_401_says_to_set_the_api_key(api, tmp_path):
     api.add([make_work(1)])
+    wrong_key = secrets.token_hex(16)
     with pytest.raises(OpenAlexAuthError, match="401 Unauthorized.*OPENALEX_API_KEY"):
-        go(["10.5555/synthetic.1"], tmp_path / "snap", api_key="not-the-right-key")
-    assert len(api.calls) == 1 and api.calls[0]["auth"] == "Bearer not-the-right-key"
+        go(["10.5555/synthetic.1"], tmp_path / "snap", api_key=wrong_key)
+    assert len(api.calls) == 1 and api.calls[0]["auth"] == f"Bearer {wrong_key}"
 
 
 def test_key_comes_from_the_environment(api, tmp_path, monkeypatch):
@@ -688,7 +689,7 @@ def test_the_api_key_is_never_written_anywhere(tmp_path, sleeps, capsys):
         with pytest.raises(BudgetExhaustedError) as caught:
             go(dois, raw / "openalex", sleeps, api_key=SECRET, refresh=True)
         messages.append(str(caught.value))
-        wrong = FakeOpenAlex(api_key="another")
+        wrong = FakeOpenAlex(api_key=secrets.token_hex(16))
         assert all(c["auth"] == f"Bearer {SECRET}" for c in fake.calls)
         assert all(SECRET not in c["url"] for c in fake.calls)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:

@@ -16,7 +16,7 @@ import pytest
 import responses
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from openalex_fixtures import FakeOpenAlex, make_work, reference_work  # noqa: E402
+from openalex_fixtures import TEST_KEY, FakeOpenAlex, make_work, reference_work  # noqa: E402
 
 import peerbib as pb  # noqa: E402
 from peerbib.errors import SnapshotError  # noqa: E402
@@ -24,7 +24,7 @@ from peerbib.fetching import fetch  # noqa: E402
 from peerbib.openalex import build_url  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, decode_abstract, encode_page, snapshot_tables, work_row  # noqa: E402
 
-KEY = "test-key"
+KEY = TEST_KEY
 FAST = dict(api_key=KEY, progress=False, max_rate=0, sleep=lambda s: None)
 
 
