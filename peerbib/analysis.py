@@ -15,12 +15,10 @@ __all__ = ["publication_years", "plot_publication_years", "count_works", "list_w
 NOT_STATED = "(not stated)"
 
 
-def _require(frame: pd.DataFrame, columns, what: str) -> None:
+def _require(frame: pd.DataFrame, columns, what: str, table: str = "the works table (pb.load().works)") -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise AnalysisError(
-            f"{what} needs column(s) {', '.join(missing)}; pass the works table (pb.load().works)"
-        )
+        raise AnalysisError(f"{what} needs column(s) {', '.join(missing)}; pass {table}")
 
 
 def _corpus(works: pd.DataFrame, corpus_only: bool) -> pd.DataFrame:
@@ -200,7 +198,8 @@ def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame
     per_year = tables if isinstance(tables, pd.DataFrame) else getattr(tables, "citations_per_year", None)
     if per_year is None:
         raise AnalysisError("citations_per_year needs the built tables (pb.load()) or their citations_per_year table")
-    _require(per_year, ["work_id", "year", "citations", "definition"], "citations_per_year")
+    _require(per_year, ["work_id", "year", "citations", "definition"], "citations_per_year",
+             "the built tables (pb.load()) or their citations_per_year table")
     known = (DEF_OPENALEX, DEF_COUNTED)
     if definition is None:
         present = set(per_year["definition"].dropna())

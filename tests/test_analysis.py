@@ -102,5 +102,5 @@ def test_citations_per_year_rejects_unknown_definition_and_tables():
         pb.citations_per_year(_per_year_table(), definition="scite")
     with pytest.raises(pb.AnalysisError, match="needs the built tables"):
         pb.citations_per_year(object())
-    with pytest.raises(pb.AnalysisError, match="needs column.*definition"):
+    with pytest.raises(pb.AnalysisError, match="needs column.*definition; pass the built tables"):
         pb.citations_per_year(_per_year_table().drop(columns="definition"))
