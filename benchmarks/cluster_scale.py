@@ -1,6 +1,6 @@
 """Benchmark: topic clustering at 10,000 and 100,000 abstracts -- on SYNTHETIC data.
 
-Every corpus here is SYNTHETIC: made by code (``peerbib.clusters._synthetic_works``)
+Every corpus here is SYNTHETIC: made by code (``tests/fixtures/synthetic_corpus.py``)
 with planted topics, so that agreement with the truth (adjusted Rand index)
 can be measured. No figure printed here describes real literature.
 
@@ -37,6 +37,9 @@ import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))  # the SYNTHETIC corpus generator lives with the test fixtures
+
 K_RANGE = range(2, 21)
 TOPICS = 12
 
@@ -45,9 +48,9 @@ def make_corpus(n: int, seed: int, folder: Path) -> Path:
     """Write a SYNTHETIC corpus (works + planted topics) to ``folder``."""
     import numpy as np
 
-    from peerbib.clusters import _synthetic_works
+    from fixtures.synthetic_corpus import synthetic_works
 
-    works, topics = _synthetic_works(
+    works, topics = synthetic_works(
         n, TOPICS, seed=seed, words_per_text=220, topic_share=0.1, function_share=0.45, balanced=False
     )
     path = folder / f"synthetic_{n}.parquet"
@@ -76,7 +79,7 @@ def run_peerbib(path: Path) -> None:
     import sklearn.decomposition  # noqa: F401
     from sklearn.metrics import adjusted_rand_score
 
-    from peerbib.clusters import cluster_abstracts
+    from peerbib.analysis.clusters import cluster_abstracts
 
     works = pd.read_parquet(path)
     topics = np.load(str(path).replace(".parquet", "_topics.npy"))

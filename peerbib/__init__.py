@@ -1,6 +1,6 @@
 """peerbib: bibliometric analysis of a scientific literature with OpenAlex data.
 
-The public API (PRODUCT.md) is what this module exports; everything else is
+The public API (the README's "Using peerbib from Python") is what this module exports; everything else is
 internal and may change. Names are imported on first use, so ``import
 peerbib`` and the ``peerbib`` command stay quick: pandas, matplotlib,
 scikit-learn and the notebook machinery load only when something needs them.
@@ -15,39 +15,41 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-# public name -> module that defines it
+# public name -> module that defines it. The pipeline, in order (no module
+# imports from a later stage): corpus -> sources -> snapshot -> statements ->
+# tables -> analysis -> reporting; errors, settings, ids, paths and files
+# are the ground every stage stands on.
 _EXPORTS = {
     "read_corpus": "corpus",
+    "fetch": "snapshot",
+    "FetchSummary": "snapshot",
     "build": "tables",
     "load": "tables",
     "Tables": "tables",
-    "publication_years": "analysis",
-    "plot_publication_years": "analysis",
-    "count_works": "analysis",
-    "list_works": "analysis",
-    "citations_per_year": "analysis",
-    "cluster_abstracts": "clusters",
-    "Clustering": "clusters",
-    "choose_k": "clusters",
-    "cluster_map": "clusters",
-    "plot_cluster_map": "clusters",
-    "cluster_sizes": "clusters",
-    "plot_cluster_sizes": "clusters",
-    "clusters_by_year": "clusters",
-    "plot_clusters_by_year": "clusters",
-    "plot_k_scores": "clusters",
-    "fetch": "fetching",
-    "FetchSummary": "fetching",
+    "publication_years": "analysis.descriptive",
+    "plot_publication_years": "analysis.descriptive",
+    "count_works": "analysis.descriptive",
+    "list_works": "analysis.descriptive",
+    "citations_per_year": "analysis.descriptive",
+    "cluster_abstracts": "analysis.clusters",
+    "Clustering": "analysis.clusters",
+    "choose_k": "analysis.clusters",
+    "cluster_map": "analysis.clusters",
+    "plot_cluster_map": "analysis.clusters",
+    "cluster_sizes": "analysis.clusters",
+    "plot_cluster_sizes": "analysis.clusters",
+    "clusters_by_year": "analysis.clusters",
+    "plot_clusters_by_year": "analysis.clusters",
+    "plot_k_scores": "analysis.clusters",
     "report": "reporting",
     "project_root": "paths",
     "project_path": "paths",
-    "PeerbibError": "errors",
-    "CorpusError": "errors",
-    "BuildError": "errors",
-    "AnalysisError": "errors",
-    "ReportError": "errors",
-    "FetchError": "errors",
-    "BudgetExhaustedError": "errors",
+    "FetchSettings": "settings",
+    **{name: "errors" for name in (
+        "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
+        "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
+        "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError",
+    )},
 }
 
 __all__ = ["__version__", *_EXPORTS]

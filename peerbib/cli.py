@@ -1,13 +1,16 @@
-"""The ``peerbib`` command: ``peerbib build``, ``peerbib report`` (and ``peerbib fetch``).
+"""The ``peerbib`` command: ``peerbib fetch``, ``peerbib build``, ``peerbib report``.
 
 Heavy libraries are imported only by the command that needs them. An error
 the user can fix is printed on one line, without a traceback, and the command
-exits with status 1.
+exits with status 1. Defaults come from :mod:`peerbib.settings`, so the
+command and the Python functions agree.
 """
 from __future__ import annotations
 
 import argparse
 import sys
+
+from . import settings
 
 __all__ = ["main"]
 
@@ -15,15 +18,14 @@ __all__ = ["main"]
 def _build(args) -> int:
     import warnings
 
-    from .tables import build
     from .paths import project_path
+    from .tables import build
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, on one line each
         tables = build(args.raw, args.processed)
     for message in tables.warnings:
         print(f"peerbib build: warning: {message}", file=sys.stderr)
-
     print(f"built {project_path(args.processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
     return 0
 
@@ -38,36 +40,95 @@ def _report(args) -> int:
     return 0
 
 
+def _fetch(args) -> int:
+    from pathlib import Path
+
+    from .corpus import CORPUS_SUFFIXES, read_corpora
+    from .errors import FetchError
+    from .paths import project_path
+    from .snapshot import fetch
+
+    corpus = None
+    if args.corpus:
+        files = [c for c in args.corpus if Path(c).suffix.lower() in CORPUS_SUFFIXES or Path(c).exists()]
+        others = [c for c in args.corpus if c not in files]
+        if files and others:
+            raise FetchError("give either corpus files or DOIs on the command line, not both")
+        if files:
+            corpus = read_corpora([Path(f) if Path(f).exists() else project_path(f) for f in files])
+        else:
+            corpus = others
+    api_key = None
+    if args.ask_key:
+        import getpass
+
+        # Typed at a prompt, the key stays out of the shell history and the process list.
+        api_key = getpass.getpass("OpenAlex API key: ").strip() or None
+    summary = fetch(
+        corpus,
+        search=args.search,
+        snapshot=args.snapshot,
+        citing=args.citing,
+        fulltext=args.fulltext,
+        api_key=api_key,
+        email=args.email,
+        progress=not args.no_progress,
+        **settings.settings_from_args(args),
+    )
+    print(summary)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
     parser = argparse.ArgumentParser(
         prog="peerbib",
-        description="Bibliometric analysis of a literature with OpenAlex data: build tables, render reports.",
+        description="Bibliometric analysis of a literature with OpenAlex data: fetch, build tables, render reports.",
     )
     parser.add_argument("--version", action="version", version=f"peerbib {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    build = commands.add_parser("build", help="data/raw -> data/processed/*.parquet")
-    build.add_argument("--raw", default="data/raw", help="raw folder or a corpus file (default: data/raw)")
-    build.add_argument("--processed", default="data/processed", help="output folder (default: data/processed)")
+    fetch = commands.add_parser(
+        "fetch",
+        help=f"fetch the corpus and its citing works from OpenAlex into {settings.SNAPSHOT}",
+        description="Fetch corpus works and the works citing them from OpenAlex into a frozen snapshot "
+        f"({settings.SNAPSHOT}). The same fetch again makes no request; an interrupted one resumes. "
+        "The API key is read from OPENALEX_API_KEY (or asked for with --ask-key).",
+    )
+    fetch.add_argument("corpus", nargs="*",
+                       help="corpus files (CSV/BibTeX/RIS) or DOIs; default: the files in data/raw/corpus/")
+    fetch.add_argument("--snapshot", default=settings.SNAPSHOT, help=f"snapshot folder (default: {settings.SNAPSHOT})")
+    fetch.add_argument("--search", help="add the results of an OpenAlex search to the corpus (10 credits a page)")
+    fetch.add_argument("--citing", action=argparse.BooleanOptionalAction, default=True,
+                       help="fetch the works citing the corpus (default: yes)")
+    fetch.add_argument("--fulltext", action="store_true",
+                       help="download GROBID TEI of citing works (~100 credits each)")
+    fetch.add_argument("--email", help="contact address sent to OpenAlex in the request headers")
+    fetch.add_argument("--ask-key", action="store_true",
+                       help="prompt for the OpenAlex API key instead of reading OPENALEX_API_KEY")
+    fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    settings.add_setting_flags(fetch)
+    fetch.set_defaults(run=_fetch)
+
+    build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")
+    build.add_argument("--raw", default=settings.RAW, help=f"raw folder or a corpus file (default: {settings.RAW})")
+    build.add_argument("--processed", default=settings.PROCESSED,
+                       help=f"output folder (default: {settings.PROCESSED})")
     build.set_defaults(run=_build)
 
     report = commands.add_parser("report", help="run every notebook and render HTML reports")
-    report.add_argument("--out", default="reports", help="output folder (default: reports)")
-    report.add_argument("--notebooks", default="notebooks", help="folder of notebooks (default: notebooks)")
-    report.add_argument("--raw", default="data/raw")
-    report.add_argument("--processed", default="data/processed")
-    report.add_argument("--timeout", type=int, default=600, help="seconds one cell may run (default: 600)")
+    report.add_argument("--out", default=settings.REPORTS, help=f"output folder (default: {settings.REPORTS})")
+    report.add_argument("--notebooks", default=settings.NOTEBOOKS,
+                        help=f"folder of notebooks (default: {settings.NOTEBOOKS})")
+    report.add_argument("--raw", default=None,
+                        help="raw data to build from when the tables are stale (default: the folder they "
+                             f"were built from, else {settings.RAW})")
+    report.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
+    report.add_argument("--timeout", type=int, default=settings.CELL_TIMEOUT,
+                        help=f"seconds one cell may run (default: {settings.CELL_TIMEOUT})")
     report.add_argument("--quiet", action="store_true", help="do not print a line per notebook")
     report.set_defaults(run=_report)
-
-    try:
-        from .fetching import add_fetch_command
-    except ImportError:
-        pass
-    else:
-        add_fetch_command(commands)
     return parser
 
 

@@ -2,7 +2,24 @@
 
 Every error a user can cause derives from :class:`PeerbibError`; its message
 says what went wrong and what to do about it, on one line, so the CLI can
-print it without a traceback.
+print it without a traceback. There is one class per kind of failure, so a
+script can catch exactly the case it handles::
+
+    PeerbibError
+    ├── CorpusError              a corpus (or statements/tallies) file cannot be read
+    ├── BuildError               raw data cannot be turned into tables
+    ├── BusyError                another build or fetch holds the folder
+    ├── AnalysisError            an analysis asked of data that cannot support it
+    ├── ReportError              a notebook failed while rendering
+    ├── FetchError               a fetch asked for something it cannot do
+    ├── SnapshotError            a snapshot folder is damaged
+    └── OpenAlexError            OpenAlex answered with an error
+        ├── OpenAlexAuthError        401, or no usable API key
+        ├── BudgetExhaustedError     429 "Insufficient budget": the day's credits are gone
+        ├── OpenAlexRequestError     400 and other refusals of the request itself
+        ├── OpenAlexNotFoundError    404 where a record was required
+        ├── OpenAlexUnavailableError retries exhausted (5xx, 403/429 slow-downs, timeouts)
+        └── OpenAlexPagingError      cursor paging that repeats or overruns
 """
 from __future__ import annotations
 
@@ -10,8 +27,18 @@ __all__ = [
     "PeerbibError",
     "CorpusError",
     "BuildError",
+    "BusyError",
     "AnalysisError",
     "ReportError",
+    "FetchError",
+    "SnapshotError",
+    "OpenAlexError",
+    "OpenAlexAuthError",
+    "BudgetExhaustedError",
+    "OpenAlexRequestError",
+    "OpenAlexNotFoundError",
+    "OpenAlexUnavailableError",
+    "OpenAlexPagingError",
 ]
 
 
@@ -46,17 +73,16 @@ class BuildError(PeerbibError):
     """The raw data cannot be turned into processed tables."""
 
 
+class BusyError(PeerbibError):
+    """Another process holds a folder peerbib needs (a build or a fetch); wait for it."""
+
+
 class AnalysisError(PeerbibError, ValueError):
     """An analysis was asked of data that cannot support it (e.g. too few abstracts)."""
 
 
 class ReportError(PeerbibError):
     """A notebook failed while the report was being rendered."""
-
-
-# --- OpenAlex fetching (peerbib.fetching, peerbib.openalex, peerbib.snapshot) ---
-
-__all__ += ["FetchError", "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError"]
 
 
 class FetchError(PeerbibError, ValueError):
@@ -68,7 +94,7 @@ class SnapshotError(PeerbibError):
 
 
 class OpenAlexError(PeerbibError):
-    """OpenAlex answered with an error that retrying did not cure.
+    """OpenAlex answered with an error; the subclass says which kind.
 
     The message carries the server's own message (with any API key removed).
 
@@ -87,7 +113,7 @@ class OpenAlexError(PeerbibError):
 
 
 class OpenAlexAuthError(OpenAlexError):
-    """OpenAlex refused the API key (HTTP 401): set ``OPENALEX_API_KEY``."""
+    """OpenAlex refused the API key (HTTP 401), or there is no usable key: set ``OPENALEX_API_KEY``."""
 
 
 class BudgetExhaustedError(OpenAlexError):
@@ -97,11 +123,33 @@ class BudgetExhaustedError(OpenAlexError):
     ----------
     resets_at : datetime.datetime or None
         When the budget resets (midnight UTC unless the server says otherwise).
-    summary : peerbib.fetching.FetchSummary or None
-        What the interrupted fetch had saved, when raised by :func:`peerbib.fetching.fetch`.
+    summary : peerbib.FetchSummary or None
+        What the interrupted fetch had saved, when raised by :func:`peerbib.fetch`.
     """
 
     def __init__(self, message: str, *, resets_at=None, summary=None, status: int | None = 429, url=None):
         self.resets_at = resets_at
         self.summary = summary
         super().__init__(message, status=status, url=url)
+
+
+class OpenAlexRequestError(OpenAlexError):
+    """OpenAlex refused the request itself (HTTP 400 or another 4xx), or it could not be sent.
+
+    Retrying the same request will not help; an expired cursor is one case
+    (the fetch then starts that query again).
+    """
+
+
+class OpenAlexNotFoundError(OpenAlexError):
+    """OpenAlex has no record at that address (HTTP 404) where one was required."""
+
+
+class OpenAlexUnavailableError(OpenAlexError):
+    """OpenAlex gave no usable answer after every retry (5xx, slow-downs, timeouts,
+    truncated bodies), or asked to wait longer than the fetch allows. Run it again later."""
+
+
+class OpenAlexPagingError(OpenAlexError):
+    """A query's cursor paging went wrong (a repeated cursor, pages of records already
+    fetched, more pages than the count allows); the query starts again on the next run."""

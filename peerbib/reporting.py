@@ -16,19 +16,25 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import ReportError
+from .files import atomic_write_text
 from .paths import project_path, project_root
+from .settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, REPORTS
 
-__all__ = ["report", "execute_notebook", "render_html"]
-
-CELL_TIMEOUT = 600  # seconds; nbconvert has no default per-cell timeout
+__all__ = ["report", "execute_notebook", "render_html", "kernel_env"]
 
 # Environment variables that must not reach the kernel: MPLBACKEND=Agg would
 # remove every figure from the executed notebooks.
 _KERNEL_ENV_DROP = ("MPLBACKEND",)
+# Nor may secrets: notebooks never fetch, so they need no key, and a kernel
+# that holds none cannot print one into a report.
+_SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSION|^OPENALEX_|^S2_|^SCITE_",
+                          re.IGNORECASE)
 
 
-def _kernel_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in _KERNEL_ENV_DROP}
+def kernel_env(environ=None) -> dict:
+    """The environment a report's kernel runs in: this process's, without secrets and MPLBACKEND."""
+    environ = os.environ if environ is None else environ
+    env = {k: v for k, v in environ.items() if k not in _KERNEL_ENV_DROP and not _SECRET_NAME.search(k)}
     env["PEERBIB_PROJECT"] = str(project_root())
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
@@ -58,7 +64,7 @@ def execute_notebook(path, *, timeout: int = CELL_TIMEOUT):
     # notice) goes to a log that is shown only when the kernel fails.
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_log:
         try:
-            client.execute(env=_kernel_env(), stderr=kernel_log)
+            client.execute(env=kernel_env(), stderr=kernel_log)
         except Exception as exc:
             kernel_log.seek(0)
             _raise_failure(path, notebook, exc, kernel_log.read())
@@ -139,23 +145,7 @@ def _title(notebook, fallback: str) -> str:
     return fallback
 
 
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        # mkstemp makes the file private; a report is meant to be shared.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="data/processed",
+def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
            timeout: int = CELL_TIMEOUT, progress: bool = False) -> list[Path]:
     """Build if needed, execute every notebook and write one HTML file per notebook.
 
@@ -165,9 +155,11 @@ def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="d
         Folder for the HTML files and ``index.html``.
     notebooks : str or Path
         Folder of ``*.ipynb`` files, run in name order.
-    raw, processed : str or Path
-        The data the notebooks read; the tables are built first when
-        ``processed`` is missing or older than ``raw``.
+    raw : str or Path, optional
+        Raw data to build from when the tables are missing or stale; by
+        default the folder they were built from (see :func:`peerbib.load`).
+    processed : str or Path
+        The tables the notebooks read.
     timeout : int
         Seconds one cell may run.
     progress : bool
@@ -184,15 +176,14 @@ def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="d
         When a notebook fails: names the notebook and the cell.
     """
     from . import __version__
-    from .tables import BUILD_INFO, build, needs_build
+    from .tables import BUILD_INFO, load
 
     out, notebooks_dir = project_path(out), project_path(notebooks)
-    raw, processed = project_path(raw), project_path(processed)
+    processed = project_path(processed)
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     if not paths:
         raise ReportError(f"no notebooks in {notebooks_dir}")
-    if needs_build(raw, processed):
-        build(raw, processed)
+    load(processed, raw=raw)  # builds first when the tables are missing or stale
     info = json.loads((processed / BUILD_INFO).read_text(encoding="utf-8"))
     stamp = html.escape(
         f"peerbib {__version__} · data built {info.get('built_at', 'unknown')} · "
@@ -206,14 +197,14 @@ def report(out="reports", *, notebooks="notebooks", raw="data/raw", processed="d
         notebook = execute_notebook(path, timeout=timeout)
         title = _title(notebook, path.stem)
         target = out / f"{path.stem}.html"
-        _write_text(target, render_html(notebook, stamp=stamp, title=title))
+        atomic_write_text(target, render_html(notebook, stamp=stamp, title=title))
         written.append(target)
         entries.append((target.name, title))
     items = "\n".join(
         f'<li><a href="{html.escape(name, quote=True)}">{html.escape(title)}</a></li>' for name, title in entries
     )
     index = out / "index.html"
-    _write_text(
+    atomic_write_text(
         index,
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>peerbib reports</title></head>\n"
         "<body style=\"font-family:sans-serif;max-width:50em;margin:2em auto\">\n"

@@ -44,10 +44,10 @@ def write(tmp_path):
 
 @pytest.fixture
 def api():
-    """The fake OpenAlex of ``openalex_fixtures`` (SYNTHETIC works), answering every
+    """The fake OpenAlex of ``fixtures/openalex.py`` (SYNTHETIC works), answering every
     request to api.openalex.org / content.openalex.org through ``responses``."""
     import responses
-    from openalex_fixtures import FakeOpenAlex
+    from fixtures.openalex import FakeOpenAlex
 
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         fake = FakeOpenAlex()

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 
 import pandas as pd
 import pytest
 
 import peerbib as pb
-from peerbib.schema import SCHEMAS
+from peerbib.tables.schema import SCHEMAS
 
 
 def digest(folder):
@@ -80,7 +79,8 @@ def test_bad_corpus_leaves_processed_untouched(project):
         pb.build()
     assert "extra_corpus.csv, line 3" in str(info.value) and "malformed DOI" in str(info.value)
     assert digest(processed) == before
-    assert not [p for p in processed.parent.iterdir() if p.name.startswith(".processed")]
+    # no staging folder is left behind (the lock files stay, empty, for the next build)
+    assert not [p for p in processed.parent.iterdir() if p.name.startswith(".processed") and p.suffix != ".lock"]
 
 
 def test_statement_citing_a_work_outside_the_corpus_is_an_error(project):
@@ -120,16 +120,19 @@ def test_nothing_to_build(tmp_path):
         pb.build(raw=tmp_path / "raw", processed=tmp_path / "p")
 
 
-def test_build_keeps_other_files_in_processed(project):
+def test_a_rebuild_does_not_carry_over_files_derived_from_the_old_tables(project):
+    """clusters.parquet of the old works would describe works the new tables may not have."""
     pb.build()
-    extra = project / "data" / "processed" / "clusters.parquet"
-    pd.DataFrame({"work_id": ["x"], "cluster": [0]}).to_parquet(extra)
+    derived = project / "data" / "processed" / "clusters.parquet"
+    pd.DataFrame({"work_id": ["W-from-old-data"], "cluster": [0]}).to_parquet(derived)
     pb.build()
-    assert extra.is_file()
+    assert not derived.exists()
+    assert sorted(p.name for p in derived.parent.iterdir()) == sorted(
+        [f"{name}.parquet" for name in SCHEMAS] + ["build_info.json"])
 
 
 def test_citations_per_year_fills_zero_years_from_publication_to_window_end():
-    from peerbib.tables import DEF_COUNTED, DEF_OPENALEX, _per_year
+    from peerbib.tables.per_year import DEF_COUNTED, DEF_OPENALEX, per_year as _per_year
 
     works = pd.DataFrame({
         "work_id": ["W1", "W2", "W3", "C1", "C2"],
@@ -176,7 +179,7 @@ def test_merge_keeps_the_corpus_doi_of_a_title_matched_work(tmp_path, monkeypatc
     }
     (raw / "openalex").mkdir()
     (raw / "openalex" / "manifest.json").write_text("{}", encoding="utf-8")
-    monkeypatch.setattr("peerbib.snapshot.snapshot_tables", lambda folder: snapshot)
+    monkeypatch.setattr("peerbib.tables.building.snapshot_tables", lambda folder: snapshot)
     tables = make_tables(raw)
     assert tables.works.work_id.tolist() == ["W7"]
     assert tables.statements.cited_id.tolist() == ["W7"]

@@ -1,7 +1,7 @@
-"""Topic clusters (peerbib.clusters).
+"""Topic clusters (peerbib.analysis.clusters).
 
 Most tests run on SYNTHETIC corpora with planted topics, made by
-``peerbib.clusters._synthetic_works`` (invented words, invented records: never
+``tests/fixtures/synthetic_corpus.py`` (invented words, invented records: never
 analysis data). One test runs on the bundled real corpus.
 """
 from __future__ import annotations
@@ -16,11 +16,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
-from scipy import sparse  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 from sklearn.metrics import adjusted_rand_score, silhouette_samples  # noqa: E402
 
-from peerbib import clusters as pc  # noqa: E402
+from fixtures.synthetic_corpus import synthetic_works  # noqa: E402
+
+import peerbib.analysis.clusters as pc  # noqa: E402
+from peerbib.analysis.clusters import model as pcm  # noqa: E402
+from peerbib.analysis.clusters import text as pct  # noqa: E402
 from peerbib.errors import AnalysisError  # noqa: E402
 
 
@@ -45,7 +48,7 @@ def planted_agreement(works, topics, clustering):
 @pytest.fixture(scope="module")
 def synthetic_small():
     """SYNTHETIC: 120 texts, 4 planted topics (exact path)."""
-    works, topics = pc._synthetic_works(120, 4, seed=3, words_per_text=80, topic_share=0.2)
+    works, topics = synthetic_works(120, 4, seed=3, words_per_text=80, topic_share=0.2)
     return works, topics, pc.cluster_abstracts(works)
 
 
@@ -68,7 +71,7 @@ def test_planted_topics_recovered_and_k_chosen(synthetic_small):
 
 @pytest.mark.parametrize("planted", [3, 6])
 def test_k_selection_finds_planted_k(planted):
-    works, topics = pc._synthetic_works(40 * planted, planted, seed=planted, words_per_text=80)
+    works, topics = synthetic_works(40 * planted, planted, seed=planted, words_per_text=80)
     clustering = pc.cluster_abstracts(works)
     assert clustering.k == planted
     assert planted_agreement(works, topics, clustering) > 0.9
@@ -88,7 +91,7 @@ def test_same_works_and_seed_give_identical_result(synthetic_small):
 
 
 def test_fast_path_is_deterministic_too():
-    works, _ = pc._synthetic_works(1_200, 5, seed=11, words_per_text=60)
+    works, _ = synthetic_works(1_200, 5, seed=11, words_per_text=60)
     first, again = pc.cluster_abstracts(works), pc.cluster_abstracts(works)
     assert first.path == "fast"
     pd.testing.assert_series_equal(first.labels, again.labels)
@@ -97,11 +100,11 @@ def test_fast_path_is_deterministic_too():
 
 
 def test_fast_path_above_threshold_recovers_topics():
-    works, topics = pc._synthetic_works(2_000, 7, seed=5, words_per_text=100, topic_share=0.15)
+    works, topics = synthetic_works(2_000, 7, seed=5, words_per_text=100, topic_share=0.15)
     assert len(works) >= pc.FAST_PATH_MIN_TEXTS
     clustering = pc.cluster_abstracts(works)
     assert clustering.path == "fast"
-    assert clustering.settings["lsa_components"] == pc.LSA_COMPONENTS
+    assert clustering.settings["lsa_components"] == pcm.LSA_COMPONENTS
     assert clustering.k == 7
     assert planted_agreement(works, topics, clustering) > 0.9
     # forced exact on the same texts agrees with the fast path
@@ -205,7 +208,7 @@ def test_terms_contain_no_entities_headings_or_boilerplate():
 
 
 def test_plural_folding():
-    folded = {w: pc._fold_plural(w) for w in
+    folded = {w: pct._fold_plural(w) for w in
               ["workers", "studies", "approaches", "processes", "analysis", "process", "bias", "status",
                "services", "lives", "ideas", "ethics", "peer"]}
     assert folded == {"workers": "worker", "studies": "study", "approaches": "approach", "processes": "process",
@@ -217,16 +220,16 @@ def test_term_matrix_matches_scikit_learn_on_the_same_terms():
     """The numpy term counter gives the TF-IDF matrix TfidfVectorizer gives for the same terms."""
     texts = np.array(STRUCTURED + ["Peer workers, peer workers and more peer workers!", "Plain 42 text."],
                      dtype=object)
-    stop_words = pc._ENGLISH_STOP_WORDS | pc._SCHOLARLY_STOP_WORDS
+    stop_words = pct._ENGLISH_STOP_WORDS | pct._SCHOLARLY_STOP_WORDS
 
     def reference_terms(text):
-        tokens = pc._TOKEN_RE.findall(pc.clean_text(text).lower())
-        words = [pc._normalise_token(t, stop_words) for t in tokens]
+        tokens = pct._TOKEN_RE.findall(pc.clean_text(text).lower())
+        words = [pct._normalise_token(t, stop_words) for t in tokens]
         pairs = [f"{a} {b}" for a, b in zip(words, words[1:]) if a and b]
         return [w for w in words if w] + pairs
 
-    counts, codes, words = pc._term_counts(texts, stop_words)
-    X, terms = pc._tfidf(counts, codes, words, 1, 1.0)
+    counts, codes, words = pct._term_counts(texts, stop_words)
+    X, terms = pcm._tfidf(counts, codes, words, 1, 1.0)
     reference = TfidfVectorizer(analyzer=reference_terms, sublinear_tf=True)
     expected = reference.fit_transform(texts)
     assert list(terms) == list(reference.get_feature_names_out())
@@ -235,16 +238,16 @@ def test_term_matrix_matches_scikit_learn_on_the_same_terms():
 
 
 def test_exact_silhouette_matches_scikit_learn():
-    works, _ = pc._synthetic_works(90, 3, seed=2, words_per_text=40)
-    counts, codes, words = pc._term_counts(works["abstract"].to_numpy(dtype=object), pc._ENGLISH_STOP_WORDS)
-    X, _ = pc._tfidf(counts, codes, words, 2, 1.0)
+    works, _ = synthetic_works(90, 3, seed=2, words_per_text=40)
+    counts, codes, words = pct._term_counts(works["abstract"].to_numpy(dtype=object), pct._ENGLISH_STOP_WORDS)
+    X, _ = pcm._tfidf(counts, codes, words, 2, 1.0)
     X = X.astype(np.float64)
     labels = np.random.default_rng(0).integers(0, 3, X.shape[0])
     labels[0] = 3  # a singleton cluster
-    mine = pc._cosine_silhouette(X, labels, 4)
+    mine = pcm._cosine_silhouette(X, labels, 4)
     np.testing.assert_allclose(mine, silhouette_samples(X, labels, metric="cosine"), atol=1e-6)
-    dense = np.asarray(pc._lsa(X, np.arange(X.shape[0]), 0)[0], dtype=np.float64)
-    np.testing.assert_allclose(pc._cosine_silhouette(dense, labels, 4),
+    dense = np.asarray(pcm._lsa(X, np.arange(X.shape[0]), 0)[0], dtype=np.float64)
+    np.testing.assert_allclose(pcm._cosine_silhouette(dense, labels, 4),
                                silhouette_samples(dense, labels, metric="cosine"), atol=1e-5)
     assert mine[0] == 0.0  # singleton, as scikit-learn defines it
 
@@ -272,7 +275,7 @@ def test_tiny_corpus_of_short_texts_does_not_crash():
 
 
 def test_explicit_k_and_impossible_requests():
-    works, _ = pc._synthetic_works(30, 3, seed=1, words_per_text=40)
+    works, _ = synthetic_works(30, 3, seed=1, words_per_text=40)
     assert pc.cluster_abstracts(works, k=5).k == 5
     assert pc.cluster_abstracts(works, k_range=[3, 4, 99]).k_scores["k"].tolist() == [3, 4]
     with pytest.raises(AnalysisError, match="k=40 is not possible with 30 texts"):
@@ -419,6 +422,6 @@ def test_bundled_corpus_clusters_into_readable_topics(project):
     assert len(clustering.labels) + len(clustering.left_out) == len(corpus)
     assert 2 <= clustering.k <= len(corpus) // 3
     terms = set(clustering.top_terms["term"])
-    assert terms.isdisjoint(pc._SCHOLARLY_STOP_WORDS | {"purpose", "finding", "originality", "amp"})
+    assert terms.isdisjoint(pct._SCHOLARLY_STOP_WORDS | {"purpose", "finding", "originality", "amp"})
     assert (clustering.top_terms.groupby("cluster").size() >= 3).all()
     assert (clustering.text_source == "title").any()  # title-only works are clustered by title

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 import peerbib as pb
-from peerbib.corpus import is_valid_doi, local_work_id, normalize_doi
+from peerbib.corpus import local_work_id
+from peerbib.ids import is_valid_doi, normalize_doi
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""peerbib.fetching against a fake OpenAlex (SYNTHETIC works, served by ``responses``).
+"""peerbib.fetch against a fake OpenAlex (SYNTHETIC works, served by ``responses``).
 
 Batching, cursor paging, resuming, faults, secrets, accounting and the CLI.
 No test reaches the network and none waits: ``sleep`` is a recorder.
@@ -20,18 +20,18 @@ import responses
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from openalex_fixtures import TEST_KEY, FakeOpenAlex, citation_graph, make_work, tei_document  # noqa: E402
+from fixtures.openalex import TEST_KEY, FakeOpenAlex, citation_graph, make_work, tei_document  # noqa: E402
 
 import peerbib as pb  # noqa: E402
 from peerbib import cli  # noqa: E402
 from peerbib.errors import (  # noqa: E402
     BudgetExhaustedError,
+    BusyError,
     FetchError,
     OpenAlexAuthError,
     OpenAlexError,
 )
-from peerbib.fetching import FetchSummary, fetch  # noqa: E402
-from peerbib.snapshot import MANIFEST, Snapshot, snapshot_tables  # noqa: E402
+from peerbib.snapshot import MANIFEST, FetchSummary, Snapshot, fetch, snapshot_tables  # noqa: E402
 
 KEY = TEST_KEY
 
@@ -79,12 +79,10 @@ def all_records_by_query(snapshot):
 def test_the_fake_answers_in_the_shape_of_the_real_samples(api):
     import requests
 
-    from openalex_fixtures import REFERENCE, reference_work
+    from fixtures.openalex import reference_list, reference_work
 
     real_work = reference_work()
-    if real_work is None:
-        pytest.skip("../shared/reference is not available")
-    real_list = json.loads((REFERENCE / "openalex_works_list.json").read_text())
+    real_list = reference_list()
     api.add([make_work(1)])
     answer = requests.get("https://api.openalex.org/works?filter=doi:10.5555/synthetic.1",
                           headers={"Authorization": f"Bearer {KEY}"}, timeout=5).json()
@@ -107,10 +105,10 @@ def test_dois_resolve_in_batches_of_50_and_citing_works_in_few_cursor_pages(api,
     assert len(doi_calls) == 3  # ceil(120 / 50), not 120
     # batches run concurrently, so their order varies
     assert sorted(len(c["params"]["filter"].split("|")) for c in doi_calls) == [20, 50, 50]
-    assert all(int(c["params"]["per_page"]) >= 50 for c in doi_calls)
+    assert all(int(c["params"]["per-page"]) >= 50 for c in doi_calls)
     cites_calls = api.list_calls("cites:")
     assert all(len(c["params"]["filter"].split("|")) <= 100 for c in cites_calls)
-    assert all(c["params"]["cursor"] and int(c["params"]["per_page"]) == 100 for c in cites_calls)
+    assert all(c["params"]["cursor"] and int(c["params"]["per-page"]) == 100 for c in cites_calls)
     for call in api.list_calls():
         assert "abstract_inverted_index" in call["params"]["select"]
         assert "concepts" not in call["params"]["select"]
@@ -467,7 +465,7 @@ def test_a_locked_folder_is_refused_before_its_manifest_is_read(api, tmp_path):
                               stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
-        with pytest.raises(FetchError, match=rf"another fetch \(process {holder.pid}\) is writing"):
+        with pytest.raises(BusyError, match=rf"another fetch \(process {holder.pid}\) is writing"):
             go(["10.5555/synthetic.1"], folder)
     finally:
         holder.kill()
@@ -490,11 +488,11 @@ def test_a_lock_file_left_with_the_pid_of_a_live_process_does_not_block(api, tmp
 
 
 def test_two_fetches_in_one_process_do_not_share_the_lock(api, tmp_path):
-    from peerbib.snapshot import FetchLock
+    from peerbib.snapshot.store import fetch_lock
 
     api.add([make_work(1)])
-    with FetchLock(tmp_path / "snap"):
-        with pytest.raises(FetchError, match=rf"another fetch \(process {os.getpid()}\)"):
+    with fetch_lock(tmp_path / "snap"):
+        with pytest.raises(BusyError, match=rf"another fetch \(process {os.getpid()}\)"):
             go(["10.5555/synthetic.1"], tmp_path / "snap")
     assert go(["10.5555/synthetic.1"], tmp_path / "snap").works == 1
 
@@ -503,8 +501,8 @@ KILL_SCRIPT = textwrap.dedent("""
     import os, signal, sys
     sys.path.insert(0, {tests!r})
     import responses
-    from openalex_fixtures import TEST_KEY, FakeOpenAlex, citation_graph
-    from peerbib.fetching import fetch
+    from fixtures.openalex import TEST_KEY, FakeOpenAlex, citation_graph
+    from peerbib.snapshot import fetch
 
     corpus, citing = citation_graph(60, 700, seed=7)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -860,11 +858,12 @@ def test_cli_fetch_error_is_one_line(api, project, capsys, monkeypatch):
 
 
 def test_cost_table_kinds():
-    from peerbib.openalex import cost_kind
+    from peerbib.sources.openalex.client import cost_kind
+    from peerbib.sources.openalex import queries
 
-    assert cost_kind("/works/W2741809807") == "singleton"
-    assert cost_kind("/works/doi:10.5555/odd,doi|with-bar") == "singleton"
-    assert cost_kind("/works", {"filter": "doi:10.1/a|10.2/b"}) == "list"
-    assert cost_kind("/works", {"filter": "title.search:peer support,publication_year:2014"}) == "search"
-    assert cost_kind("/works", {"search": "peer support"}) == "search"
-    assert cost_kind("https://content.openalex.org/works/W1.grobid-xml") == "content"
+    assert cost_kind(queries.work_query("W2741809807").page_url()) == "singleton"
+    assert cost_kind(queries.doi_query("10.5555/odd,doi|with-bar").page_url()) == "singleton"
+    assert cost_kind(queries.doi_batch_query(["10.1/a", "10.2/b"], 100).page_url("*")) == "list"
+    assert cost_kind(queries.title_query("L1", "peer support", 2014).page_url()) == "search"
+    assert cost_kind(queries.search_query("peer support", 100, 200).page_url("*")) == "search"
+    assert cost_kind(queries.tei_url("W1")) == "content"

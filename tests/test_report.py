@@ -95,10 +95,10 @@ def test_notebooks_are_stored_without_outputs():
 
 def test_report_shows_the_fetched_snapshot(project, api):
     """After a (mocked) peerbib fetch into the project, the report shows OpenAlex's data.
-    The OpenAlex records here are SYNTHETIC (tests/openalex_fixtures.py)."""
-    from openalex_fixtures import make_work
+    The OpenAlex records here are SYNTHETIC (tests/fixtures/openalex.py)."""
+    from fixtures.openalex import make_work
 
-    from peerbib.fetching import fetch
+    from peerbib.snapshot import fetch
 
     api.add([
         make_work(1, doi="10.1111/hex.13151", title="SYNTHETIC OpenAlex title of the Moore record", year=2021,

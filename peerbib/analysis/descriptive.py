@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
            "citations_per_year"]
@@ -76,7 +76,7 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
     return counts
 
 
-def plot_publication_years(df: pd.DataFrame, ax=None, *, by: str | None = None, title: str | None = None):
+def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, title: str | None = None):
     """Bar chart of works per publication year.
 
     Parameters
@@ -193,7 +193,7 @@ def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame
         Columns ``work_id, year, citations, definition``, sorted by work and
         year; empty (with these columns) when the tables hold no citations.
     """
-    from .tables import DEF_COUNTED, DEF_OPENALEX
+    from ..tables.per_year import DEF_COUNTED, DEF_OPENALEX
 
     per_year = tables if isinstance(tables, pd.DataFrame) else getattr(tables, "citations_per_year", None)
     if per_year is None:

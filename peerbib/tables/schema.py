@@ -1,30 +1,24 @@
-"""Column schemas of the processed tables (PRODUCT.md, "Tables").
+"""The processed tables: their columns, in order, with their dtypes, and the :class:`Tables` holding them.
 
-One place says which columns each table has, in which order and with which
-dtype, so an empty table keeps its columns and every writer agrees.
+One place says which columns each table has, so an empty table keeps its
+columns and every writer agrees. The first columns of each table are the
+public contract (the README's "Tables"); peerbib's own additions follow.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import pandas as pd
 
-__all__ = ["SCHEMAS", "TABLE_NAMES", "empty_table", "conform", "SECTIONS", "CITATION_TYPES"]
+from ..sources.openalex.records import WORK_ROW_DTYPES
 
-#: The normalised sections of a citing paper a statement can come from.
-SECTIONS = ("Introduction", "Methods", "Results", "Discussion", "Other")
-#: scite's citation types, plus statements below the classifier's threshold.
-CITATION_TYPES = ("supporting", "mentioning", "contrasting", "unclassified")
+__all__ = ["SCHEMAS", "TABLE_NAMES", "Tables", "empty_table", "conform"]
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "works": {
-        "work_id": "str",
-        "doi": "str",
-        "title": "str",
-        "publication_year": "Int64",
-        "type": "str",
-        "venue": "str",
-        "authors": "str",
-        "abstract": "str",
-        "cited_by_count": "Int64",
+        # work_id, doi, title, publication_year, type, venue, authors,
+        # abstract, cited_by_count: what a work record flattens to
+        **WORK_ROW_DTYPES,
         "is_corpus": "boolean",
         "source": "str",
         # peerbib additions, after the contract's columns
@@ -104,3 +98,32 @@ def _to_bool(value):
             return False
         raise ValueError(f"not a boolean: {value!r}; write true or false")
     return bool(value)
+
+
+@dataclass
+class Tables:
+    """The processed tables, each a pandas DataFrame with the columns of :data:`SCHEMAS`.
+
+    Attributes
+    ----------
+    works, citations, citations_per_year, statements, tallies : DataFrame
+    warnings : list of str
+        Problems with the inputs that did not stop the build (an interrupted
+        fetch, a corpus row edited since it was matched); also recorded in
+        ``build_info.json``.
+    """
+
+    works: pd.DataFrame
+    citations: pd.DataFrame
+    citations_per_year: pd.DataFrame
+    statements: pd.DataFrame
+    tallies: pd.DataFrame
+    warnings: list = field(default_factory=list, repr=False, compare=False)
+
+    def items(self):
+        """(name, DataFrame) pairs in schema order."""
+        return [(name, getattr(self, name)) for name in SCHEMAS]
+
+    def __repr__(self) -> str:
+        sizes = ", ".join(f"{name}={len(frame)} rows" for name, frame in self.items())
+        return f"Tables({sizes})"

@@ -1,12 +1,13 @@
 """A small, careful HTTP client for the OpenAlex API.
 
 Every request peerbib sends to OpenAlex goes through :class:`OpenAlexClient`,
-built directly on :mod:`requests` (so tests mock it with ``responses``). It
-does what pyalex 0.21 does not (OPENALEX_NOTES.md): a timeout on every
-request; retries with exponential backoff on 403/429/5xx, connection errors
-and truncated or non-JSON bodies, honouring ``Retry-After``; a request-rate
-limit shared by threads; a clean stop when the day's credit budget is gone;
-and accounting of requests and credits.
+built directly on :mod:`requests` (so tests mock it with ``responses``).
+pyalex builds the request URLs (:mod:`.queries`); this client sends them and
+does what pyalex 0.21 does not: a timeout on every request; retries with
+exponential backoff on 403/429/5xx, connection errors and truncated or
+non-JSON bodies, honouring ``Retry-After``; a request-rate limit shared by
+threads; a clean stop when the day's credit budget is gone; and accounting
+of requests and credits.
 
 The API key travels only in the ``Authorization: Bearer`` header. It never
 appears in a URL, and it is removed from every message this module raises.
@@ -21,25 +22,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
-from urllib.parse import urlsplit, quote, urlencode
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from .errors import BudgetExhaustedError, OpenAlexAuthError, OpenAlexError
+from ...errors import (
+    BudgetExhaustedError,
+    OpenAlexAuthError,
+    OpenAlexError,
+    OpenAlexNotFoundError,
+    OpenAlexRequestError,
+    OpenAlexUnavailableError,
+)
+from ...settings import FetchSettings
 
 __all__ = [
     "API_URL",
     "CONTENT_URL",
     "CREDIT_COSTS",
     "RETRY_STATUSES",
-    "ClientSettings",
     "ApiResponse",
     "RequestStats",
     "OpenAlexClient",
     "FetchCancelled",
-    "MAX_URL",
-    "build_url",
-    "encode_value",
     "cost_kind",
     "next_budget_reset",
 ]
@@ -47,11 +52,9 @@ __all__ = [
 API_URL = "https://api.openalex.org"
 CONTENT_URL = "https://content.openalex.org"
 
-#: Longest request URL peerbib builds for a batch (OpenAlex allows about 4 kB;
-#: the rest is room for a cursor).
-MAX_URL = 3500
-
-#: Credits one successful request costs when the server does not say (OPENALEX_NOTES.md).
+#: Credits one successful request costs when the server does not say
+#: (OpenAlex's pricing, 2026: singleton lookups free, list pages 1, searches 10,
+#: full-text content about 100).
 CREDIT_COSTS = {"singleton": 0, "list": 1, "search": 10, "content": 100}
 #: ``meta.cost_usd`` of a list page is 0.0001 for 1 credit.
 USD_PER_CREDIT = 0.0001
@@ -68,43 +71,10 @@ _TRANSIENT = (
 )
 _BUDGET = re.compile(r"insufficient\s+budget|budget\s+(?:is\s+)?(?:exhausted|exceeded|used up)", re.IGNORECASE)
 _XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
-# Characters left as they are in query strings: they carry OpenAlex's filter
-# syntax and keep stored URLs readable.
-_SAFE = ":,|!*/"
 
 
 class FetchCancelled(Exception):
     """Raised inside a worker when the fetch is stopping (another worker failed)."""
-
-
-@dataclass(frozen=True)
-class ClientSettings:
-    """How patient and how fast the client is.
-
-    Attributes
-    ----------
-    timeout : float or (float, float)
-        Seconds to connect and to wait for the answer, for every request.
-    max_retries : int
-        Retries after the first attempt, per request.
-    backoff : float
-        Wait before the first retry when the server gives no ``Retry-After``;
-        it doubles with each retry, up to ``max_backoff``.
-    max_backoff : float
-        Longest wait between two attempts chosen by the client.
-    max_retry_after : float
-        A ``Retry-After`` longer than this many seconds ends the fetch with a
-        message instead of waiting.
-    max_rate : float
-        Requests per second, across all threads (OpenAlex allows 100).
-    """
-
-    timeout: float | tuple[float, float] = (10.0, 60.0)
-    max_retries: int = 5
-    backoff: float = 1.0
-    max_backoff: float = 60.0
-    max_retry_after: float = 900.0
-    max_rate: float = 20.0
 
 
 @dataclass
@@ -197,33 +167,15 @@ def _int_or_none(value) -> int | None:
         return None
 
 
-def build_url(path: str, params: dict | None = None, *, base: str = API_URL) -> str:
-    """The URL of an OpenAlex request: ``base + path`` and the parameters, sorted.
-
-    Parameters with value None are left out. Filter syntax characters
-    (``: , | ! *``) and ``/`` stay readable; everything else is percent-encoded.
-    """
-    url = base.rstrip("/") + "/" + path.lstrip("/")
-    items = sorted((k, str(v)) for k, v in (params or {}).items() if v is not None)
-    if items:
-        url += "?" + urlencode(items, quote_via=quote, safe=_SAFE)
-    return url
-
-
-def encode_value(value) -> str:
-    """A query-string value percent-encoded as :func:`build_url` encodes it."""
-    return quote(str(value), safe=_SAFE)
-
-
-def cost_kind(path: str, params: dict | None = None) -> str:
+def cost_kind(url: str) -> str:
     """Which line of the credit table a request falls under: singleton, list, search or content."""
-    params = params or {}
-    if path.startswith(CONTENT_URL) or path.endswith((".grobid-xml", ".pdf")):
+    parts = urlsplit(url)
+    if parts.netloc == urlsplit(CONTENT_URL).netloc or parts.path.endswith((".grobid-xml", ".pdf")):
         return "content"
-    if params.get("search") or ".search:" in str(params.get("filter") or ""):
+    params = dict(parse_qsl(parts.query))
+    if params.get("search") or ".search:" in params.get("filter", ""):
         return "search"
-    bare = re.sub(r"^https?://[^/]+", "", path.split("?")[0]).strip("/")
-    if re.fullmatch(r"[a-z_]+/.+", bare):  # /works/W1, /works/doi:10.1/x
+    if re.fullmatch(r"/?[a-z_]+/.+", parts.path):  # /works/W1, /works/doi:10.1/x
         return "singleton"
     return "list"
 
@@ -243,16 +195,14 @@ class OpenAlexClient:
         Sent as ``Authorization: Bearer``; never stored or shown.
     email : str, optional
         Sent in the ``From`` and ``User-Agent`` headers (not in URLs).
-    settings : ClientSettings, optional
-    sleep : callable, optional
-        ``sleep(seconds)`` for backoff and rate limiting; tests pass a recorder
-        so they never wait. The default waits on ``cancel``, so it ends early
-        when the fetch is cancelled.
+    settings : FetchSettings, optional
+        Timeouts, retries, backoff and rate (``timeout``, ``max_retries``,
+        ``backoff``, ``max_backoff``, ``max_retry_after``, ``max_rate``), and
+        ``sleep(seconds)`` for every wait: by default the wait is on
+        ``cancel``, so it ends early when the fetch is cancelled.
     cancel : threading.Event, optional
         When set, the next attempt raises :class:`FetchCancelled` instead of
         sending a request.
-    api_url : str
-        Base URL of the API.
     """
 
     def __init__(
@@ -260,19 +210,16 @@ class OpenAlexClient:
         api_key: str | None = None,
         email: str | None = None,
         *,
-        settings: ClientSettings | None = None,
-        sleep: Callable[[float], Any] | None = None,
+        settings: FetchSettings | None = None,
         cancel: threading.Event | None = None,
-        api_url: str = API_URL,
     ):
         self._api_key = _clean_key(api_key)
         self._email = email or None
-        self.settings = settings or ClientSettings()
+        self.settings = settings or FetchSettings()
         self.cancel = cancel or threading.Event()
         # The default wait ends early when the fetch is cancelled (Ctrl-C, or
         # another thread's fatal error), instead of sleeping out a long Retry-After.
-        self._sleep = sleep if sleep is not None else self.cancel.wait
-        self.api_url = api_url.rstrip("/")
+        self._sleep: Callable[[float], Any] = self.settings.sleep if self.settings.sleep is not None else self.cancel.wait
         self.stats = RequestStats()
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
@@ -282,18 +229,12 @@ class OpenAlexClient:
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "not set"
-        return f"OpenAlexClient(api_url={self.api_url!r}, api_key={key}, requests={self.stats.requests})"
+        return f"OpenAlexClient(api_key={key}, requests={self.stats.requests})"
 
     # --- public -------------------------------------------------------------
 
-    def url(self, path: str, params: dict | None = None) -> str:
-        """The request URL (without credentials) for ``path`` and ``params``."""
-        if path.startswith("http"):
-            return build_url(path, params, base="")
-        return build_url(path, params, base=self.api_url)
-
-    def get_json(self, path: str, params: dict | None = None, *, allow_404: bool = False) -> ApiResponse:
-        """GET an API path and return its parsed JSON.
+    def get_json(self, url: str, *, allow_404: bool = False) -> ApiResponse:
+        """GET an API URL (as :mod:`.queries` builds them) and return its parsed JSON.
 
         A list answer must have ``meta`` and ``results``; a single work must
         be an object with an ``id``. Anything else (a truncated or non-JSON
@@ -301,10 +242,8 @@ class OpenAlexClient:
 
         Parameters
         ----------
-        path : str
-            E.g. ``"/works"`` or ``"/works/W2741809807"``.
-        params : dict, optional
-            Query parameters (``filter``, ``select``, ``per_page``, ``cursor``...).
+        url : str
+            E.g. ``https://api.openalex.org/works?filter=doi:…&select=…&per-page=100&cursor=*``.
         allow_404 : bool
             Return a response with ``status=404`` and ``data=None`` instead of raising.
 
@@ -314,11 +253,14 @@ class OpenAlexClient:
             On 401.
         BudgetExhaustedError
             On a 429 saying the daily budget is used up (not retried).
-        OpenAlexError
-            On any other error answer, or when retries are exhausted.
+        OpenAlexNotFoundError
+            On 404, unless ``allow_404``.
+        OpenAlexRequestError
+            On 400 and other refusals of the request itself.
+        OpenAlexUnavailableError
+            When retries are exhausted.
         """
-        url = self.url(path, params)
-        kind = cost_kind(path, params)
+        kind = cost_kind(url)
         return self._request(url, kind, self._parse_json, allow_404=allow_404)
 
     def get_content(self, url: str, *, allow_404: bool = True) -> ApiResponse:
@@ -347,7 +289,7 @@ class OpenAlexClient:
         return session
 
     def _headers(self) -> dict:
-        from . import __version__
+        from ... import __version__
 
         agent = f"peerbib/{__version__}"
         headers = {"Accept": "application/json"}
@@ -407,7 +349,7 @@ class OpenAlexClient:
             # first request instead of after a 401 (or a timeout offline).
             raise OpenAlexAuthError(
                 "no OpenAlex API key: set the OPENALEX_API_KEY environment variable to your free key "
-                "(https://openalex.org/settings/api) or pass api_key= / --api-key",
+                "(https://openalex.org/settings/api), pass api_key=, or let `peerbib fetch --ask-key` prompt for it",
                 status=None,
                 url=url,
             )
@@ -433,7 +375,7 @@ class OpenAlexClient:
                 # message may quote the request's headers, the key among them:
                 # only the redacted first line is kept, and the original
                 # exception is not chained (a traceback would show it).
-                raise OpenAlexError(
+                raise OpenAlexRequestError(
                     f"the request to {urlsplit(url).netloc} could not be sent "
                     f"({type(exc).__name__}: {_first_line(exc, self.redact)})",
                     status=None,
@@ -479,7 +421,7 @@ class OpenAlexClient:
                 if wait is None:
                     wait = self._backoff(attempt)
                 elif wait > settings.max_retry_after:
-                    raise OpenAlexError(
+                    raise OpenAlexUnavailableError(
                         f"OpenAlex answered {status} and asks to wait {wait:.0f} s before retrying "
                         f"(more than max_retry_after={settings.max_retry_after:.0f} s); run the fetch "
                         "again later to resume",
@@ -488,13 +430,14 @@ class OpenAlexClient:
                     )
                 self._wait(wait, attempt)
                 continue
-            raise OpenAlexError(
-                f"OpenAlex answered {status} {self.redact(response.reason or '')}".rstrip() + f" to {url}"
+            kind_of_error = OpenAlexNotFoundError if status == 404 else OpenAlexRequestError
+            raise kind_of_error(
+                f"OpenAlex answered {status} {self.redact(response.reason or '')}".rstrip() + f" to {_short(url)}"
                 + (f": {message}" if message else ""),
                 status=status,
                 url=url,
             )
-        raise OpenAlexError(
+        raise OpenAlexUnavailableError(
             f"OpenAlex did not give a usable answer after {settings.max_retries + 1} attempts "
             f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume",
             status=last_status,

@@ -1,16 +1,15 @@
-"""Citation statements: sentences in a citing paper that cite a corpus work.
-
-This module holds what every source of statements shares: the normalised
-section of the citing paper a statement stands in, and stable statement ids.
-"""
+"""The vocabulary every source of statements shares: sections, citation types, statement ids."""
 from __future__ import annotations
 
 import hashlib
 import re
 
-from .schema import SECTIONS
+__all__ = ["SECTIONS", "CITATION_TYPES", "normalize_section", "normalize_type", "statement_id"]
 
-__all__ = ["normalize_section", "statement_id"]
+#: The normalised sections of a citing paper a statement can come from.
+SECTIONS = ("Introduction", "Methods", "Results", "Discussion", "Other")
+#: scite's citation types, plus statements below the classifier's threshold.
+CITATION_TYPES = ("supporting", "mentioning", "contrasting", "unclassified")
 
 # First match wins, so the more specific headings come first: "Data analysis"
 # is a Methods heading although "analysis" alone says little.
@@ -52,3 +51,19 @@ def statement_id(cited_id, citing_id, text) -> str:
     """A stable id from what a statement is: who cites whom, with which words."""
     key = "|".join("" if v is None or v != v else str(v) for v in (cited_id, citing_id, " ".join(str(text).split())))
     return "S" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def normalize_type(value) -> str | None:
+    """A citation type in peerbib's words: lower case, scite's API "contradicting" as "contrasting".
+
+    Returns None for an empty value; raises ValueError for a word that is not
+    one of :data:`CITATION_TYPES`.
+    """
+    if value is None or value != value:
+        return None
+    kind = str(value).strip().lower() or None
+    if kind == "contradicting":  # scite's API word for the website's "contrasting"
+        kind = "contrasting"
+    if kind is not None and kind not in CITATION_TYPES:
+        raise ValueError(f"type {kind!r} is not one of {', '.join(CITATION_TYPES)}")
+    return kind

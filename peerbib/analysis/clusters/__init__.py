@@ -1,0 +1,17 @@
+"""Topic clusters of abstracts: TF-IDF + k-means (:mod:`.model`), its text preparation
+(:mod:`.text`) and its figures (:mod:`.plots`)."""
+from .model import FAST_PATH_MIN_TEXTS, Clustering, choose_k, cluster_abstracts
+from .plots import (
+    cluster_map,
+    cluster_sizes,
+    clusters_by_year,
+    plot_cluster_map,
+    plot_cluster_sizes,
+    plot_clusters_by_year,
+    plot_k_scores,
+)
+from .text import clean_text
+
+__all__ = ["Clustering", "cluster_abstracts", "choose_k", "cluster_map", "plot_cluster_map", "cluster_sizes",
+           "plot_cluster_sizes", "clusters_by_year", "plot_clusters_by_year", "plot_k_scores", "clean_text",
+           "FAST_PATH_MIN_TEXTS"]

@@ -1,0 +1,136 @@
+"""Settings: the default folders, and one typed object for how a fetch behaves.
+
+:class:`FetchSettings` holds every knob of :func:`peerbib.fetch` and of the
+HTTP client under it; ``pb.fetch(**options)`` fills it from keyword
+arguments and the ``peerbib fetch`` command makes its flags from the same
+fields (their ``help`` metadata), so a default is written down once.
+"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Callable
+
+from .errors import FetchError
+
+__all__ = [
+    "RAW",
+    "PROCESSED",
+    "SNAPSHOT",
+    "REPORTS",
+    "NOTEBOOKS",
+    "CELL_TIMEOUT",
+    "FetchSettings",
+    "add_setting_flags",
+    "settings_from_args",
+]
+
+#: Default folders, relative to the project root (see :func:`peerbib.project_root`).
+RAW = "data/raw"
+PROCESSED = "data/processed"
+SNAPSHOT = "data/raw/openalex"
+REPORTS = "reports"
+NOTEBOOKS = "notebooks"
+#: Seconds one notebook cell may run while a report renders (nbconvert has no default).
+CELL_TIMEOUT = 600
+
+
+def _setting(default, help: str, *, cli: bool = True, metavar: str | None = None):
+    return field(default=default, metadata={"help": help, "cli": cli, "metavar": metavar})
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """How :func:`peerbib.fetch` fetches: sizes, caps, patience and speed.
+
+    Every field is also a keyword argument of ``pb.fetch`` and (but
+    ``timeout`` and ``sleep``) a flag of ``peerbib fetch``: ``per_page`` is
+    ``--per-page``, ``title_match`` is ``--title-match/--no-title-match``.
+    """
+
+    per_page: int = _setting(100, "page size of cursor-paged queries, 1-200 (OpenAlex's newest docs say 100)")
+    doi_batch: int = _setting(50, "DOIs (or OpenAlex ids) per lookup request, 1-100 (50 keeps URLs short)")
+    cites_batch: int = _setting(100, "corpus works per cites: query, 1-100")
+    max_citing: int | None = _setting(None, "keep at most about this many citing-work records (default: all)",
+                                      metavar="N")
+    max_search: int = _setting(200, "most results a --search keeps (search pages cost 10 credits)")
+    title_match: bool = _setting(True, "search OpenAlex for corpus rows without a DOI, by title or abstract "
+                                       "(10 credits a search)")
+    match_threshold: float = _setting(0.9, "similarity (0-1) a title/abstract candidate needs to be accepted")
+    max_fulltext: int = _setting(100, "most full-text files to download (GROBID TEI costs ~100 credits each)")
+    refresh: bool = _setting(False, "fetch every query again instead of reusing the snapshot")
+    workers: int = _setting(4, "independent queries run on this many threads")
+    max_rate: float = _setting(20.0, "requests per second, all threads together (OpenAlex allows up to 100)")
+    timeout: float | tuple = _setting((10.0, 60.0), "seconds to connect / to read, per request", cli=False)
+    max_retries: int = _setting(5, "retries per request on 403/429/5xx, connection errors and bad bodies")
+    backoff: float = _setting(1.0, "first wait (s) between retries without Retry-After; it doubles each time")
+    max_backoff: float = _setting(60.0, "longest wait (s) between two attempts chosen by peerbib")
+    max_retry_after: float = _setting(900.0, "a Retry-After longer than this (s) stops the fetch instead of waiting")
+    save_interval: float = _setting(2.0, "seconds between manifest saves while pages stream in (it is always "
+                                         "saved at the end of each phase, on errors and at the end)")
+    #: ``sleep(seconds)`` used for every wait; None waits on the fetch's cancel
+    #: event (so Ctrl-C ends a long Retry-After at once). An injection point for
+    #: callers that schedule waits themselves.
+    sleep: Callable | None = _setting(None, "function used for every wait", cli=False)
+
+    def __post_init__(self):
+        if not 1 <= int(self.per_page) <= 200:
+            raise FetchError(f"per_page={self.per_page}: OpenAlex pages hold 1 to 200 works")
+        for name in ("doi_batch", "cites_batch"):
+            if not 1 <= int(getattr(self, name)) <= 100:
+                raise FetchError(f"{name}={getattr(self, name)}: an OpenAlex OR filter takes 1 to 100 values")
+        if int(self.workers) < 1:
+            raise FetchError("workers must be at least 1")
+        if self.max_citing is not None and int(self.max_citing) < 0:
+            raise FetchError("max_citing must be a positive number or None")
+        if int(self.max_search) < 0 or int(self.max_fulltext) < 0:
+            raise FetchError("max_search and max_fulltext must be 0 or more")
+        if not 0 < float(self.match_threshold) <= 1:
+            raise FetchError("match_threshold is a similarity between 0 and 1")
+        if int(self.max_retries) < 0:
+            raise FetchError("max_retries must be 0 or more")
+
+    @classmethod
+    def from_options(cls, options: dict) -> "FetchSettings":
+        """Settings from keyword options; an unknown name is an error listing the valid ones."""
+        names = [f.name for f in fields(cls)]
+        unknown = sorted(set(options) - set(names))
+        if unknown:
+            raise FetchError(f"unknown fetch option(s) {', '.join(unknown)}; valid options: {', '.join(names)}")
+        return cls(**options)
+
+    def logged(self) -> dict:
+        """The settings that shape what a snapshot holds, for the fetch log in the manifest."""
+        keep = ("per_page", "doi_batch", "cites_batch", "max_citing", "max_search", "title_match",
+                "match_threshold", "max_fulltext", "refresh")
+        return {name: getattr(self, name) for name in keep}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def add_setting_flags(parser: argparse.ArgumentParser, settings_class=FetchSettings) -> None:
+    """Add one flag per CLI field of ``settings_class`` to ``parser`` (default: not given)."""
+    for item in fields(settings_class):
+        if not item.metadata.get("cli"):
+            continue
+        default = item.default if item.default is not MISSING else None
+        shown = f" (default: {default})" if default is not None else ""
+        if isinstance(default, bool):
+            parser.add_argument(_flag(item.name), dest=item.name, action=argparse.BooleanOptionalAction,
+                                default=None, help=item.metadata["help"] + shown)
+            continue
+        kind = float if isinstance(default, float) else int
+        parser.add_argument(_flag(item.name), dest=item.name, type=kind, default=None,
+                            metavar=item.metadata.get("metavar") or kind.__name__.upper(),
+                            help=item.metadata["help"] + shown)
+
+
+def settings_from_args(args: argparse.Namespace, settings_class=FetchSettings) -> dict:
+    """The options given on the command line (flags left out keep the settings' defaults)."""
+    out = {}
+    for item in fields(settings_class):
+        if item.metadata.get("cli") and getattr(args, item.name, None) is not None:
+            out[item.name] = getattr(args, item.name)
+    return out

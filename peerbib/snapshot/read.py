@@ -1,0 +1,229 @@
+"""A snapshot read into the flat tables ``build`` merges with the corpus.
+
+Streaming: pages are read one at a time and each record is flattened at
+once (abstract decoded, inverted index dropped); raw records are never held
+together. A work that several queries answered is parsed once: the queries
+are read best first (corpus queries before citing ones, records with
+``counts_by_year`` before those without, the newest fetch first), and a
+record whose id was already read only adds the citations its reference list
+gives. Cost grows linearly with the records in the snapshot.
+"""
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+
+from ..ids import short_id
+from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
+from ..sources.openalex.records import WORK_ROW_DTYPES, as_int, canonical_work, cited_corpus_works, work_row
+from .store import Snapshot, entry_per_page, entry_select, query_label
+
+__all__ = ["snapshot_tables", "incomplete_queries"]
+
+# The id of a record, when it is the line's first key (as OpenAlex sends it):
+# enough to skip a record already read without parsing it.
+_LEADING_ID = re.compile(rb'^\{"id":\s*"(?:https?://openalex\.org/)?(W\d+)"')
+_REFERENCES = re.compile(rb'"referenced_works":\s*\[([^\]]*)\]')
+_REFERENCE_ID = re.compile(rb"(W\d+)")
+
+_COLUMNS = {**WORK_ROW_DTYPES, "requested": "boolean"}
+
+
+def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    data = {name: pd.Series([row.get(name) for row in rows], dtype="object") for name in columns}
+    frame = pd.DataFrame(data, columns=list(columns))
+    for name, dtype in columns.items():
+        frame[name] = frame[name].astype(dtype)
+    return frame
+
+
+def snapshot_tables(snapshot_dir) -> dict:
+    """Flat tables from an OpenAlex snapshot, for ``build`` to merge with the corpus.
+
+    Parameters
+    ----------
+    snapshot_dir : str or Path
+        The snapshot folder (holding ``manifest.json``).
+
+    Returns
+    -------
+    dict
+        ``works``: work_id, doi, title, publication_year, type, venue, authors,
+        abstract, cited_by_count, requested (True for works the fetch was asked
+        for, False for works that only cite them), one row per work.
+        ``citations``: citing_id, cited_id. ``counts_by_year``: work_id, year,
+        citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
+        method, score, title, publication_year, authors, abstract (what the
+        corpus row said when it was matched), for corpus rows matched without
+        a DOI. ``incomplete`` (a list of str, not a DataFrame): the queries an
+        interrupted fetch left unfinished, e.g. ``"cites:W1|W2… (page 3 of
+        7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
+
+    Raises
+    ------
+    SnapshotError
+        When the manifest or a page file is missing or damaged.
+
+    Notes
+    -----
+    When a work appears in several queries, the record of a corpus query
+    beats that of a citing query, a record with ``counts_by_year`` one without,
+    and a later fetch an earlier one.
+    """
+    snapshot = Snapshot.open(snapshot_dir)
+    accepted: dict[str, set[str]] = {}
+    match_rows = []
+    for match in snapshot.manifest.get("matches", []):
+        work_id = short_id(match.get("work_id"))
+        if not work_id:
+            continue
+        accepted.setdefault(match.get("query"), set()).add(work_id)
+        match_rows.append({name: match.get(name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
+    queries = sorted(snapshot.queries(), key=lambda q: (q.get("generation") or 0, q.get("started") or "", q["key"]))
+    # First the corpus (small): which works the fetch was asked for.
+    requested: set[str] = set()
+    for entry in queries:
+        role = entry.get("role")
+        if role == ROLE_CORPUS:
+            requested.update(w for w in (short_id(r.get("id")) for r in snapshot.query_records(entry)) if w)
+        elif role == ROLE_CANDIDATES:
+            requested.update(accepted.get(entry["key"], set()))
+    wanted = frozenset(requested)
+
+    # Then every record, best query first: the first record of a work is the
+    # one kept; later ones only add their citations.
+    def rank(item):
+        order, entry = item
+        select = entry_select(entry)
+        has_counts = select is None or "counts_by_year" in select
+        return (entry.get("role") != ROLE_CITING, has_counts, order)
+
+    ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
+    rows: dict[str, tuple[dict, list]] = {}
+    edges: set[tuple[str, str]] = set()
+    for entry in ordered:
+        role = entry.get("role")
+        queried = entry.get("items") or [] if role == ROLE_CITING else []
+        keep = accepted.get(entry["key"], set()) if role == ROLE_CANDIDATES else None
+        for page in entry.get("pages", []):
+            for line in snapshot.page_lines(page):
+                leading = _LEADING_ID.match(line)
+                if leading is not None and leading.group(1).decode() in rows:
+                    work_id = leading.group(1).decode()
+                    if keep is None or work_id in keep:
+                        _add_edges(edges, work_id, _references_of_line(line), wanted, queried)
+                    continue
+                record = json.loads(line)
+                work_id = short_id(record.get("id"))
+                if not work_id or (keep is not None and work_id not in keep):
+                    continue
+                references = record.get("referenced_works")
+                _add_edges(edges, work_id, references, wanted, queried)
+                if work_id in rows:
+                    continue
+                counts = [
+                    (c.get("year"), c.get("cited_by_count"))
+                    for c in record.get("counts_by_year") or []
+                    if isinstance(c, dict)
+                ]
+                rows[work_id] = (work_row(record), counts)
+    aliases = _duplicate_dois(rows, requested)
+    works, counts_by_year = [], []
+    for work_id in sorted(rows):
+        if work_id in aliases:
+            continue
+        row, counts = rows[work_id]
+        row["requested"] = work_id in requested
+        works.append(row)
+        seen_years = set()
+        for year, citations in counts:
+            year, citations = as_int(year), as_int(citations)
+            if year is not None and citations is not None and year not in seen_years:
+                seen_years.add(year)
+                counts_by_year.append({"work_id": work_id, "year": year, "citations": citations})
+    citations = sorted({(aliases.get(a, a), aliases.get(b, b)) for a, b in edges if aliases.get(a, a) != aliases.get(b, b)})
+    matches = _frame(match_rows, _MATCH_DTYPES)
+    matches["work_id"] = matches["work_id"].map(lambda w: aliases.get(w, w)).astype("str")
+    return {
+        "incomplete": incomplete_queries(queries, snapshot.pending_queries()),
+        "works": _frame(works, _COLUMNS),
+        "citations": _frame([{"citing_id": a, "cited_id": b} for a, b in citations], {"citing_id": "str", "cited_id": "str"}),
+        "counts_by_year": _frame(sorted(counts_by_year, key=lambda r: (r["work_id"], r["year"])),
+                                 {"work_id": "str", "year": "Int64", "citations": "Int64"}),
+        "matches": matches,
+    }
+
+
+_MATCH_DTYPES = {"corpus_work_id": "str", "work_id": "str", "method": "str", "score": "Float64",
+                 "title": "str", "publication_year": "Int64", "authors": "str", "abstract": "str"}
+_MATCH_COLUMNS = tuple(_MATCH_DTYPES)
+
+
+def _references_of_line(line: bytes):
+    """The reference list of an unparsed record (None when it has none)."""
+    found = _REFERENCES.search(line)
+    if found is None:
+        return None
+    return [ref.decode() for ref in _REFERENCE_ID.findall(found.group(1))]
+
+
+def _add_edges(edges: set, work_id: str, references, wanted: frozenset, queried) -> None:
+    for cited_id in cited_corpus_works({"referenced_works": references}, wanted, queried):
+        if cited_id != work_id:
+            edges.add((work_id, cited_id))
+
+
+def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[str]:
+    """Short descriptions of the queries an interrupted fetch left unfinished.
+
+    A query cut short by ``max_citing``/``max_search`` finished as asked and is
+    not listed; nor is one whose items later queries of its kind answered in
+    full. A query whose pages ended before OpenAlex's count is listed with
+    what it got; so is a refresh that did not finish (the older data is kept).
+    """
+    covered = {(q.get("kind"), item) for q in queries if q.get("complete") for item in q.get("items") or []}
+    out = []
+    for entry in queries:
+        if entry.get("complete") or entry.get("capped") is not None:
+            continue
+        items = entry.get("items") or []
+        if items and all((entry.get("kind"), item) in covered for item in items):
+            continue
+        pages = len(entry.get("pages") or [])
+        count = entry.get("count")
+        per_page = entry_per_page(entry)
+        short = entry.get("short")
+        if isinstance(short, dict):
+            where = f"its pages ended after {short.get('received')} of the {short.get('count')} records it counts"
+        elif isinstance(count, int) and per_page:
+            where = f"page {pages} of {max(pages, -(-count // per_page))}"
+        else:
+            where = f"{pages} page{'s' if pages != 1 else ''} fetched, total unknown"
+        out.append(f"{query_label(entry)} ({where})")
+    for entry in pending:
+        out.append(f"{query_label(entry)} (asked again and not finished; the older answer is kept)")
+    return sorted(out)
+
+
+def _duplicate_dois(rows: dict, requested: set[str]) -> dict[str, str]:
+    """Work ids to drop because another requested work has the same DOI -> the one kept.
+
+    OpenAlex sometimes holds two records for one DOI; a DOI lookup answers
+    both. The corpus keeps one: the most cited, then the smallest id.
+    """
+    by_doi: dict[str, list[str]] = {}
+    for work_id in requested:
+        doi = rows[work_id][0]["doi"] if work_id in rows else None
+        if doi:
+            by_doi.setdefault(doi, []).append(work_id)
+    aliases = {}
+    for work_ids in by_doi.values():
+        if len(work_ids) < 2:
+            continue
+        keep = canonical_work(work_ids, {w: rows[w][0]["cited_by_count"] for w in work_ids})
+        for work_id in work_ids:
+            if work_id != keep:
+                aliases[work_id] = keep
+    return aliases

@@ -1,0 +1,456 @@
+"""The frozen OpenAlex snapshot folder: pages, manifest, locks, sweep.
+
+Layout::
+
+    data/raw/openalex/
+        manifest.json                            every query, its pages, sha256, counts, versions
+        pages/<query key>/<run>-00001.jsonl.gz   raw API results, one record a line
+        tei/<W id>.tei.xml.gz                    GROBID full text (``fetch(fulltext=True)``)
+
+Each page is written atomically (a hidden temporary file, then a rename), as
+is the manifest, so a fetch killed at any moment leaves a snapshot that reads
+cleanly: a page is part of the snapshot only once the manifest lists it with
+its sha256. A listed page file is never overwritten. Pages are gzip files
+with a fixed header timestamp, so the same answer always gives the same bytes.
+
+A query asked again (``refresh``, or to finish one that ended badly) while
+the snapshot already holds pages of it is written as a *pending* entry beside
+the old one; the old entry stays what readers see until the new one
+finishes, and is then replaced in one step. So an interrupted refresh keeps
+every record the snapshot had.
+
+Two locks, both ``flock`` (dropped by the kernel when the holder dies):
+``.fetch.lock`` lets one fetch at a time write; ``.read.lock`` is held shared
+by every build reading the snapshot, and :meth:`Snapshot.sweep` (which
+deletes unlisted files) runs only when it can take it exclusively.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+from urllib.parse import quote, urlencode
+
+from ..errors import SnapshotError
+from ..files import FileLock, atomic_write, gzip_bytes
+
+__all__ = [
+    "MANIFEST",
+    "FORMAT",
+    "FORMAT_VERSION",
+    "Snapshot",
+    "fetch_lock",
+    "read_lock",
+    "encode_page",
+    "query_label",
+    "entry_select",
+    "entry_per_page",
+    "now_utc",
+    "reading",
+]
+
+MANIFEST = "manifest.json"
+FORMAT = "peerbib-openalex-snapshot"
+#: 2: queries are stored by URL (built with pyalex) with ``select`` and
+#: ``per_page`` beside it, and a fetch generation; pending entries. Version 1
+#: manifests (``path`` + ``params``) are read and upgraded in memory.
+FORMAT_VERSION = 2
+FETCH_LOCK = ".fetch.lock"
+READ_LOCK = ".read.lock"
+
+#: Seconds a build waits for a sweep to finish (sweeps are quick).
+READ_LOCK_TIMEOUT = 60.0
+
+
+def now_utc() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def encode_page(records: list[dict]) -> bytes:
+    """Records as gzip JSON Lines, byte for byte the same for the same records."""
+    lines = [json.dumps(record, ensure_ascii=False, separators=(",", ":")) for record in records]
+    return gzip_bytes(("\n".join(lines) + ("\n" if lines else "")).encode("utf-8"))
+
+
+def fetch_lock(folder) -> FileLock:
+    """The lock one fetch at a time holds on a snapshot folder (exclusive, fails at once)."""
+    return FileLock(Path(folder) / FETCH_LOCK, holder="another fetch", action="is writing", remove=True)
+
+
+def read_lock(folder, *, shared: bool = True, timeout: float = READ_LOCK_TIMEOUT) -> FileLock:
+    """The lock builds hold shared while they read a snapshot; sweeping takes it exclusive."""
+    holder = "a sweep of the snapshot" if shared else "a build"
+    action = "is cleaning" if shared else "is reading"
+    return FileLock(Path(folder) / READ_LOCK, shared=shared, timeout=timeout, holder=holder, action=action)
+
+
+def query_label(entry: dict, shown: int = 2) -> str:
+    """A short name of a query for messages: ``"cites:W1|W2…"``, ``"search:peer support"``."""
+    items = [str(i) for i in entry.get("items") or []]
+    text = "|".join(items[:shown]) + ("…" if len(items) > shown else "")
+    if len(text) > 80:
+        text = text[:79] + "…"
+    return f"{entry.get('kind') or 'query'}:{text}"
+
+
+def entry_select(entry: dict) -> set[str] | None:
+    """The fields a stored query asked for (None: whole records)."""
+    select = entry.get("select")
+    if select is None:
+        return None
+    return set(select)
+
+
+def entry_per_page(entry: dict) -> int | None:
+    value = entry.get("per_page")
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _upgrade_v1(entry: dict) -> dict:
+    """A version-1 query entry (``path`` + ``params``) in the version-2 form, keeping its key."""
+    if "url" in entry or "path" not in entry:
+        return entry
+    params = dict(entry.get("params") or {})
+    select = params.get("select")
+    items = sorted((k, str(v)) for k, v in params.items() if v is not None)
+    url = "https://api.openalex.org/" + str(entry["path"]).lstrip("/")
+    if items:
+        url += "?" + urlencode(items, quote_via=quote, safe=":,|!*/")
+    out = {k: v for k, v in entry.items() if k not in ("path", "params")}
+    out.update(url=url, select=str(select).split(",") if select else None,
+               per_page=int(params["per_page"]) if params.get("per_page") else None)
+    out.setdefault("generation", 0)
+    return out
+
+
+class Snapshot:
+    """A snapshot folder and its manifest, for reading and (by ``fetch``) writing.
+
+    Thread-safe: fetch workers add pages concurrently. The manifest is saved
+    atomically, at most every ``save_interval`` seconds while pages stream in
+    and queries finish (saving it after every query would rewrite a growing
+    file once per query: quadratic for thousands of queries), and at once
+    with ``save(force=True)``, which fetch calls at the end of each phase, on
+    an error and at the end. A killed fetch loses at most the pages of the
+    last moments: they are fetched again into new files, never listed twice;
+    the unlisted files are removed by :meth:`sweep`.
+    """
+
+    def __init__(self, folder, manifest: dict, *, save_interval: float = 2.0):
+        self.folder = Path(folder)
+        self.manifest = manifest
+        self.save_interval = save_interval
+        self._lock = threading.RLock()
+        self._dirty = False
+        self._last_save = 0.0
+        self._queries: dict[str, dict] = {q["key"]: _upgrade_v1(q) for q in manifest.get("queries", [])}
+        self._pending: dict[str, dict] = {q["key"]: q for q in manifest.get("pending", [])}
+
+    # --- opening -------------------------------------------------------------
+
+    @classmethod
+    def open(cls, folder, *, create: bool = False, save_interval: float = 2.0) -> "Snapshot":
+        """Open the snapshot in ``folder``; with ``create``, start an empty one if there is none."""
+        folder = Path(folder)
+        path = folder / MANIFEST
+        if path.is_file():
+            manifest = cls.read_manifest(path)
+        elif create:
+            manifest = {
+                "format": FORMAT,
+                "format_version": FORMAT_VERSION,
+                "created": now_utc(),
+                "api": "https://api.openalex.org",
+                "generation": 0,
+                "queries": [],
+                "pending": [],
+                "matches": [],
+                "fulltext": {},
+                "fetches": [],
+            }
+        else:
+            raise SnapshotError(f"no OpenAlex snapshot in {folder}: {MANIFEST} is missing; run `peerbib fetch`")
+        for name, empty in (("queries", []), ("pending", []), ("matches", []), ("fulltext", {}), ("fetches", [])):
+            manifest.setdefault(name, empty)
+        return cls(folder, manifest, save_interval=save_interval)
+
+    @staticmethod
+    def read_manifest(path: Path, data: bytes | None = None) -> dict:
+        """The manifest at ``path`` (or parsed from ``data``, its bytes), checked."""
+        try:
+            manifest = json.loads(data if data is not None else path.read_bytes())
+        except (OSError, ValueError) as exc:
+            raise SnapshotError(f"{path} cannot be read ({exc}); restore it or fetch again with --refresh") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise SnapshotError(f"{path} is not a peerbib OpenAlex snapshot manifest")
+        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+            raise SnapshotError(
+                f"{path} was written by a newer peerbib (format {manifest.get('format_version')}); upgrade peerbib"
+            )
+        return manifest
+
+    # --- queries ---------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        """The number of the last fetch that wrote the snapshot (each one counts one up)."""
+        return int(self.manifest.get("generation") or 0)
+
+    def queries(self) -> list[dict]:
+        """The entries readers see (finished queries, and unfinished ones that replace nothing)."""
+        with self._lock:
+            return list(self._queries.values())
+
+    def query(self, key: str) -> dict | None:
+        with self._lock:
+            return self._queries.get(key)
+
+    def pending(self, key: str) -> dict | None:
+        """The unfinished new entry of a query asked again, if any."""
+        with self._lock:
+            return self._pending.get(key)
+
+    def pending_queries(self) -> list[dict]:
+        with self._lock:
+            return list(self._pending.values())
+
+    def start_query(self, key: str, description: dict) -> dict:
+        """Start fetching query ``key`` from its first page; return the entry pages go to.
+
+        When the snapshot already holds pages of the query, the new entry is
+        pending: readers keep seeing the old one until :meth:`finish_query`
+        swaps the new one in.
+        """
+        with self._lock:
+            entry = dict(description)
+            entry.update(key=key, pages=[], records=0, complete=False, started=now_utc())
+            current = self._queries.get(key)
+            if current is not None and (current.get("pages") or current.get("complete")):
+                entry["pending"] = True
+                self._pending[key] = entry
+            else:
+                self._queries[key] = entry
+            self._dirty = True
+            return entry
+
+    def add_page(self, entry: dict, records: list[dict], info: dict, *, run: str, updates: dict | None = None) -> dict:
+        """Write one page of ``records`` and list it under ``entry`` (what :meth:`start_query` returned).
+
+        ``updates`` (e.g. the next cursor) are applied to the entry in the
+        same step, so a saved manifest never lists a page without them.
+        """
+        key = entry["key"]
+        with self._lock:
+            number = len(entry["pages"]) + 1
+        relative = f"pages/{key}/{run}-{number:05d}.jsonl.gz"
+        # A query started again in the same run must not overwrite a page
+        # file the manifest on disk may still list (with its sha256).
+        again = 1
+        while (self.folder / relative).exists():
+            again += 1
+            relative = f"pages/{key}/{run}-{number:05d}-{again}.jsonl.gz"
+        sha = atomic_write(self.folder / relative, encode_page(records))
+        page = dict(info)
+        page.update(file=relative, sha256=sha, records=len(records))
+        with self._lock:
+            entry["pages"].append(page)
+            entry["records"] = entry.get("records", 0) + len(records)
+            entry.update(updates or {})
+            self._dirty = True
+        self.save()
+        return page
+
+    def update_query(self, entry: dict, **values) -> None:
+        """Set values of a query's entry (e.g. forget its cursor) without finishing it."""
+        with self._lock:
+            entry.update(values)
+            self._dirty = True
+
+    def finish_query(self, entry: dict, **info) -> None:
+        """Mark ``entry`` finished (``complete``, ``capped`` or ``short``); a pending entry replaces the old one."""
+        with self._lock:
+            entry.update(info)
+            entry["finished"] = now_utc()
+            if entry.pop("pending", False):
+                self._pending.pop(entry["key"], None)
+                self._queries[entry["key"]] = entry
+            self._dirty = True
+        self.save()  # throttled: fetch saves at the end of each phase and at the end
+
+    def update(self, **values) -> None:
+        """Set top-level manifest values (matches, requested, fetch log...)."""
+        with self._lock:
+            for name, value in values.items():
+                if self.manifest.get(name) != value:
+                    self.manifest[name] = value
+                    self._dirty = True
+
+    def drop_queries(self, keys) -> None:
+        with self._lock:
+            for key in keys:
+                self._queries.pop(key, None)
+                self._pending.pop(key, None)
+            self._dirty = True
+
+    @property
+    def changed(self) -> bool:
+        """True when the manifest in memory differs from the one on disk."""
+        with self._lock:
+            return self._dirty
+
+    # --- reading pages ------------------------------------------------------------
+
+    def page_bytes(self, page: dict) -> bytes:
+        """The decompressed bytes of one page, after checking the file against its sha256."""
+        path = self.folder / page["file"]
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise SnapshotError(f"{path} is missing; fetch again to restore it") from None
+        if hashlib.sha256(data).hexdigest() != page["sha256"]:
+            raise SnapshotError(f"{path} does not match its sha256 in the manifest; fetch again with --refresh")
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise SnapshotError(f"{path} cannot be decompressed ({exc})") from None
+
+    def page_lines(self, page: dict) -> Iterator[bytes]:
+        """The JSON lines of one page (each one record), not yet parsed."""
+        for line in self.page_bytes(page).splitlines():
+            if line.strip():
+                yield line
+
+    def page_records(self, page: dict) -> Iterator[dict]:
+        """The records of one page, after checking the file against its sha256."""
+        path = self.folder / page["file"]
+        for line in self.page_lines(page):
+            try:
+                yield json.loads(line)
+            except ValueError as exc:
+                raise SnapshotError(f"{path} holds a line that is not JSON ({exc})") from None
+
+    def query_records(self, entry: dict) -> Iterator[dict]:
+        for page in entry.get("pages", []):
+            yield from self.page_records(page)
+
+    def pages_intact(self, entry: dict) -> bool:
+        """True when every page file of ``entry`` is present with its recorded size and sha256.
+
+        A page is hashed once per process while its file keeps its size and
+        modification time, so checking the same snapshot again (a warm rerun
+        checks each query several times) costs a ``stat`` per page.
+        """
+        for page in entry.get("pages", []):
+            if not self._page_intact(page):
+                return False
+        return True
+
+    def _page_intact(self, page: dict) -> bool:
+        path = self.folder / page["file"]
+        try:
+            stat = path.stat()
+        except OSError:
+            return False
+        mark = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, page["sha256"])
+        with self._lock:
+            if mark in _VERIFIED:
+                return True
+        try:
+            with open(path, "rb") as handle:
+                digest = hashlib.sha256()
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+        except OSError:
+            return False
+        if digest.hexdigest() != page["sha256"]:
+            return False
+        with self._lock:
+            _VERIFIED.add(mark)
+        return True
+
+    # --- saving ------------------------------------------------------------------
+
+    def save(self, force: bool = False) -> None:
+        """Write the manifest atomically if it changed (throttled unless ``force``)."""
+        with self._lock:
+            if not self._dirty:
+                return
+            now = time.monotonic()
+            if not force and now - self._last_save < self.save_interval:
+                return
+            # A query that has no page yet has nothing to resume from: not listed.
+            self.manifest["queries"] = sorted(
+                (q for q in self._queries.values() if q.get("pages") or q.get("complete")), key=lambda q: q["key"]
+            )
+            self.manifest["pending"] = sorted(
+                (q for q in self._pending.values() if q.get("pages")), key=lambda q: q["key"]
+            )
+            self.manifest["format_version"] = FORMAT_VERSION
+            self.manifest["updated"] = now_utc()
+            text = json.dumps(self.manifest, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+            atomic_write(self.folder / MANIFEST, text.encode("utf-8"))
+            self._dirty = False
+            self._last_save = now
+
+    def sweep(self) -> int | None:
+        """Delete page and TEI files the manifest does not list, and temporary files.
+
+        Run at the end of a fetch that completed: they are leftovers of a
+        killed run or of queries a refresh replaced. A build reading the
+        snapshot holds its read lock; then nothing is deleted (None is
+        returned) and the next complete fetch sweeps. Returns how many files went.
+        """
+        lock = read_lock(self.folder, shared=False)
+        if not lock.try_acquire():
+            return None
+        try:
+            with self._lock:
+                entries = list(self._queries.values()) + list(self._pending.values())
+                keep = {page["file"] for q in entries for page in q.get("pages", [])}
+                keep |= {item["file"] for item in self.manifest.get("fulltext", {}).values() if item.get("file")}
+            removed = 0
+            for sub in ("pages", "tei"):
+                root = self.folder / sub
+                if not root.is_dir():
+                    continue
+                for path in sorted(root.rglob("*"), reverse=True):
+                    relative = path.relative_to(self.folder).as_posix()
+                    if path.is_file() and relative not in keep:
+                        path.unlink()
+                        removed += 1
+                    elif path.is_dir() and not any(path.iterdir()):
+                        path.rmdir()
+            for path in self.folder.glob(".*.tmp"):
+                path.unlink(missing_ok=True)
+            return removed
+        finally:
+            lock.release()
+
+
+#: Pages already checked against their sha256 in this process: (path, inode, size, mtime, sha256).
+_VERIFIED: set[tuple] = set()
+
+
+@contextmanager
+def reading(folder):
+    """Hold the snapshot's read lock (shared) while a build reads it, so no sweep deletes its pages."""
+    lock = read_lock(folder)
+    try:
+        lock.acquire()
+    except PermissionError:
+        # A snapshot in a read-only folder: nobody can sweep it either.
+        yield
+        return
+    try:
+        yield
+    finally:
+        lock.release()

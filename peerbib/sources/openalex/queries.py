@@ -1,0 +1,250 @@
+"""The OpenAlex requests a fetch sends, built with pyalex.
+
+pyalex's query builder (``Works().filter_or(doi=[...]).select([...])``, its
+``.url``) makes every request URL: filters, OR lists, ``.search`` filters,
+``search=`` and ``select=`` are encoded as pyalex encodes them. peerbib adds
+only what pyalex leaves out of ``.url`` on purpose: the paging parameters
+(``per-page``, ``cursor``, the names pyalex's own paginator sends) and
+``select`` on a single-work lookup, which pyalex cannot express. The URL is
+then sent by :class:`~peerbib.sources.openalex.client.OpenAlexClient`, not
+by pyalex: pyalex 0.21 sets no timeout, and its retries neither honour
+``Retry-After`` nor tell a spent credit budget from a rate limit.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from urllib.parse import quote_plus, urlencode, urlsplit
+
+from pyalex import Work, Works
+
+__all__ = [
+    "WORK_FIELDS",
+    "CITING_FIELDS",
+    "MAX_URL",
+    "ROLE_CORPUS",
+    "ROLE_CANDIDATES",
+    "ROLE_CITING",
+    "Query",
+    "doi_batches",
+    "doi_batch_query",
+    "doi_query",
+    "id_batch_query",
+    "work_query",
+    "title_query",
+    "listing_query",
+    "search_query",
+    "cites_query",
+    "tei_url",
+    "filter_words",
+]
+
+#: Fields kept for corpus works (``select=``): what the works table needs,
+#: plus counts_by_year and reference lists.
+WORK_FIELDS = (
+    "id", "doi", "title", "publication_year", "type", "cited_by_count", "counts_by_year",
+    "abstract_inverted_index", "referenced_works", "primary_location", "authorships",
+    "has_content", "open_access",
+)
+#: Fields kept for citing works: no counts_by_year (not used for them).
+CITING_FIELDS = tuple(f for f in WORK_FIELDS if f != "counts_by_year")
+
+#: Longest request URL peerbib builds for a batch (OpenAlex allows about 4 kB;
+#: the rest is room for a cursor).
+MAX_URL = 3500
+
+#: Query roles: what the records of a query are to the corpus.
+ROLE_CORPUS = "corpus"  # works the fetch was asked for (DOIs, ids, search results)
+ROLE_CANDIDATES = "candidates"  # candidates of a title/abstract match; only the accepted one counts
+ROLE_CITING = "citing"  # works citing corpus works (``cites:`` filter)
+
+
+@dataclass
+class Query:
+    """One OpenAlex request, or one cursor-paged series of them.
+
+    Attributes
+    ----------
+    kind : str
+        doi, doi-single, id, work, title, listing, search or cites.
+    role : str
+        :data:`ROLE_CORPUS`, :data:`ROLE_CANDIDATES` or :data:`ROLE_CITING`.
+    url : str
+        The request as pyalex builds it, without ``per-page`` and ``cursor``.
+    items : list
+        What the query asks about (DOIs, work ids, a search), for the snapshot's bookkeeping.
+    select : tuple of str or None
+        The fields asked for (None: the whole record).
+    per_page : int or None
+        Page size of a list query.
+    paged : bool
+        Cursor-paged to the end (False: one page only).
+    max_records : int or None
+        Stop after this many records (``max_citing``, ``max_search``).
+    context : dict
+        Extra facts stored with the query (e.g. the corpus row a title search is for).
+    fixed_key : str or None
+        The snapshot key of a query read back from a manifest.
+    """
+
+    kind: str
+    role: str
+    url: str
+    items: list = field(default_factory=list)
+    select: tuple | None = None
+    per_page: int | None = None
+    paged: bool = True
+    max_records: int | None = None
+    context: dict = field(default_factory=dict)
+    fixed_key: str | None = None
+
+    @property
+    def singleton(self) -> bool:
+        return not urlsplit(self.url).path.rstrip("/").endswith("/works")
+
+    @property
+    def key(self) -> str:
+        """The query's name in the snapshot: the same request always gets the same key."""
+        if self.fixed_key:
+            return self.fixed_key
+        return hashlib.sha256(f"{self.kind}\n{self.url}".encode()).hexdigest()[:20]
+
+    def page_url(self, cursor: str | None = None) -> str:
+        """The URL of one page: pyalex's URL plus the paging parameters."""
+        extra = {}
+        if self.singleton:
+            if self.select:
+                extra["select"] = ",".join(self.select)
+        else:
+            if self.per_page:
+                extra["per-page"] = int(self.per_page)
+            if self.paged and cursor is not None:
+                extra["cursor"] = cursor
+        if not extra:
+            return self.url
+        joiner = "&" if urlsplit(self.url).query else "?"
+        return self.url + joiner + urlencode(extra, safe="*,")
+
+    def describe(self, run: str) -> dict:
+        """What the snapshot's manifest records of the query."""
+        return {
+            "kind": self.kind,
+            "role": self.role,
+            "url": self.url,
+            "items": list(self.items),
+            "select": list(self.select) if self.select is not None else None,
+            "per_page": self.per_page,
+            "paged": self.paged,
+            "context": dict(self.context),
+            "run": run,
+        }
+
+    @classmethod
+    def from_entry(cls, entry: dict, max_records=None) -> "Query":
+        """The query a manifest entry describes (to resume it)."""
+        return cls(entry["kind"], entry["role"], entry["url"], list(entry.get("items", [])),
+                   tuple(entry["select"]) if entry.get("select") is not None else None,
+                   entry.get("per_page"), entry.get("paged", True), max_records,
+                   dict(entry.get("context", {})), fixed_key=entry.get("key"))
+
+
+def filter_words(text: str, max_words: int) -> str:
+    """Words safe inside an OpenAlex filter value (no , | : which are filter syntax)."""
+    words = re.sub(r"[^\w\s'-]", " ", text).split()
+    return " ".join(words[:max_words])
+
+
+def _list_query(kind, role, works: Works, items, select, per_page, **options) -> Query:
+    works = works.select(list(select))
+    return Query(kind, role, works.url, list(items), tuple(select), per_page, **options)
+
+
+def doi_batch_query(dois: list[str], per_page: int) -> Query:
+    """Works with any of ``dois`` (one OR filter; at most 100 values)."""
+    return _list_query("doi", ROLE_CORPUS, Works().filter_or(doi=list(dois)), dois, WORK_FIELDS,
+                       max(per_page, len(dois)))
+
+
+def doi_query(doi: str) -> Query:
+    """The work with ``doi``, looked up alone (free): for DOIs a filter cannot hold (commas, bars)."""
+    return Query("doi-single", ROLE_CORPUS, Works(f"doi:{doi}").url, [doi], WORK_FIELDS, paged=False)
+
+
+def id_batch_query(ids: list[str], per_page: int) -> Query:
+    """Works with any of the OpenAlex ids ``ids``."""
+    return _list_query("id", ROLE_CORPUS, Works().filter_or(openalex_id=list(ids)), ids, WORK_FIELDS,
+                       max(per_page, len(ids)))
+
+
+def work_query(work_id: str) -> Query:
+    """One work by id (free); a merged id answers 301 and is followed to the work that remains."""
+    return Query("work", ROLE_CORPUS, Works(work_id).url, [work_id], WORK_FIELDS, paged=False)
+
+
+def title_query(corpus_work_id: str, title: str, year: int | None) -> Query | None:
+    """Candidates for a corpus row with a title: ``title.search`` within its year ±1 (online and issue years differ)."""
+    words = filter_words(title, 30)
+    if not words:
+        return None
+    works = Works().search_filter(title=words)
+    if year:
+        works = works.filter(publication_year=f"{year - 1}-{year + 1}")
+    return _list_query("title", ROLE_CANDIDATES, works, [corpus_work_id], WORK_FIELDS, 10, paged=False,
+                       context={"corpus_work_id": corpus_work_id})
+
+
+def listing_query(corpus_work_id: str, abstract_words: str, year: int | None) -> Query:
+    """Candidates for a listing row (no title, no DOI): its abstract's first words, in its year."""
+    works = Works().search_filter(title_and_abstract=abstract_words)
+    if year:
+        works = works.filter(publication_year=str(year))
+    return _list_query("listing", ROLE_CANDIDATES, works, [corpus_work_id], WORK_FIELDS, 10, paged=False,
+                       context={"corpus_work_id": corpus_work_id})
+
+
+def search_query(text: str, per_page: int, max_records: int) -> Query:
+    """An OpenAlex full-text search (10 credits a page), capped at ``max_records`` results."""
+    text = str(text).strip()
+    return _list_query("search", ROLE_CORPUS, Works().search(text), [text], WORK_FIELDS, per_page,
+                       max_records=max_records)
+
+
+def cites_query(batch: list[str], per_page: int) -> Query:
+    """Works citing any of the corpus works ``batch``, cursor-paged."""
+    batch = sorted(batch)
+    return _list_query("cites", ROLE_CITING, Works().filter_or(cites=batch), batch, CITING_FIELDS, per_page)
+
+
+def tei_url(work_id: str) -> str:
+    """Where OpenAlex serves the GROBID TEI of a work.
+
+    pyalex 0.21's ``Work.tei.url`` gives this URL, but its ``.tei.get()``
+    requests it without the ``.grobid-xml`` extension; so peerbib sends the
+    ``.url`` itself, with its own auth and retries.
+    """
+    return Work({"id": f"https://openalex.org/{work_id}"}).tei.url
+
+
+def doi_batches(dois: list[str], size: int) -> list[list[str]]:
+    """``dois`` in batches of at most ``size`` whose request URL stays within :data:`MAX_URL`.
+
+    Long DOIs (SICI DOIs run past 60 characters, and their ``<>;()`` triple
+    when percent-encoded) close a batch early; a DOI too long even alone goes alone.
+    """
+    # The URL without the values: the filter's name, select, paging with a first cursor.
+    base = len(doi_batch_query(["x"], 200).page_url("*")) - 1
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = base
+    for doi in dois:
+        extra = len(quote_plus(doi))
+        # requests sends each "|" between values as %7C: three bytes.
+        if batch and (len(batch) >= size or length + 3 + extra > MAX_URL):
+            batches.append(batch)
+            batch, length = [], base
+        length += extra + (3 if batch else 0)
+        batch.append(doi)
+    if batch:
+        batches.append(batch)
+    return batches

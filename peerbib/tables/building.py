@@ -1,0 +1,260 @@
+"""From data/raw to data/processed: flat, deterministic tables.
+
+``build`` reads whatever the raw folder holds — corpus files, statement and
+tally files, an OpenAlex snapshot — and writes the five tables as Parquet.
+It validates everything before it writes anything, and puts the new folder
+in the place of the old one in one step, so a failed build leaves the
+previous ``data/processed`` as it was, and a reader never finds it missing
+or half replaced. Building the same raw data twice gives identical tables.
+
+Coordination with other processes:
+
+- one build at a time writes a processed folder (``.<name>.build.lock``
+  beside it); a second waits, then builds again;
+- readers (:func:`peerbib.load`) hold ``.<name>.read.lock`` shared while
+  they read the Parquet files; the swap takes it exclusively for an instant;
+- while it reads a snapshot, a build holds the snapshot's read lock, so a
+  fetch finishing meanwhile does not sweep away pages the build is reading;
+- the raw data's fingerprint is taken *before* reading: a file added during
+  a build makes the recorded fingerprint differ, so the tables count as stale.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import warnings
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+
+from ..corpus import read_corpora
+from ..errors import BuildError, CorpusError
+from ..files import FileLock, atomic_write_text, replace_dir
+from ..ids import normalize_doi
+from ..paths import project_path
+from ..settings import PROCESSED, RAW
+from ..snapshot.read import snapshot_tables
+from ..snapshot.store import reading
+from ..statements import read_statement_files, read_tally_files, statement_id
+from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
+from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
+from .per_year import per_year
+from .schema import Tables, conform, empty_table
+
+__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "read_lock"]
+
+BUILD_INFO = "build_info.json"
+#: Seconds a build waits for another build of the same folder to finish.
+BUILD_WAIT = 900.0
+
+
+def build_lock(processed: Path, *, timeout: float = BUILD_WAIT) -> FileLock:
+    """The lock one build at a time holds on a processed folder."""
+    return FileLock(processed.parent / f".{processed.name}.build.lock", timeout=timeout,
+                    holder="another build", action="is writing")
+
+
+def read_lock(processed: Path, *, shared: bool = True, timeout: float = 60.0) -> FileLock:
+    """Held shared while tables are read; exclusive for the instant the folder is swapped."""
+    holder, action = ("a build", "is replacing") if shared else ("a reader", "is reading")
+    return FileLock(processed.parent / f".{processed.name}.read.lock", shared=shared, timeout=timeout,
+                    holder=holder, action=action)
+
+
+# --- statements and tallies ---------------------------------------------------------
+
+
+def _cited_id(doi, dois: dict[str, str], path, line) -> str:
+    if doi not in dois:
+        raise CorpusError(
+            f"cited_doi {doi} is not a work of the corpus; add it to a corpus file in data/raw/corpus/",
+            path=path,
+            line=line,
+        )
+    return dois[doi]
+
+
+def _statements(paths: list[Path], dois: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for row in read_statement_files(paths):
+        cited = _cited_id(row["cited_doi"], dois, row["path"], row["line"])
+        citing_doi = row["citing_doi"]
+        citing = dois.get(citing_doi) if citing_doi else None
+        out = {k: v for k, v in row.items() if k not in ("cited_doi", "citing_doi", "path", "line")}
+        out.update(
+            statement_id=statement_id(cited, citing or citing_doi, row["text"]),
+            citing_id=citing if citing else (f"doi:{citing_doi}" if citing_doi else None),
+            cited_id=cited,
+        )
+        rows.append(out)
+    frame = pd.DataFrame(rows) if rows else empty_table("statements")
+    # The same sentence from two exports is one statement; keep the first.
+    return frame[~frame["statement_id"].duplicated()]
+
+
+def _tallies(paths: list[Path], dois: dict[str, str]) -> pd.DataFrame:
+    rows = []
+    for row in read_tally_files(paths):
+        cited = _cited_id(row["cited_doi"], dois, row["path"], row["line"]) if row["cited_doi"] else None
+        rows.append({**{k: v for k, v in row.items() if k not in ("cited_doi", "path", "line")}, "cited_id": cited})
+    return pd.DataFrame(rows) if rows else empty_table("tallies")
+
+
+def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    return frame.sort_values(keys, kind="mergesort", na_position="last").reset_index(drop=True)
+
+
+# --- the build ---------------------------------------------------------------------------
+
+
+def make_tables(raw) -> Tables:
+    """Read and validate everything under ``raw`` and return the tables, writing nothing."""
+    raw = project_path(raw)
+    snapshot = snapshot_dir(raw) if raw.exists() else None
+    with reading(snapshot) if snapshot is not None else nullcontext():
+        return _make_tables(raw, snapshot)
+
+
+def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
+    if not raw.exists():
+        raise BuildError(f"{raw} does not exist; give the folder of raw data (or a corpus file)")
+    paths = corpus_files(raw)
+    if not paths and snapshot is None:
+        raise BuildError(
+            f"nothing to build in {raw}: put a corpus file (CSV/BibTeX/RIS) in {raw / 'corpus'} "
+            "or fetch an OpenAlex snapshot with `peerbib fetch`"
+        )
+    corpus = corpus_works(read_corpora(paths)) if paths else read_corpora([])
+    counts_by_year = None
+    snapshot_edges = empty_table("citations")
+    local_to_final: dict[str, str] = {}
+    notes: list[str] = []
+    if snapshot is not None:
+        flat = snapshot_tables(snapshot)
+        works, local_to_final, notes = merge_snapshot(corpus, flat)
+        incomplete = list(flat.get("incomplete") or [])
+        if incomplete:
+            notes.insert(0,
+                f"the OpenAlex snapshot in {snapshot} has {len(incomplete)} unfinished "
+                f"quer{'y' if len(incomplete) == 1 else 'ies'} ({'; '.join(incomplete[:3])}"
+                f"{'; …' if len(incomplete) > 3 else ''}): run `peerbib fetch` again to complete it")
+        counts_by_year = flat.get("counts_by_year")
+        snapshot_edges = flat["citations"].assign(source="openalex")
+    else:
+        works = corpus
+    works = conform(works, "works")
+    dois = doi_index(works)
+    # A corpus row resolved by title keeps being known by the DOI its corpus
+    # file gives, even where OpenAlex records another (e.g. a publisher version).
+    for row in corpus.to_dict("records") if len(corpus) else []:
+        doi = normalize_doi(row.get("doi"))
+        if doi and row["work_id"] in local_to_final:
+            dois.setdefault(doi, local_to_final[row["work_id"]])
+    # Reference lists in corpus files name works by DOI; the edges are made
+    # with the corpus's local ids, then moved to OpenAlex ids where resolved.
+    references = reference_edges(corpus, doi_index(conform(corpus, "works")) if len(corpus) else {})
+    if len(references):
+        for column in ("citing_id", "cited_id"):
+            references[column] = references[column].map(lambda x: local_to_final.get(x, x))
+    frames = [frame for frame in (references, snapshot_edges) if len(frame)]
+    citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
+    citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
+    statements = _statements(csv_files(raw, "statements"), dois)
+    tallies = _tallies(csv_files(raw, "tallies"), dois)
+    cites_per_year = per_year(works, citations, counts_by_year)
+    return Tables(
+        works=_sorted(works, ["work_id"]),
+        citations=_sorted(conform(citations, "citations"), ["citing_id", "cited_id"]),
+        citations_per_year=_sorted(conform(cites_per_year, "citations_per_year"), ["definition", "work_id", "year"]),
+        statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
+        tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
+        warnings=notes,
+    )
+
+
+def build(raw=RAW, processed=PROCESSED) -> Tables:
+    """Build the processed tables from the raw data and write them as Parquet.
+
+    Parameters
+    ----------
+    raw : str or Path
+        The raw folder (corpus files in ``corpus/``, statements in
+        ``statements/``, tallies in ``tallies/``, an OpenAlex snapshot in
+        ``openalex/``), or a single corpus file. Relative paths are taken from
+        the project root (see :func:`peerbib.project_root`).
+    processed : str or Path
+        Folder the tables are written to, one ``<table>.parquet`` each, with
+        ``build_info.json`` recording the raw folder and its fingerprint. It
+        holds only what the build writes: files derived from older tables
+        (e.g. a notebook's ``clusters.parquet``) are not carried over, the
+        notebook that makes them makes them again.
+
+    Returns
+    -------
+    Tables
+
+    Raises
+    ------
+    CorpusError, BuildError
+        When an input is invalid. Nothing is written then: ``processed`` keeps
+        what it had.
+    BusyError
+        When another build of ``processed`` does not finish within 15 minutes.
+    """
+    raw = project_path(raw)
+    processed = project_path(processed)
+    processed.parent.mkdir(parents=True, exist_ok=True)
+    with build_lock(processed):
+        return _build(raw, processed)
+
+
+def _build(raw: Path, processed: Path) -> Tables:
+    snapshot = snapshot_dir(raw) if raw.exists() else None
+    with reading(snapshot) if snapshot is not None else nullcontext():
+        fingerprint = raw_fingerprint(raw) if raw.exists() else None  # before reading: see the module notes
+        tables = _make_tables(raw, snapshot)
+    info = {
+        "raw": str(raw),
+        "raw_relative": os.path.relpath(raw, processed),
+        "raw_sha256": fingerprint,
+        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "peerbib_version": _version(),
+        "rows": {name: len(frame) for name, frame in tables.items()},
+        "warnings": tables.warnings,
+    }
+    for message in tables.warnings:
+        warnings.warn(message, stacklevel=3)
+    _write(tables, processed, info)
+    return tables
+
+
+def _version() -> str:
+    from .. import __version__
+
+    return __version__
+
+
+def _write(tables: Tables, processed: Path, info: dict) -> None:
+    staging = Path(tempfile.mkdtemp(prefix=f".{processed.name}-build-", dir=processed.parent))
+    try:
+        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a project folder is shared like any other
+        for name, frame in tables.items():
+            frame.to_parquet(staging / f"{name}.parquet", index=False)
+        atomic_write_text(staging / BUILD_INFO, json.dumps(info, indent=2, sort_keys=True) + "\n")
+        for path in staging.iterdir():
+            os.chmod(path, 0o666 & ~_umask())
+        with read_lock(processed, shared=False):
+            replace_dir(staging, processed)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,79 @@
+"""What a raw folder holds, and its fingerprint.
+
+A raw folder holds corpus files (``corpus/``), statement and tally files
+(``statements/``, ``tallies/``) and an OpenAlex snapshot (``openalex/``), in
+any combination; or it is one corpus file.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..corpus import corpus_files
+from ..paths import project_path
+from ..snapshot.store import MANIFEST
+
+__all__ = ["corpus_files", "csv_files", "snapshot_dir", "raw_files", "raw_fingerprint", "SNAPSHOT_DIR"]
+
+SNAPSHOT_DIR = "openalex"
+#: Folders of a snapshot whose files the manifest lists with their sha256:
+#: the manifest stands for them in the fingerprint.
+_LISTED = ("pages", "tei")
+
+
+def csv_files(raw: Path, folder: str) -> list[Path]:
+    """The CSV files in ``raw/folder`` (none when ``raw`` is a file)."""
+    if raw.is_file() or not (raw / folder).is_dir():
+        return []
+    return sorted(p for p in (raw / folder).iterdir() if p.is_file() and p.suffix.lower() == ".csv")
+
+
+def snapshot_dir(raw: Path) -> Path | None:
+    """The snapshot folder of a raw folder (``raw/openalex``, or ``raw`` itself), if any."""
+    candidates = [raw / SNAPSHOT_DIR, raw] if raw.is_dir() else []
+    for folder in candidates:
+        if (folder / MANIFEST).is_file():
+            return folder
+    return None
+
+
+def raw_files(raw: Path) -> list[Path]:
+    """The files that make up ``raw``'s data, for the fingerprint.
+
+    Hidden files (locks, temporary files of a running fetch) are left out, and
+    so are a snapshot's page and full-text files: its manifest lists each with
+    its sha256, and files it does not list are not part of the snapshot.
+    """
+    if raw.is_file():
+        return [raw]
+    snapshot = snapshot_dir(raw)
+    skipped = [snapshot / name for name in _LISTED] if snapshot is not None else []
+    found = []
+    for path in raw.rglob("*"):
+        relative = path.relative_to(raw).parts
+        if any(part.startswith(".") for part in relative) or not path.is_file():
+            continue
+        if any(folder in path.parents for folder in skipped):
+            continue
+        found.append(path)
+    return sorted(found)
+
+
+def raw_fingerprint(raw="data/raw") -> str:
+    """sha256 over the names and contents of the files of ``raw`` (see :func:`raw_files`).
+
+    It changes when any input changes, so reports can say exactly which raw
+    data they show and ``load`` can tell when the processed tables are stale.
+    A snapshot counts by its manifest, so the fingerprint of a large snapshot
+    costs one file, not its thousands of pages.
+    """
+    raw = project_path(raw)
+    digest = hashlib.sha256()
+    for path in raw_files(raw):
+        name = path.name if raw.is_file() else path.relative_to(raw).as_posix()
+        digest.update(name.encode("utf-8") + b"\0")
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        digest.update(b"\0")
+    return digest.hexdigest()

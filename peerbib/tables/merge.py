@@ -1,0 +1,188 @@
+"""The corpus and the snapshot merged into one ``works`` table, and the edges between works.
+
+OpenAlex wins where it has a value, the corpus keeps what OpenAlex lacks, and
+``source`` says which. A corpus row is joined to its OpenAlex work by DOI, by
+the match a fetch recorded for its local id, or, when the row was edited
+after the fetch (its local id changed), by comparing it with what the row
+said when it was matched; the build then says which row changed.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import CorpusError
+from ..ids import normalize_doi
+from ..sources.openalex.matching import listing_score, title_score
+from .schema import empty_table
+
+__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges", "MATCH_THRESHOLD"]
+
+#: Similarity an edited corpus row needs to keep its stored match (the fetch's default threshold).
+MATCH_THRESHOLD = 0.9
+
+
+def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
+    """The corpus rows as works: ``is_corpus``, ``source`` and ``provenance`` (file:line, seed) added."""
+    corpus = corpus.copy()
+    corpus["is_corpus"] = True
+    corpus["source"] = "corpus"
+    corpus["corpus_role"] = corpus.get("seed_role")
+    corpus["abstract_truncated"] = corpus.get("abstract_truncated")
+    corpus["provenance"] = [_provenance(row) for row in corpus.to_dict("records")]
+    return corpus
+
+
+def _provenance(row: dict) -> str:
+    where = f"{row['corpus_file']}:{row['corpus_line']}"
+    seed_file, seed_line = row.get("seed_file"), row.get("seed_line")
+    if isinstance(seed_file, str) and seed_file:
+        where += f" (seed {seed_file}:{seed_line})"
+    return where
+
+
+def doi_index(works: pd.DataFrame) -> dict[str, str]:
+    """DOI -> work_id of every work that has a DOI."""
+    return {doi: wid for doi, wid in zip(works["doi"], works["work_id"]) if isinstance(doi, str)}
+
+
+def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+    """Works from OpenAlex merged with the corpus.
+
+    Returns the works, a map from the local id of every corpus row OpenAlex
+    resolved (by DOI, by a stored match, or by a stored match recognised after
+    an edit) to its OpenAlex id, and warnings about edited rows.
+    """
+    fetched = snapshot["works"]
+    by_doi = {doi: wid for doi, wid in zip(fetched["doi"], fetched["work_id"]) if isinstance(doi, str)}
+    matches = snapshot["matches"]
+    matched = dict(zip(matches["corpus_work_id"], matches["work_id"])) if len(matches) else {}
+    fetched_rows = {wid: row for wid, row in zip(fetched["work_id"], fetched.to_dict("records"))}
+    rows = corpus.to_dict("records")
+    resolved: dict[int, str] = {}
+    used: set[str] = set()
+    for i, row in enumerate(rows):
+        wid = by_doi.get(row["doi"]) if isinstance(row["doi"], str) else None
+        wid = wid or matched.get(row["work_id"])
+        # A second corpus row matched to the same work (two listing rows alike
+        # but for their abstracts) is kept as it is.
+        if wid is not None and wid in fetched_rows and wid not in used:
+            resolved[i] = wid
+            used.add(wid)
+    warnings = _rematch_edited_rows(rows, resolved, used, matches, fetched_rows)
+    merged, local_to_final = [], {}
+    for i, row in enumerate(rows):
+        wid = resolved.get(i)
+        if wid is None:
+            merged.append(row)
+            continue
+        local_to_final[row["work_id"]] = wid
+        combined = dict(row)
+        for key, value in fetched_rows[wid].items():
+            if key in ("is_corpus", "source", "requested"):
+                continue
+            if value is not None and value == value:
+                combined[key] = value
+        combined["work_id"] = wid
+        combined["source"] = "openalex+corpus"
+        combined["is_corpus"] = True
+        merged.append(combined)
+    for wid, row in fetched_rows.items():
+        if wid in used:
+            continue
+        combined = dict(row)
+        combined["is_corpus"] = bool(row.get("requested"))
+        combined["source"] = "openalex"
+        merged.append(combined)
+    return pd.DataFrame(merged), local_to_final, warnings
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def _rematch_edited_rows(rows: list[dict], resolved: dict[int, str], used: set[str], matches: pd.DataFrame,
+                         fetched_rows: dict) -> list[str]:
+    """Join corpus rows edited since their match (their local id changed) to the work they were matched to.
+
+    A stored match whose corpus row is gone is an orphan. An unresolved row
+    without a DOI takes an orphan's work when its title (or, for listing
+    rows, its abstract and authors) is as similar to what the matched row
+    said, or to the OpenAlex work, as a fetch would require. Returns one
+    warning per row joined this way, and per orphan left over.
+    """
+    if not len(matches):
+        return []
+    present = {row["work_id"] for row in rows}
+    orphans = [m for m in matches.to_dict("records")
+               if m["corpus_work_id"] not in present and m["work_id"] in fetched_rows and m["work_id"] not in used]
+    if not orphans:
+        return []
+    warnings = []
+    for i, row in enumerate(rows):
+        if i in resolved or isinstance(row.get("doi"), str) or not orphans:
+            continue
+        best = None
+        for orphan in orphans:
+            score = _similarity(row, orphan, fetched_rows[orphan["work_id"]])
+            if score >= MATCH_THRESHOLD and (best is None or score > best[0]):
+                best = (score, orphan)
+        if best is None:
+            continue
+        score, orphan = best
+        resolved[i] = orphan["work_id"]
+        used.add(orphan["work_id"])
+        orphans.remove(orphan)
+        warnings.append(
+            f"corpus row {row.get('corpus_file')} line {row.get('corpus_line')} changed since `peerbib fetch` "
+            f"matched it to {orphan['work_id']} (as {orphan['corpus_work_id']}); kept that match (similarity "
+            f"{score:.2f}). Run `peerbib fetch` to record the match of the row as it is now."
+        )
+    for orphan in orphans:
+        said = _text(orphan.get("title")) or _text(orphan.get("abstract")) or ""
+        warnings.append(
+            f"{orphan['work_id']} was matched to a corpus row that is no longer in the corpus "
+            f"({orphan['corpus_work_id']}{': ' + repr(said[:60]) if said else ''}); it stays in the corpus as "
+            "OpenAlex gives it. Run `peerbib fetch` to match edited rows again."
+        )
+    return warnings
+
+
+def _similarity(row: dict, orphan: dict, work: dict) -> float:
+    """How well a corpus row fits an orphan match: the best of the row as it was and the OpenAlex work."""
+    year = row.get("publication_year")
+    scores = []
+    for said in (orphan, work):
+        their_year = said.get("publication_year")
+        if _known(year) and _known(their_year) and abs(int(year) - int(their_year)) > 1:
+            continue
+        if _text(row.get("title")):
+            scores.append(title_score(row["title"], row.get("authors"), said.get("title"), said.get("authors")))
+        elif _text(row.get("abstract")):
+            similarity, authors = listing_score(row["abstract"], row.get("authors"), said.get("abstract"),
+                                                said.get("authors"))
+            scores.append(similarity if authors >= 0.5 else 0.0)
+    return max(scores, default=0.0)
+
+
+def _known(value) -> bool:
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
+
+
+def reference_edges(corpus: pd.DataFrame, dois: dict[str, str]) -> pd.DataFrame:
+    """Citations a corpus file states (a ``referenced_by`` column: the DOI of the corpus work citing the row)."""
+    if "referenced_by" not in corpus.columns:
+        return empty_table("citations")
+    edges = []
+    for row in corpus.to_dict("records"):
+        citing_doi = normalize_doi(row["referenced_by"])
+        if citing_doi is None:
+            continue
+        citing = dois.get(citing_doi)
+        if citing is None:
+            raise CorpusError(
+                f"referenced_by {citing_doi} is not a work of the corpus; add the citing work to the corpus",
+                path=row["corpus_file"],
+                line=int(row["corpus_line"]),
+            )
+        edges.append({"citing_id": citing, "cited_id": row["work_id"], "source": "corpus reference list"})
+    return pd.DataFrame(edges) if edges else empty_table("citations")
