@@ -149,8 +149,9 @@ def cited_corpus_works(record: dict, wanted: frozenset | set, queried=()) -> lis
     references = record.get("referenced_works")
     if not references:
         return list(queried) if len(queried) == 1 else []
-    found = {short_id(ref) for ref in references}
-    return sorted(found.intersection(wanted))
+    # Each reference is looked up in ``wanted``: the work per record is the
+    # length of its reference list, whatever the size of the corpus.
+    return sorted({work for work in map(short_id, references) if work is not None and work in wanted})
 
 
 def canonical_work(work_ids, cited_by_count: dict) -> str:
