@@ -175,17 +175,22 @@ class FileLock:
         (process 123) is writing /path/to/folder; wait …".
     remove : bool
         Delete the lock file on release.
+    record_pid : bool
+        Write the holder's PID into the file (exclusive locks only). Off for
+        locks whose file must stay byte for byte as it was (a snapshot's read
+        lock: a warm rerun leaves the snapshot untouched).
     """
 
     def __init__(self, path, *, shared: bool = False, timeout: float = 0.0, holder: str = "another process",
                  action: str = "is using",
-                 remove: bool = False, poll: float = 0.05):
+                 remove: bool = False, record_pid: bool = True, poll: float = 0.05):
         self.path = Path(path)
         self.shared = shared
         self.timeout = timeout
         self.holder = holder
         self.action = action
         self.remove = remove and not shared
+        self.record_pid = record_pid and not shared
         self.poll = poll
         self._fd: int | None = None
         self._created = False
@@ -245,7 +250,7 @@ class FileLock:
             if current is None or not os.path.samestat(os.fstat(fd), current):
                 os.close(fd)
                 continue
-            if not self.shared:
+            if self.record_pid:
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, str(os.getpid()).encode("ascii"), 0)
             self._fd = fd
@@ -279,7 +284,7 @@ class FileLock:
             try:
                 if self.remove:
                     self.path.unlink(missing_ok=True)
-                elif not self.shared:
+                elif self.record_pid:
                     os.ftruncate(self._fd, 0)
             finally:
                 os.close(self._fd)

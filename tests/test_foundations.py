@@ -575,3 +575,80 @@ def test_the_installed_package_is_every_subpackage():
     shipped = set(find_packages(where=str(REPO), include=config["packages"]["find"]["include"]))
     present = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "peerbib").rglob("__init__.py")}
     assert present <= shipped and "peerbib.sources.openalex" in shipped
+
+
+# --- copies: a citing work in several cites: batches is stored in full once ------------------------
+
+
+def _expected_edges(corpus, citing):
+    corpus_ids = {w["id"].rsplit("/", 1)[1] for w in corpus}
+    return {(c["id"].rsplit("/", 1)[1], r.rsplit("/", 1)[1]) for c in citing for r in c["referenced_works"]
+            if r.rsplit("/", 1)[1] in corpus_ids}
+
+
+def test_a_work_in_several_batches_is_stored_in_full_once_and_read_unparsed_after(api, tmp_path):
+    corpus, citing = citation_graph(250, 900, seed=8, max_refs=6)  # 3 cites: batches; many works in two or more
+    api.add(corpus + citing)
+    summary = fetch([w["doi"] for w in corpus], snapshot=tmp_path / "snap", **FAST)
+    manifest = json.loads((tmp_path / "snap" / MANIFEST).read_text())
+    cites = [q for q in manifest["queries"] if q["kind"] == "cites"]
+    assert len(cites) == 3
+    snap = Snapshot.open(tmp_path / "snap")
+    stored = [w for q in cites for page in q["pages"] for w in snap.page_ids(page)]
+    copies = [w for q in cites for page in q["pages"] for w in (page.get("copies") or {}).get("ids", [])]
+    assert copies, "the graph puts works in several batches"
+    assert len(stored) == len(set(stored)) == summary.citing_works  # each work in full once
+    assert set(copies) <= set(stored)
+    assert sum(q["records"] for q in cites) == len(stored) + len(copies)  # every answer is still kept
+    tables = snapshot_tables(tmp_path / "snap")
+    assert set(map(tuple, tables["citations"].to_numpy())) == _expected_edges(corpus, citing)
+    assert summary.citations == len(tables["citations"])
+
+
+def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_path):
+    corpus, citing = citation_graph(250, 900, seed=8, max_refs=6)
+    api.add(corpus + citing)
+    fetch([w["doi"] for w in corpus], snapshot=tmp_path / "snap", **FAST)
+    whole = snapshot_tables(tmp_path / "snap")
+    # The query holding the full records is replaced by an answer without them (say, OpenAlex
+    # changed): its pages are emptied here, as if the new answer had none of those works.
+    path = tmp_path / "snap" / MANIFEST
+    manifest = json.loads(path.read_text())
+    snap = Snapshot.open(tmp_path / "snap")
+    copied = {w for q in manifest["queries"] for p in q["pages"] for w in (p.get("copies") or {}).get("ids", [])}
+    owner = next(q for q in manifest["queries"] if q["kind"] == "cites"
+                 and copied & {w for page in q["pages"] for w in snap.page_ids(page)})
+    held = {w for page in owner["pages"] for w in snap.page_ids(page)}
+    orphans = held & copied
+    assert orphans
+    from peerbib.snapshot.store import encode_page
+    from peerbib.files import atomic_write
+
+    for page in owner["pages"]:
+        page["sha256"] = atomic_write(tmp_path / "snap" / page["file"], encode_page([]))
+        page["records"] = 0
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    tables = snapshot_tables(tmp_path / "snap")
+    works = tables["works"].set_index("work_id")
+    assert orphans <= set(works.index)  # still there, read from the copies
+    assert works.loc[sorted(orphans)[0], "title"] == whole["works"].set_index("work_id").loc[sorted(orphans)[0],
+                                                                                               "title"]
+
+
+def test_a_damaged_copies_file_makes_its_query_fetched_again(api, tmp_path):
+    corpus, citing = citation_graph(250, 900, seed=8, max_refs=6)
+    api.add(corpus + citing)
+    dois = [w["doi"] for w in corpus]
+    fetch(dois, snapshot=tmp_path / "snap", **FAST)
+    before = snapshot_tables(tmp_path / "snap")
+    manifest = json.loads((tmp_path / "snap" / MANIFEST).read_text())
+    page = next(p for q in manifest["queries"] for p in q["pages"] if p.get("copies"))
+    (tmp_path / "snap" / page["copies"]["file"]).write_bytes(b"damaged")
+    with pytest.raises(pb.SnapshotError, match="copies.jsonl.gz is missing or does not match its sha256"):
+        snapshot_tables(tmp_path / "snap")
+    calls = len(api.calls)
+    again = fetch(dois, snapshot=tmp_path / "snap", **FAST)
+    assert again.requests > 0 and len(api.calls) > calls
+    after = snapshot_tables(tmp_path / "snap")
+    pd.testing.assert_frame_equal(after["citations"], before["citations"])
+    assert len(after["works"]) == len(before["works"])

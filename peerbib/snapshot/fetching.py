@@ -70,7 +70,7 @@ from ..sources.openalex.queries import (
     title_query,
     work_query,
 )
-from ..sources.openalex.records import authors_of, canonical_work, cited_corpus_works, decode_abstract, light
+from ..sources.openalex.records import authors_of, canonical_work, decode_abstract, light
 from .runner import Progress, QueryRunner, run_parallel
 from .store import Snapshot, fetch_lock, now_utc
 from ..files import atomic_write, gzip_bytes, sha256_file
@@ -743,22 +743,7 @@ def _fetch_citing(runner: QueryRunner, corpus: dict[str, dict], summary: FetchSu
     queries += [cites_query(batch, settings.per_page) for batch in _chunks(ranked, settings.cites_batch)]
     cap = _CitingCap(runner, targets) if settings.max_citing is not None else None
     capped = _run_citing(runner, queries, cap)
-    wanted = frozenset(corpus)
-    citing_ids: set[str] = set()
-    edges: set[tuple[str, str]] = set()
-    candidates: set[str] = set()
-    for entry, record in runner.records_of(("cites",), set(targets)):
-        wid = short_id(record.get("id"))
-        if not wid:
-            continue
-        cited = [c for c in cited_corpus_works(record, wanted, entry.get("items", [])) if c != wid]
-        if not cited:
-            continue
-        citing_ids.add(wid)
-        edges.update((wid, c) for c in cited)
-        content = record.get("has_content") or {}
-        if isinstance(content, dict) and content.get("grobid_xml"):
-            candidates.add(wid)
+    citing_ids, edges, candidates = runner.citing_of(set(targets), frozenset(corpus))
     summary.citing_works = len(citing_ids)
     summary.citations = len(edges)
     return capped, sorted(candidates)

@@ -4,9 +4,11 @@ Streaming: pages are read one at a time and each record is flattened at
 once (abstract decoded, inverted index dropped); raw records are never held
 together. A work that several queries answered is parsed once: the queries
 are read best first (corpus queries before citing ones, records with
-``counts_by_year`` before those without, the newest fetch first), and a
-record whose id was already read only adds the citations its reference list
-gives. Cost grows linearly with the records in the snapshot.
+``counts_by_year`` before those without, the newest fetch first), the first
+record of a work is kept, and its reference list gives the work's
+citations. A later record of the same work (a citing work answers every
+``cites:`` batch it cites into) is recognised by the id at the start of its
+line and skipped unparsed. Cost grows linearly with the records in the snapshot.
 """
 from __future__ import annotations
 
@@ -18,15 +20,15 @@ import pandas as pd
 from ..ids import short_id
 from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
 from ..sources.openalex.records import WORK_ROW_DTYPES, as_int, canonical_work, cited_corpus_works, work_row
-from .store import Snapshot, entry_per_page, entry_select, query_label
+from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
 
-__all__ = ["snapshot_tables", "incomplete_queries"]
+__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan"]
 
-# The id of a record, when it is the line's first key (as OpenAlex sends it):
-# enough to skip a record already read without parsing it.
-_LEADING_ID = re.compile(rb'^\{"id":\s*"(?:https?://openalex\.org/)?(W\d+)"')
+# What a few fields of a stored record say, read without parsing the record
+# (see store.LEADING_ID: a key inside a string value is escaped and cannot match).
 _REFERENCES = re.compile(rb'"referenced_works":\s*\[([^\]]*)\]')
 _REFERENCE_ID = re.compile(rb"(W\d+)")
+_GROBID = re.compile(rb'"has_content":\s*\{[^{}]*"grobid_xml":\s*true')
 
 _COLUMNS = {**WORK_ROW_DTYPES, "requested": "boolean"}
 
@@ -87,7 +89,7 @@ def snapshot_tables(snapshot_dir) -> dict:
     for entry in queries:
         role = entry.get("role")
         if role == ROLE_CORPUS:
-            requested.update(w for w in (short_id(r.get("id")) for r in snapshot.query_records(entry)) if w)
+            requested.update(work_id for _, work_id, _, _, _ in occurrences(snapshot, [entry]))
         elif role == ROLE_CANDIDATES:
             requested.update(accepted.get(entry["key"], set()))
     wanted = frozenset(requested)
@@ -102,33 +104,21 @@ def snapshot_tables(snapshot_dir) -> dict:
 
     ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
     rows: dict[str, tuple[dict, list]] = {}
-    edges: set[tuple[str, str]] = set()
-    for entry in ordered:
-        role = entry.get("role")
-        queried = entry.get("items") or [] if role == ROLE_CITING else []
-        keep = accepted.get(entry["key"], set()) if role == ROLE_CANDIDATES else None
-        for page in entry.get("pages", []):
-            for line in snapshot.page_lines(page):
-                leading = _LEADING_ID.match(line)
-                if leading is not None and leading.group(1).decode() in rows:
-                    work_id = leading.group(1).decode()
-                    if keep is None or work_id in keep:
-                        _add_edges(edges, work_id, _references_of_line(line), wanted, queried)
-                    continue
-                record = json.loads(line)
-                work_id = short_id(record.get("id"))
-                if not work_id or (keep is not None and work_id not in keep):
-                    continue
-                references = record.get("referenced_works")
-                _add_edges(edges, work_id, references, wanted, queried)
-                if work_id in rows:
-                    continue
-                counts = [
-                    (c.get("year"), c.get("cited_by_count"))
-                    for c in record.get("counts_by_year") or []
-                    if isinstance(c, dict)
-                ]
-                rows[work_id] = (work_row(record), counts)
+    citations = Citations(wanted)
+    for entry, work_id, first, line, record in occurrences(snapshot, ordered, accepted):
+        queried = entry.get("items") or [] if entry.get("role") == ROLE_CITING else []
+        if not first:
+            citations.again(work_id, queried)
+            continue
+        record = record if record is not None else json.loads(line)
+        citations.first(work_id, record.get("referenced_works"), queried)
+        counts = [
+            (c.get("year"), c.get("cited_by_count"))
+            for c in record.get("counts_by_year") or []
+            if isinstance(c, dict)
+        ]
+        rows[work_id] = (work_row(record), counts)
+    edges = citations.edges
     aliases = _duplicate_dois(rows, requested)
     works, counts_by_year = [], []
     for work_id in sorted(rows):
@@ -161,18 +151,124 @@ _MATCH_DTYPES = {"corpus_work_id": "str", "work_id": "str", "method": "str", "sc
 _MATCH_COLUMNS = tuple(_MATCH_DTYPES)
 
 
+def occurrences(snapshot: Snapshot, entries, accepted: dict | None = None):
+    """Every record of ``entries``, in order, as (entry, work id, first, line, record or None).
+
+    ``first`` is True for the first record of a work. Later ones are
+    recognised by the id at the start of their line and not parsed (``record``
+    is None, and also for first records whose id leads: parse ``line`` when
+    needed). Records of candidate queries (title/abstract matches) count only
+    when ``accepted`` lists them for that query.
+
+    The copies a fetch kept beside a page (works it already held in full
+    under another query) come last, by their listed ids, unread: ``line`` is
+    None for them. Only a copy whose work no page holds (the other query was
+    replaced since) is read, and comes as that work's first record.
+    """
+    accepted = accepted or {}
+    seen: set[str] = set()
+    owners = [(entry, page) for entry in entries for page in entry.get("pages", [])]
+    for (entry, _), data in zip(owners, snapshot.pages_bytes([page for _, page in owners])):
+        keep = accepted.get(entry["key"], set()) if entry.get("role") == ROLE_CANDIDATES else None
+        for line in data.splitlines():
+            if not line.strip():
+                continue
+            leading = LEADING_ID.match(line)
+            record = None
+            if leading is not None:
+                work_id = leading.group(1).decode()
+            else:
+                record = json.loads(line)
+                work_id = short_id(record.get("id"))
+            if not work_id or (keep is not None and work_id not in keep):
+                continue
+            first = work_id not in seen
+            seen.add(work_id)
+            yield entry, work_id, first, line, record
+    for entry, page in owners:
+        copies = page.get("copies")
+        if not copies:
+            continue
+        snapshot.check_copies(page)  # hashed, not read: a damaged file is reported like a damaged page
+        lines = None
+        for work_id in copies.get("ids") or []:
+            if not work_id:
+                continue
+            if work_id in seen:
+                yield entry, work_id, False, None, None
+                continue
+            if lines is None:
+                lines = snapshot.copy_lines(page)
+            seen.add(work_id)
+            yield entry, work_id, True, lines[work_id], None
+
+
+class Citations:
+    """Citation edges from reference lists: the first record of each work gives them.
+
+    A citing work answers every ``cites:`` batch it cites into, with the same
+    reference list each time, so one record of it is enough. A record without
+    a reference list counts as citing the work its query asked about when the
+    query asked about one work only; for such works each record counts.
+    """
+
+    def __init__(self, wanted: frozenset):
+        self.wanted = wanted
+        self.edges: set[tuple[str, str]] = set()
+        self._unlisted: set[str] = set()
+
+    def first(self, work_id: str, references, queried) -> list[str]:
+        """Record the citations of a work's first record; returns the corpus works it cites."""
+        if not references:
+            self._unlisted.add(work_id)
+        cited = [c for c in cited_corpus_works({"referenced_works": references}, self.wanted, queried)
+                 if c != work_id]
+        self.edges.update((work_id, c) for c in cited)
+        return cited
+
+    def again(self, work_id: str, queried) -> list[str]:
+        """Another record of a work: it adds a citation only when the work has no reference list."""
+        if work_id in self._unlisted and len(queried) == 1 and queried[0] != work_id:
+            self.edges.add((work_id, queried[0]))
+            return [queried[0]]
+        return []
+
+
+def citing_scan(snapshot: Snapshot, entries, wanted: frozenset) -> tuple[set[str], set[tuple[str, str]], set[str]]:
+    """(citing works, citing -> cited edges, citing works with GROBID full text) of ``cites:`` entries.
+
+    Reads the reference list and ``has_content`` of each work's first record
+    without parsing it (a warm rerun of a large fetch reads every citing page
+    for its summary); later records of the same work are skipped by their id.
+    """
+    citations = Citations(wanted)
+    citing: set[str] = set()
+    grobid: set[str] = set()
+    for entry, work_id, first, line, record in occurrences(snapshot, entries):
+        queried = entry.get("items") or []
+        if not first:
+            if citations.again(work_id, queried):
+                citing.add(work_id)
+            continue
+        if record is None:
+            references, has_text = _references_of_line(line), _GROBID.search(line) is not None
+        else:
+            content = record.get("has_content")
+            references = record.get("referenced_works")
+            has_text = bool(content.get("grobid_xml")) if isinstance(content, dict) else False
+        if citations.first(work_id, references, queried):
+            citing.add(work_id)
+            if has_text:
+                grobid.add(work_id)
+    return citing, citations.edges, grobid
+
+
 def _references_of_line(line: bytes):
     """The reference list of an unparsed record (None when it has none)."""
     found = _REFERENCES.search(line)
     if found is None:
         return None
     return [ref.decode() for ref in _REFERENCE_ID.findall(found.group(1))]
-
-
-def _add_edges(edges: set, work_id: str, references, wanted: frozenset, queried) -> None:
-    for cited_id in cited_corpus_works({"referenced_works": references}, wanted, queried):
-        if cited_id != work_id:
-            edges.add((work_id, cited_id))
 
 
 def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[str]:

@@ -22,7 +22,8 @@ from ..errors import BudgetExhaustedError, OpenAlexPagingError, OpenAlexRequestE
 from ..ids import short_id
 from ..settings import FetchSettings
 from ..sources.openalex.client import FetchCancelled, OpenAlexClient
-from ..sources.openalex.queries import Query
+from ..sources.openalex.queries import ROLE_CITING, Query
+from .read import citing_scan
 from .store import Snapshot, entry_select, now_utc, query_label
 
 __all__ = ["QueryRunner", "Progress", "run_parallel"]
@@ -139,6 +140,11 @@ class QueryRunner:
         self.records_fetched = 0
         self.used_keys: set[str] = set()
         self._lock = threading.Lock()
+        # work id -> key of the citing query whose pages hold its full record
+        # (fresh entries readers see); built on the first citing page stored.
+        self._owners: dict[str, str] | None = None
+        self._owned: dict[str, set[str]] = {}  # the same, by query key
+        self._owners_lock = threading.Lock()
 
     # --- what counts as fetched -----------------------------------------------------
 
@@ -200,12 +206,11 @@ class QueryRunner:
         # a record twice. (A page cut short by max_records is asked again
         # when the query goes on.)
         asked = {p.get("cursor") for p in entry.get("pages", []) if p.get("cursor") and not p.get("trimmed")}
-        seen = set() if query.singleton else {
-            short_id(r.get("id")) for r in self.snapshot.query_records(entry)} - {None}
+        seen = set() if query.singleton else self.snapshot.entry_ids(entry)
         self.progress.plan(1)
         while True:
             if query.max_records is not None and total >= query.max_records:
-                self.snapshot.finish_query(entry, capped=query.max_records)
+                self._finished(entry, capped=query.max_records)
                 return entry
             if query.paged and not query.singleton:
                 count = entry.get("count")
@@ -222,7 +227,7 @@ class QueryRunner:
                 if response.redirected:
                     info["redirected_to"] = response.final_url
                 self._store(entry, records, info, {})
-                self.snapshot.finish_query(entry, complete=True, count=len(records), next_cursor=None)
+                self._finished(entry, complete=True, count=len(records), next_cursor=None)
                 return entry
             meta = response.data.get("meta") or {}
             results = response.data.get("results") or []
@@ -252,7 +257,7 @@ class QueryRunner:
                 fresh = fresh[:allowed]
             received += len(results)
             self._store(entry, fresh, info, {"next_cursor": cursor if trimmed else next_cursor, "count": count,
-                                             "received": received})
+                                             "received": received}, citing=query.role == ROLE_CITING)
             total += len(fresh)
             if len(entry["pages"]) == 1 and isinstance(count, int) and count > per_page:
                 self.progress.plan(math.ceil(min(count, query.max_records or count) / per_page) - 1)
@@ -263,16 +268,16 @@ class QueryRunner:
             if counted and total >= count:
                 # Reached the count: done, which also saves the empty last page
                 # of an exact multiple.
-                self.snapshot.finish_query(entry, complete=True, next_cursor=None, capped=None)
+                self._finished(entry, complete=True, next_cursor=None, capped=None)
                 return entry
             if not query.paged or not next_cursor or not results:
                 if query.paged and counted and received < count:
                     # The cursor ended before the count: not complete. Kept, so the
                     # records are not lost, and asked again by the next fetch.
-                    self.snapshot.finish_query(entry, complete=False, next_cursor=None, capped=None,
+                    self._finished(entry, complete=False, next_cursor=None, capped=None,
                                                short={"received": received, "count": count})
                 else:
-                    self.snapshot.finish_query(entry, complete=True, next_cursor=None, capped=None)
+                    self._finished(entry, complete=True, next_cursor=None, capped=None)
                 return entry
             cursor = next_cursor
 
@@ -287,12 +292,66 @@ class QueryRunner:
             url=query.url,
         )
 
-    def _store(self, entry, records, info, updates) -> None:
-        self.snapshot.add_page(entry, records, info, run=self.run_id, updates=updates)
+    def _store(self, entry, records, info, updates, *, citing: bool = False) -> None:
+        copies = []
+        if citing and records:
+            records, copies = self._split_copies(entry, records)
+        self.snapshot.add_page(entry, records, info, run=self.run_id, updates=updates, copies=copies)
         with self._lock:
             self.pages_fetched += 1
-            self.records_fetched += len(records)
+            self.records_fetched += len(records) + len(copies)
         self.progress.advance()
+
+    def _owner_index(self) -> dict[str, str]:
+        with self._owners_lock:
+            if self._owners is None:
+                self._owners = {}
+                for entry in self.snapshot.queries():
+                    if entry.get("role") == ROLE_CITING and not self.stale(entry) and \
+                            self.snapshot.pages_intact(entry):
+                        for page in entry.get("pages", []):
+                            self._own(entry["key"], self.snapshot.page_ids(page))
+            return self._owners
+
+    def _split_copies(self, entry: dict, records: list[dict]) -> tuple[list[dict], list[dict]]:
+        """The records to store in the page, and those another query already holds in full.
+
+        Only queries readers already see count as holding a work: a pending
+        entry's records count once it replaces the old one (see :meth:`_finished`).
+        """
+        owners = self._owner_index()
+        key = entry["key"]
+        keep, copies = [], []
+        with self._owners_lock:
+            for record in records:
+                work_id = short_id(record.get("id"))
+                owner = owners.get(work_id) if work_id else None
+                if owner is not None and owner != key:
+                    copies.append(record)
+                    continue
+                keep.append(record)
+                if work_id and not entry.get("pending"):
+                    self._own(key, [work_id])
+        return keep, copies
+
+    def _own(self, key: str, work_ids) -> None:
+        """Record that query ``key`` holds these works in full (the caller holds the owners lock)."""
+        owned = self._owned.setdefault(key, set())
+        for work_id in work_ids:
+            if self._owners.setdefault(work_id, key) == key:
+                owned.add(work_id)
+
+    def _finished(self, entry: dict, **info) -> None:
+        """Finish ``entry``; a citing entry that replaced an older one now holds its own works."""
+        replaced = bool(entry.get("pending"))
+        self.snapshot.finish_query(entry, **info)
+        if replaced and entry.get("role") == ROLE_CITING and self._owners is not None:
+            key = entry["key"]
+            mine = {work_id for page in entry.get("pages", []) for work_id in self.snapshot.page_ids(page)}
+            with self._owners_lock:
+                for work_id in self._owned.pop(key, set()) - mine:
+                    del self._owners[work_id]  # the older answer held it; this one does not
+                self._own(key, mine)
 
     def run_all(self, queries: list[Query], workers: int | None = None) -> list[dict]:
         """Run independent queries, on a small thread pool when there are several."""
@@ -330,8 +389,7 @@ class QueryRunner:
                     break
         return done, partial
 
-    def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[dict, dict]]:
-        """(entry, record) for the queries of ``kinds`` in the snapshot that touch ``items``."""
+    def _entries_of(self, kinds: tuple[str, ...], items: set) -> Iterable[dict]:
         for entry in sorted(self.snapshot.queries(), key=lambda q: (q.get("generation") or 0, q.get("started") or "",
                                                                    q["key"])):
             if entry.get("kind") not in kinds or not (set(entry.get("items", [])) & items):
@@ -340,5 +398,14 @@ class QueryRunner:
                 continue
             with self._lock:
                 self.used_keys.add(entry["key"])
+            yield entry
+
+    def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[dict, dict]]:
+        """(entry, record) for the queries of ``kinds`` in the snapshot that touch ``items``."""
+        for entry in self._entries_of(kinds, items):
             for record in self.snapshot.query_records(entry):
                 yield entry, record
+
+    def citing_of(self, items: set, wanted: frozenset) -> tuple[set, set, set]:
+        """Citing works, edges and works with GROBID text of the ``cites:`` queries touching ``items``."""
+        return citing_scan(self.snapshot, list(self._entries_of(("cites",), items)), wanted)

@@ -26,11 +26,14 @@ deletes unlisted files) runs only when it can take it exclusively.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
+import re
 import threading
 import time
+import zlib
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,6 +42,7 @@ from urllib.parse import quote, urlencode
 
 from ..errors import SnapshotError
 from ..files import FileLock, atomic_write, gzip_bytes
+from ..ids import short_id
 
 __all__ = [
     "MANIFEST",
@@ -87,7 +91,8 @@ def read_lock(folder, *, shared: bool = True, timeout: float = READ_LOCK_TIMEOUT
     """The lock builds hold shared while they read a snapshot; sweeping takes it exclusive."""
     holder = "a sweep of the snapshot" if shared else "a build"
     action = "is cleaning" if shared else "is reading"
-    return FileLock(Path(folder) / READ_LOCK, shared=shared, timeout=timeout, holder=holder, action=action)
+    return FileLock(Path(folder) / READ_LOCK, shared=shared, timeout=timeout, holder=holder, action=action,
+                    record_pid=False)
 
 
 def query_label(entry: dict, shown: int = 2) -> str:
@@ -242,28 +247,41 @@ class Snapshot:
             self._dirty = True
             return entry
 
-    def add_page(self, entry: dict, records: list[dict], info: dict, *, run: str, updates: dict | None = None) -> dict:
+    def add_page(self, entry: dict, records: list[dict], info: dict, *, run: str, updates: dict | None = None,
+                 copies: list[dict] = ()) -> dict:
         """Write one page of ``records`` and list it under ``entry`` (what :meth:`start_query` returned).
 
-        ``updates`` (e.g. the next cursor) are applied to the entry in the
-        same step, so a saved manifest never lists a page without them.
+        ``copies`` are records of the same answer whose work the snapshot
+        already holds in full under another query (a citing work answers
+        every ``cites:`` batch it cites into): they go to a file of their own
+        beside the page, listed with their ids, so readers can skip them
+        unread and still find them when the other copy is gone. ``updates``
+        (e.g. the next cursor) are applied to the entry in the same step, so a
+        saved manifest never lists a page without them.
         """
         key = entry["key"]
         with self._lock:
             number = len(entry["pages"]) + 1
-        relative = f"pages/{key}/{run}-{number:05d}.jsonl.gz"
+        stem = f"pages/{key}/{run}-{number:05d}"
         # A query started again in the same run must not overwrite a page
         # file the manifest on disk may still list (with its sha256).
         again = 1
-        while (self.folder / relative).exists():
+        while (self.folder / f"{stem}.jsonl.gz").exists():
             again += 1
-            relative = f"pages/{key}/{run}-{number:05d}-{again}.jsonl.gz"
-        sha = atomic_write(self.folder / relative, encode_page(records))
+            stem = f"pages/{key}/{run}-{number:05d}-{again}"
         page = dict(info)
-        page.update(file=relative, sha256=sha, records=len(records))
+        page.update(file=f"{stem}.jsonl.gz", sha256=atomic_write(self.folder / f"{stem}.jsonl.gz",
+                                                                  encode_page(records)), records=len(records))
+        if copies:
+            page["copies"] = {
+                "file": f"{stem}.copies.jsonl.gz",
+                "sha256": atomic_write(self.folder / f"{stem}.copies.jsonl.gz", encode_page(list(copies))),
+                "records": len(copies),
+                "ids": [_record_id(record) for record in copies],
+            }
         with self._lock:
             entry["pages"].append(page)
-            entry["records"] = entry.get("records", 0) + len(records)
+            entry["records"] = entry.get("records", 0) + len(records) + len(copies)
             entry.update(updates or {})
             self._dirty = True
         self.save()
@@ -319,9 +337,30 @@ class Snapshot:
         if hashlib.sha256(data).hexdigest() != page["sha256"]:
             raise SnapshotError(f"{path} does not match its sha256 in the manifest; fetch again with --refresh")
         try:
-            return gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+            # zlib with gzip framing: the CRC is checked in C, faster than the gzip module
+            return zlib.decompress(data, 16 + zlib.MAX_WBITS)
+        except zlib.error as exc:
             raise SnapshotError(f"{path} cannot be decompressed ({exc})") from None
+
+    def pages_bytes(self, pages: list[dict], lookahead: int = 4) -> Iterator[bytes]:
+        """:meth:`page_bytes` of each of ``pages``, in order, read and decompressed ahead on a thread.
+
+        Reading, hashing and decompressing release the GIL, so on two cores
+        the next pages are ready while the caller parses this one.
+        """
+        if len(pages) <= 1:
+            for page in pages:
+                yield self.page_bytes(page)
+            return
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="peerbib-read") as pool:
+            ahead = deque()
+            queue = iter(pages)
+            for page in queue:
+                ahead.append(pool.submit(self.page_bytes, page))
+                if len(ahead) > lookahead:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
 
     def page_lines(self, page: dict) -> Iterator[bytes]:
         """The JSON lines of one page (each one record), not yet parsed."""
@@ -339,8 +378,43 @@ class Snapshot:
                 raise SnapshotError(f"{path} holds a line that is not JSON ({exc})") from None
 
     def query_records(self, entry: dict) -> Iterator[dict]:
+        """The records of a query's pages (not the copies kept beside them)."""
         for page in entry.get("pages", []):
             yield from self.page_records(page)
+
+    def check_copies(self, page: dict) -> None:
+        """Raise :class:`SnapshotError` when the copies file beside ``page`` is missing or damaged."""
+        copies = page.get("copies")
+        if copies and not self._page_intact(copies):
+            path = self.folder / copies["file"]
+            raise SnapshotError(f"{path} is missing or does not match its sha256 in the manifest; "
+                                "fetch again to restore it")
+
+    def copy_lines(self, page: dict) -> dict[str, bytes]:
+        """The copies kept beside a page (see :meth:`add_page`), by work id, as JSON lines."""
+        copies = page.get("copies")
+        if not copies:
+            return {}
+        lines = self.page_lines({"file": copies["file"], "sha256": copies["sha256"]})
+        return dict(zip(copies["ids"], lines))
+
+    def page_ids(self, page: dict) -> list[str]:
+        """The work ids of a page's records (not of the copies beside it), read without parsing where possible."""
+        ids = []
+        for line in self.page_lines(page):
+            leading = LEADING_ID.match(line)
+            work_id = leading.group(1).decode() if leading else _record_id(json.loads(line))
+            if work_id:
+                ids.append(work_id)
+        return ids
+
+    def entry_ids(self, entry: dict) -> set[str]:
+        """The work ids a query's answer held: its pages' records and the copies beside them."""
+        ids = set()
+        for page in entry.get("pages", []):
+            ids.update(self.page_ids(page))
+            ids.update(w for w in (page.get("copies") or {}).get("ids", []) if w)
+        return ids
 
     def pages_intact(self, entry: dict) -> bool:
         """True when every page file of ``entry`` is present with its recorded size and sha256.
@@ -351,6 +425,8 @@ class Snapshot:
         """
         for page in entry.get("pages", []):
             if not self._page_intact(page):
+                return False
+            if page.get("copies") and not self._page_intact(page["copies"]):
                 return False
         return True
 
@@ -416,6 +492,7 @@ class Snapshot:
             with self._lock:
                 entries = list(self._queries.values()) + list(self._pending.values())
                 keep = {page["file"] for q in entries for page in q.get("pages", [])}
+                keep |= {page["copies"]["file"] for q in entries for page in q.get("pages", []) if page.get("copies")}
                 keep |= {item["file"] for item in self.manifest.get("fulltext", {}).values() if item.get("file")}
             removed = 0
             for sub in ("pages", "tei"):
@@ -435,6 +512,15 @@ class Snapshot:
         finally:
             lock.release()
 
+
+def _record_id(record) -> str | None:
+    return short_id(record.get("id")) if isinstance(record, dict) else None
+
+
+# The id of a stored record when it is the line's first key, as OpenAlex sends
+# it: read without parsing the line. Pages hold JSON as peerbib wrote it, so a
+# key inside a string value would be escaped (\"id\") and cannot match.
+LEADING_ID = re.compile(rb'^\{"id":\s*"(?:https?://openalex\.org/)?(W\d+)"')
 
 #: Pages already checked against their sha256 in this process: (path, inode, size, mtime, sha256).
 _VERIFIED: set[tuple] = set()

@@ -41,9 +41,10 @@ WORK_ROW_DTYPES = {
 def decode_abstract(inverted_index) -> str | None:
     """Plain text of an OpenAlex ``abstract_inverted_index`` (pyalex's ``invert_abstract``).
 
-    Positions that are not whole numbers are ignored, a position given to two
-    words keeps the later one, HTML entities are decoded. None for a missing,
-    null or empty index.
+    HTML entities are decoded. None for a missing, null or empty index. An
+    index of another shape than ``{word: [positions]}`` (positions given as
+    one number, or not whole numbers) is read word by word: odd positions are
+    ignored and a position given to two words keeps the later one.
 
     Examples
     --------
@@ -54,6 +55,17 @@ def decode_abstract(inverted_index) -> str | None:
     """
     if not isinstance(inverted_index, dict) or not inverted_index:
         return None
+    try:
+        text = invert_abstract(inverted_index)
+    except TypeError:
+        text = invert_abstract(_clean_index(inverted_index))
+    if "&" in text:
+        text = html.unescape(text)
+    return text.strip() or None
+
+
+def _clean_index(inverted_index: dict) -> dict[str, list[int]]:
+    """``{word: [positions]}`` from an index of an unexpected shape, one word per position."""
     placed: dict[int, str] = {}
     for word, positions in inverted_index.items():
         if isinstance(positions, int):
@@ -63,15 +75,10 @@ def decode_abstract(inverted_index) -> str | None:
         for position in positions:
             if isinstance(position, int) and not isinstance(position, bool) and position >= 0:
                 placed[position] = str(word)
-    if not placed:
-        return None
     clean: dict[str, list[int]] = {}
     for position, word in placed.items():
         clean.setdefault(word, []).append(position)
-    # pyalex orders the words; the clean index makes it safe to call.
-    text = invert_abstract(clean)
-    text = html.unescape(text).strip()
-    return text or None
+    return clean
 
 
 def authors_of(record: dict) -> str | None:
@@ -150,8 +157,16 @@ def cited_corpus_works(record: dict, wanted: frozenset | set, queried=()) -> lis
     if not references:
         return list(queried) if len(queried) == 1 else []
     # Each reference is looked up in ``wanted``: the work per record is the
-    # length of its reference list, whatever the size of the corpus.
-    return sorted({work for work in map(short_id, references) if work is not None and work in wanted})
+    # length of its reference list, whatever the size of the corpus. A
+    # reference is a work URL (https://openalex.org/W123); its last part is
+    # the id, and membership in ``wanted`` is the check that it is one.
+    found = set()
+    for reference in references:
+        if isinstance(reference, str):
+            work = reference.rpartition("/")[2]
+            if work in wanted:
+                found.add(work)
+    return sorted(found)
 
 
 def canonical_work(work_ids, cited_by_count: dict) -> str:
