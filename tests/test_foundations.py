@@ -652,3 +652,16 @@ def test_a_damaged_copies_file_makes_its_query_fetched_again(api, tmp_path):
     after = snapshot_tables(tmp_path / "snap")
     pd.testing.assert_frame_equal(after["citations"], before["citations"])
     assert len(after["works"]) == len(before["works"])
+
+
+def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_path):
+    """Was: refreshing corpus A dropped corpus B's cites: batch [W1, W9] because W1 is also A's."""
+    api.add([make_work(1, cited_by_count=1), make_work(2, cited_by_count=1), make_work(9, cited_by_count=1),
+             make_work(11, references=["W1"]), make_work(12, references=["W2"]), make_work(19, references=["W9"])])
+    snap = tmp_path / "snap"
+    fetch(["10.5555/synthetic.1", "10.5555/synthetic.9"], snapshot=snap, **FAST)  # corpus B
+    fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, **FAST)  # corpus A
+    before = set(map(tuple, snapshot_tables(snap)["citations"].to_numpy()))
+    assert before == {("W11", "W1"), ("W12", "W2"), ("W19", "W9")}
+    fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, refresh=True, **FAST)
+    assert set(map(tuple, snapshot_tables(snap)["citations"].to_numpy())) == before

@@ -438,14 +438,16 @@ def _refresh_start(snap: Snapshot, generation: int) -> int:
 
 
 def _superseded(snap: Snapshot, used_keys: set[str]) -> list[str]:
-    """Queries a completed refresh replaced: not used by it, asking about what it asked again.
+    """Queries a completed refresh replaced: not used by it, every item of them asked again.
 
-    Queries about other works (another corpus fetched into the same folder) stay.
+    Queries about other works (another corpus fetched into the same folder)
+    stay, also a batch that shares some works with this corpus: its other
+    works are answered nowhere else.
     """
     used = {(q["kind"], item) for q in snap.queries() if q["key"] in used_keys for item in q.get("items", [])}
     return [
         q["key"] for q in snap.queries()
-        if q["key"] not in used_keys and any((q["kind"], item) in used for item in q.get("items", []))
+        if q["key"] not in used_keys and q.get("items") and all((q["kind"], item) in used for item in q["items"])
     ]
 
 

@@ -34,11 +34,17 @@ _COLUMNS = {**WORK_ROW_DTYPES, "requested": "boolean"}
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    data = {name: pd.Series([row.get(name) for row in rows], dtype="object") for name in columns}
-    frame = pd.DataFrame(data, columns=list(columns))
+    return _columns_frame({name: [row.get(name) for row in rows] for name in columns}, columns)
+
+
+def _columns_frame(data: dict[str, list], columns: dict[str, str]) -> pd.DataFrame:
+    """A DataFrame from lists, one column at a time, each list dropped once converted (keeps the peak low)."""
+    out = {}
     for name, dtype in columns.items():
-        frame[name] = frame[name].astype(dtype)
-    return frame
+        values = data.pop(name)
+        out[name] = pd.Series(values, dtype="object").astype(dtype)
+        del values
+    return pd.DataFrame(out, columns=list(columns))
 
 
 def snapshot_tables(snapshot_dir) -> dict:
@@ -120,28 +126,38 @@ def snapshot_tables(snapshot_dir) -> dict:
         rows[work_id] = (work_row(record), counts)
     edges = citations.edges
     aliases = _duplicate_dois(rows, requested)
-    works, counts_by_year = [], []
+    columns: dict[str, list] = {name: [] for name in _COLUMNS}
+    counts_by_year: dict[str, list] = {"work_id": [], "year": [], "citations": []}
     for work_id in sorted(rows):
         if work_id in aliases:
             continue
-        row, counts = rows[work_id]
+        row, counts = rows.pop(work_id)
         row["requested"] = work_id in requested
-        works.append(row)
-        seen_years = set()
-        for year, citations in counts:
-            year, citations = as_int(year), as_int(citations)
-            if year is not None and citations is not None and year not in seen_years:
-                seen_years.add(year)
-                counts_by_year.append({"work_id": work_id, "year": year, "citations": citations})
-    citations = sorted({(aliases.get(a, a), aliases.get(b, b)) for a, b in edges if aliases.get(a, a) != aliases.get(b, b)})
+        for name, values in columns.items():
+            values.append(row.get(name))
+        by_year: dict[int, int] = {}
+        for year, n in counts:
+            year, n = as_int(year), as_int(n)
+            if year is not None and n is not None:
+                by_year.setdefault(year, n)  # a year listed twice: the first listing counts
+        for year in sorted(by_year):
+            counts_by_year["work_id"].append(work_id)
+            counts_by_year["year"].append(year)
+            counts_by_year["citations"].append(by_year[year])
+    del rows
+    if aliases:
+        edges = {(aliases.get(a, a), aliases.get(b, b)) for a, b in edges}
+    pairs = sorted((a, b) for a, b in edges if a != b)
+    del edges
+    links = {"citing_id": [a for a, _ in pairs], "cited_id": [b for _, b in pairs]}
+    del pairs
     matches = _frame(match_rows, _MATCH_DTYPES)
     matches["work_id"] = matches["work_id"].map(lambda w: aliases.get(w, w)).astype("str")
     return {
         "incomplete": incomplete_queries(queries, snapshot.pending_queries()),
-        "works": _frame(works, _COLUMNS),
-        "citations": _frame([{"citing_id": a, "cited_id": b} for a, b in citations], {"citing_id": "str", "cited_id": "str"}),
-        "counts_by_year": _frame(sorted(counts_by_year, key=lambda r: (r["work_id"], r["year"])),
-                                 {"work_id": "str", "year": "Int64", "citations": "Int64"}),
+        "works": _columns_frame(columns, _COLUMNS),
+        "citations": _columns_frame(links, {"citing_id": "str", "cited_id": "str"}),
+        "counts_by_year": _columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
         "matches": matches,
     }
 
@@ -216,13 +232,17 @@ class Citations:
         self.wanted = wanted
         self.edges: set[tuple[str, str]] = set()
         self._unlisted: set[str] = set()
+        # One string object per cited work, whichever record named it (half a
+        # million edges would otherwise each hold their own copy of the id).
+        self._canonical = {work: work for work in wanted}
 
     def first(self, work_id: str, references, queried) -> list[str]:
         """Record the citations of a work's first record; returns the corpus works it cites."""
         if not references:
             self._unlisted.add(work_id)
-        cited = [c for c in cited_corpus_works({"referenced_works": references}, self.wanted, queried)
-                 if c != work_id]
+        canonical = self._canonical
+        cited = [canonical.get(c, c) for c in cited_corpus_works({"referenced_works": references}, self.wanted,
+                                                                 queried) if c != work_id]
         self.edges.update((work_id, c) for c in cited)
         return cited
 

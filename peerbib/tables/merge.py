@@ -56,7 +56,7 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
     by_doi = {doi: wid for doi, wid in zip(fetched["doi"], fetched["work_id"]) if isinstance(doi, str)}
     matches = snapshot["matches"]
     matched = dict(zip(matches["corpus_work_id"], matches["work_id"])) if len(matches) else {}
-    fetched_rows = {wid: row for wid, row in zip(fetched["work_id"], fetched.to_dict("records"))}
+    fetched_ids = set(fetched["work_id"])
     rows = corpus.to_dict("records")
     resolved: dict[int, str] = {}
     used: set[str] = set()
@@ -65,9 +65,15 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
         wid = wid or matched.get(row["work_id"])
         # A second corpus row matched to the same work (two listing rows alike
         # but for their abstracts) is kept as it is.
-        if wid is not None and wid in fetched_rows and wid not in used:
+        if wid is not None and wid in fetched_ids and wid not in used:
             resolved[i] = wid
             used.add(wid)
+    # Only the works corpus rows join (or may join, after an edit) become
+    # dicts; the rest of the snapshot's works stay one DataFrame.
+    present = {row["work_id"] for row in rows}
+    orphan_ids = {m for c, m in matched.items() if c not in present and m in fetched_ids and m not in used}
+    needed = fetched[fetched["work_id"].isin(used | orphan_ids)]
+    fetched_rows = dict(zip(needed["work_id"], needed.to_dict("records")))
     warnings = _rematch_edited_rows(rows, resolved, used, matches, fetched_rows)
     merged, local_to_final = [], {}
     for i, row in enumerate(rows):
@@ -80,20 +86,22 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
                 continue
-            if value is not None and value == value:
+            if not _missing(value):
                 combined[key] = value
         combined["work_id"] = wid
         combined["source"] = "openalex+corpus"
         combined["is_corpus"] = True
         merged.append(combined)
-    for wid, row in fetched_rows.items():
-        if wid in used:
-            continue
-        combined = dict(row)
-        combined["is_corpus"] = bool(row.get("requested"))
-        combined["source"] = "openalex"
-        merged.append(combined)
-    return pd.DataFrame(merged), local_to_final, warnings
+    rest = fetched[~fetched["work_id"].isin(used)]
+    rest = rest.assign(is_corpus=rest["requested"].fillna(False).astype(bool), source="openalex")
+    rest = rest.drop(columns="requested")
+    frames = [frame for frame in (pd.DataFrame(merged), rest) if len(frame)]
+    works = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["work_id", "doi"])
+    return works, local_to_final, warnings
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
 def _text(value) -> str | None:
@@ -165,7 +173,7 @@ def _similarity(row: dict, orphan: dict, work: dict) -> float:
 
 
 def _known(value) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
+    return not _missing(value)
 
 
 def reference_edges(corpus: pd.DataFrame, dois: dict[str, str]) -> pd.DataFrame:
