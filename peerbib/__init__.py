@@ -48,7 +48,8 @@ _EXPORTS = {
     **{name: "errors" for name in (
         "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
         "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
-        "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError",
+        "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError", "EuropePMCError",
+        "EuropePMCUnavailableError",
     )},
 }
 

@@ -20,6 +20,8 @@ script can catch exactly the case it handles::
         ├── OpenAlexNotFoundError    404 where a record was required
         ├── OpenAlexUnavailableError retries exhausted (5xx, 403/429 slow-downs, timeouts)
         └── OpenAlexPagingError      cursor paging that repeats or overruns
+    EuropePMCError               Europe PMC refused a full-text request
+        └── EuropePMCUnavailableError  no usable answer after every retry
 """
 from __future__ import annotations
 
@@ -39,6 +41,8 @@ __all__ = [
     "OpenAlexNotFoundError",
     "OpenAlexUnavailableError",
     "OpenAlexPagingError",
+    "EuropePMCError",
+    "EuropePMCUnavailableError",
 ]
 
 
@@ -153,3 +157,22 @@ class OpenAlexUnavailableError(OpenAlexError):
 class OpenAlexPagingError(OpenAlexError):
     """A query's cursor paging went wrong (a repeated cursor, pages of records already
     fetched, more pages than the count allows); the query starts again on the next run."""
+
+
+class EuropePMCError(PeerbibError):
+    """Europe PMC refused a full-text request (a 4xx other than 404, which means "no open full text").
+
+    Attributes
+    ----------
+    status : int or None
+    url : str or None
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        self.status = status
+        self.url = url
+        super().__init__(message)
+
+
+class EuropePMCUnavailableError(EuropePMCError):
+    """Europe PMC gave no usable answer after every retry; run the fetch again later to resume."""

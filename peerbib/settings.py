@@ -57,7 +57,10 @@ class FetchSettings:
     title_match: bool = _setting(True, "search OpenAlex for corpus rows without a DOI, by title or abstract "
                                        "(10 credits a search)")
     match_threshold: float = _setting(0.9, "similarity (0-1) a title/abstract candidate needs to be accepted")
-    max_fulltext: int = _setting(100, "most full-text files to download (GROBID TEI costs ~100 credits each)")
+    max_fulltext: int = _setting(100, "most GROBID TEI files to download from OpenAlex (~100 credits each)")
+    max_europepmc: int | None = _setting(None, "most JATS files to download from Europe PMC (free; default: all)",
+                                         metavar="N")
+    europepmc_rate: float = _setting(10.0, "requests per second to Europe PMC")
     refresh: bool = _setting(False, "fetch every query again instead of reusing the snapshot")
     workers: int = _setting(4, "independent queries run on this many threads")
     max_rate: float = _setting(20.0, "requests per second, all threads together (OpenAlex allows up to 100)")
@@ -83,8 +86,9 @@ class FetchSettings:
             raise FetchError("workers must be at least 1")
         if self.max_citing is not None and int(self.max_citing) < 0:
             raise FetchError("max_citing must be a positive number or None")
-        if int(self.max_search) < 0 or int(self.max_fulltext) < 0:
-            raise FetchError("max_search and max_fulltext must be 0 or more")
+        if int(self.max_search) < 0 or int(self.max_fulltext) < 0 or (
+                self.max_europepmc is not None and int(self.max_europepmc) < 0):
+            raise FetchError("max_search, max_fulltext and max_europepmc must be 0 or more")
         if not 0 < float(self.match_threshold) <= 1:
             raise FetchError("match_threshold is a similarity between 0 and 1")
         if int(self.max_retries) < 0:
@@ -102,7 +106,7 @@ class FetchSettings:
     def logged(self) -> dict:
         """The settings that shape what a snapshot holds, for the fetch log in the manifest."""
         keep = ("per_page", "doi_batch", "cites_batch", "max_citing", "max_search", "title_match",
-                "match_threshold", "max_fulltext", "refresh")
+                "match_threshold", "max_fulltext", "max_europepmc", "refresh")
         return {name: getattr(self, name) for name in keep}
 
 

@@ -816,9 +816,9 @@ def test_fulltext_downloads_grobid_tei_of_citing_works(api, tmp_path, sleeps):
     assert all(c["path"].endswith(".grobid-xml") for c in content_calls)
     manifest = json.loads((tmp_path / "snap" / MANIFEST).read_text())
     for wid in with_tei[:-1]:
-        item = manifest["fulltext"][wid]
+        item = manifest["fulltext"][wid]["openalex-tei"]
         assert gzip.decompress((tmp_path / "snap" / item["file"]).read_bytes()) == tei_document(wid)
-    assert manifest["fulltext"][with_tei[-1]]["status"] == 404
+    assert manifest["fulltext"][with_tei[-1]]["openalex-tei"]["status"] == 404
     assert go([w["doi"] for w in corpus], tmp_path / "snap", fulltext=True, max_fulltext=len(with_tei)).requests == 0
 
 

@@ -30,8 +30,11 @@ text about 100):
    with ``select=`` so pages carry only what the tables need. Which corpus
    work each citing work cites is read from its ``referenced_works``. Works
    OpenAlex counts as never cited are not queried.
-5. **Full text** (``fulltext=True``): GROBID TEI of citing works with
-   ``has_content.grobid_xml``, ~100 credits each, at most ``max_fulltext``.
+5. **Full text** (``fulltext=True``): for each citing work, the publisher
+   JATS from Europe PMC when OpenAlex gives it a PMC id (free, no key),
+   otherwise OpenAlex's GROBID TEI when ``has_content.grobid_xml`` (~100
+   credits each, at most ``max_fulltext``; the estimated cost is said before
+   downloading). A 404 is recorded as "no full text" and not asked again.
 
 Every answer is saved as it arrives (see :mod:`peerbib.snapshot.store`), so the same
 fetch again makes no request, a fetch killed midway resumes where it stopped,
@@ -40,7 +43,6 @@ and ``refresh=True`` fetches everything again (resuming, too, when interrupted).
 from __future__ import annotations
 
 import os
-import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -52,11 +54,12 @@ from ..errors import BudgetExhaustedError, FetchError
 from ..ids import is_valid_doi, normalize_doi, short_id
 from ..paths import project_path
 from ..settings import RAW, SNAPSHOT, FetchSettings
-from ..sources.openalex.client import FetchCancelled, OpenAlexClient, next_budget_reset
+from ..sources.europepmc import EuropePMCClient, fulltext_url, normalize_pmcid
+from ..sources.openalex.client import CREDIT_COSTS, FetchCancelled, OpenAlexClient, next_budget_reset
 from ..sources.openalex.matching import listing_score, title_score, without_heading
 from ..sources.openalex.queries import (
-    CITING_FIELDS,
-    WORK_FIELDS,
+    REQUIRED_CITING_FIELDS,
+    REQUIRED_WORK_FIELDS,
     Query,
     cites_query,
     doi_batch_query,
@@ -73,7 +76,7 @@ from ..sources.openalex.queries import (
 from ..sources.openalex.records import authors_of, canonical_work, decode_abstract, light
 from .runner import Progress, QueryRunner, run_parallel
 from .store import Snapshot, fetch_lock, now_utc
-from ..files import atomic_write, gzip_bytes, sha256_file
+from ..files import atomic_write, gzip_bytes
 
 __all__ = ["fetch", "FetchSummary"]
 
@@ -116,7 +119,11 @@ class FetchSummary:
     search_results : int or None
     search_capped : bool
     fulltext : int
-        TEI files in the snapshot for citing works of this corpus.
+        Citing works of this corpus with full text in the snapshot.
+    fulltext_europepmc, fulltext_tei : int
+        Of those, with Europe PMC JATS / with OpenAlex GROBID TEI (and no JATS).
+    fulltext_credits_estimated : float
+        What the TEI downloads were expected to cost before they started.
     incomplete : list of str
         Queries that ended badly (e.g. a cursor that stopped before the count); the next fetch asks them again.
     pages_fetched, pages_reused : int
@@ -139,6 +146,10 @@ class FetchSummary:
     search_results: int | None = None
     search_capped: bool = False
     fulltext: int = 0
+    fulltext_europepmc: int = 0
+    fulltext_tei: int = 0
+    fulltext_credits_estimated: float = 0.0
+    europepmc_requests: int = 0
     incomplete: list = field(default_factory=list)
     pages_fetched: int = 0
     pages_reused: int = 0
@@ -167,8 +178,10 @@ class FetchSummary:
         if self.search_results is not None:
             out.append(f"  search:     {self.search_results} results" + (" (capped by max_search)" if self.search_capped else ""))
         out.append(f"  citing:     {self.citing_works} citing works, {self.citations} citations")
-        if self.fulltext:
-            out.append(f"  full text:  {self.fulltext} GROBID TEI files")
+        if self.fulltext or self.europepmc_requests:
+            share = f" of {self.citing_works} citing works" if self.citing_works else ""
+            out.append(f"  full text:  {self.fulltext}{share} ({self.fulltext_europepmc} Europe PMC JATS, "
+                       f"{self.fulltext_tei} OpenAlex GROBID TEI); {self.europepmc_requests} Europe PMC requests")
         if self.incomplete:
             out.append(f"  unfinished: {len(self.incomplete)} quer{'y' if len(self.incomplete) == 1 else 'ies'} "
                        f"ended badly and will be asked again: {'; '.join(self.incomplete[:2])}")
@@ -389,6 +402,8 @@ def fetch(
     generation = _next_generation(snap)
     refresh_from = _refresh_start(snap, generation) if settings.refresh else None
     runner = QueryRunner(snap, client, settings, bar, generation=generation, refresh_from=refresh_from)
+    runner.europepmc = EuropePMCClient(settings=settings, cancel=client.cancel, rate=settings.europepmc_rate) \
+        if fulltext else None
     summary = FetchSummary(snapshot=str(folder))
     status = "interrupted"
     if refresh_from is not None:
@@ -415,11 +430,14 @@ def fetch(
         # first fetch that failed before saving anything creates no snapshot.
         written = (folder / "manifest.json").exists() or any(
             q.get("pages") for q in snap.queries() + snap.pending_queries())
-        if written and (snap.changed or client.stats.requests or status not in ("complete", "capped")):
+        requests = client.stats.requests + (runner.europepmc.stats.requests if runner.europepmc else 0)
+        if written and (snap.changed or requests or status not in ("complete", "capped")):
             _log_fetch(snap, runner, started_at, status, citing, fulltext, search)
             snap.save(force=True)
         lock.release()
         client.close()
+        if runner.europepmc is not None:
+            runner.europepmc.close()
         bar.close()
 
 
@@ -454,7 +472,8 @@ def _superseded(snap: Snapshot, used_keys: set[str]) -> list[str]:
 def _finish_summary(summary: FetchSummary, runner: QueryRunner, started: float, status: str) -> None:
     stats = runner.client.stats
     summary.status = status
-    summary.requests = stats.requests
+    summary.europepmc_requests = runner.europepmc.stats.requests if runner.europepmc is not None else 0
+    summary.requests = stats.requests + summary.europepmc_requests
     summary.retries = stats.retries
     summary.credits = round(stats.credits, 4)
     summary.credits_source = stats.credits_source
@@ -571,26 +590,26 @@ def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext,
     _save_requested(runner, dois, ids, search, summary)
 
     # 4. citing works
-    tei_candidates: list[str] = []
+    scan = None
     if citing and corpus:
         runner.progress.phase("OpenAlex: citing works")
-        capped, tei_candidates = _fetch_citing(runner, corpus, summary)
+        capped, scan = _fetch_citing(runner, corpus, summary)
         if capped:
             status = "capped"
         runner.snapshot.save(force=True)
 
     # 5. full text
-    if fulltext:
-        runner.progress.phase("OpenAlex: full text")
-        summary.fulltext = _fetch_fulltext(runner, tei_candidates)
+    if fulltext and scan is not None:
+        runner.progress.phase("full text")
+        _fetch_fulltext(runner, scan, summary)
     runner.progress.phase("OpenAlex")
     return status
 
 
 def _resolve_dois(runner: QueryRunner, dois: list[str]) -> dict[str, dict]:
     settings = runner.settings
-    done, _ = runner.covered("doi", WORK_FIELDS)
-    done_single, _ = runner.covered("doi-single", WORK_FIELDS)
+    done, _ = runner.covered("doi", REQUIRED_WORK_FIELDS)
+    done_single, _ = runner.covered("doi-single", REQUIRED_WORK_FIELDS)
     todo = [d for d in dois if d not in done and d not in done_single]
     # A comma or bar inside a DOI would break the OR filter: look those up alone (free).
     unsafe = [d for d in todo if "," in d or "|" in d]
@@ -615,7 +634,7 @@ def _resolve_ids(runner: QueryRunner, ids: list[str]) -> dict[str, dict]:
     if not ids:
         return {}
     settings = runner.settings
-    done, _ = runner.covered("id", WORK_FIELDS)
+    done, _ = runner.covered("id", REQUIRED_WORK_FIELDS)
     todo = [w for w in ids if w not in done]
     runner.run_all([id_batch_query(batch, settings.per_page) for batch in _chunks(todo, settings.doi_batch)])
     wanted = set(ids)
@@ -723,7 +742,7 @@ def _save_requested(runner: QueryRunner, dois, ids, search, summary: FetchSummar
 
 
 def _fetch_citing(runner: QueryRunner, corpus: dict[str, dict], summary: FetchSummary) -> tuple[bool, list[str]]:
-    """Page through the works citing ``corpus``; returns (capped, citing works with GROBID full text).
+    """Page through the works citing ``corpus``; returns (capped, what the citing works are).
 
     A citing work that cites two corpus works in different batches is paged
     twice; batching the most cited works together keeps most citations
@@ -733,7 +752,7 @@ def _fetch_citing(runner: QueryRunner, corpus: dict[str, dict], summary: FetchSu
     counts = {w: work.get("cited_by_count") for w, work in corpus.items()}
     # A work OpenAlex counts as never cited has no citing works to page through.
     targets = sorted(w for w in corpus if counts[w] != 0)
-    done, partial = runner.covered("cites", CITING_FIELDS)
+    done, partial = runner.covered("cites", REQUIRED_CITING_FIELDS)
     needed = set(targets) - done
     queries = []
     for entry in sorted(partial, key=lambda e: e["key"]):
@@ -745,10 +764,10 @@ def _fetch_citing(runner: QueryRunner, corpus: dict[str, dict], summary: FetchSu
     queries += [cites_query(batch, settings.per_page) for batch in _chunks(ranked, settings.cites_batch)]
     cap = _CitingCap(runner, targets) if settings.max_citing is not None else None
     capped = _run_citing(runner, queries, cap)
-    citing_ids, edges, candidates = runner.citing_of(set(targets), frozenset(corpus))
-    summary.citing_works = len(citing_ids)
-    summary.citations = len(edges)
-    return capped, sorted(candidates)
+    scan = runner.citing_of(set(targets), frozenset(corpus))
+    summary.citing_works = len(scan.citing)
+    summary.citations = len(scan.edges)
+    return capped, scan
 
 
 class _CitingCap:
@@ -780,47 +799,70 @@ def _run_citing(runner: QueryRunner, queries: list[Query], cap: _CitingCap | Non
     return capped
 
 
-def _fetch_fulltext(runner: QueryRunner, candidates: list[str]) -> int:
-    """Download GROBID TEI of ``candidates`` (at most ``max_fulltext``) into ``tei/``."""
+JATS = "europepmc-jats"
+TEI = "openalex-tei"
+
+
+def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
+    """Full text of the citing works: Europe PMC JATS where there is a PMC id, else GROBID TEI."""
     settings = runner.settings
     snap = runner.snapshot
-    chosen = candidates[: max(0, int(settings.max_fulltext))]
-    lock = threading.Lock()
+    citing = sorted(scan.citing)
+    pmcids = {w: normalize_pmcid(scan.pmcids.get(w)) for w in citing}
+    by_pmc = [w for w in citing if pmcids[w]]
+    if settings.max_europepmc is not None:
+        by_pmc = by_pmc[: max(0, int(settings.max_europepmc))]
 
-    def have(wid: str) -> bool:
-        item = snap.manifest.get("fulltext", {}).get(wid)
-        if not item or runner.stale(item):
-            return False
-        if item.get("status") == 404:
-            return True
-        path = snap.folder / item["file"]
-        return path.is_file() and sha256_file(path) == item["sha256"]
+    def have(work_id: str, source: str) -> bool:
+        item = snap.fulltext().get(work_id, {}).get(source)
+        return bool(item) and not runner.stale(item) and snap.fulltext_intact(item)
 
-    def download(wid: str) -> None:
+    def download(work_id: str, source: str) -> None:
         if runner.cancel.is_set():
             raise FetchCancelled()
-        url = tei_url(wid)
         runner.progress.plan(1)
-        response = runner.client.get_content(url)
-        item = {"url": url, "fetched_at": now_utc(), "status": response.status, "run": runner.run_id,
-                "generation": runner.generation, "credits": response.credits}
+        if source == JATS:
+            url = fulltext_url(pmcids[work_id])
+            response = runner.europepmc.get_fulltext(pmcids[work_id])
+            relative = f"fulltext/{work_id}.jats.xml.gz"
+        else:
+            url = tei_url(work_id)
+            response = runner.client.get_content(url)
+            relative = f"tei/{work_id}.tei.xml.gz"
+        item = {"source": source, "url": url, "fetched_at": now_utc(), "status": response.status,
+                "run": runner.run_id, "generation": runner.generation, "credits": response.credits}
         if response.status == 200:
-            relative = f"tei/{wid}.tei.xml.gz"
             item.update(file=relative, bytes=len(response.data),
                         sha256=atomic_write(snap.folder / relative, gzip_bytes(response.data)))
-        with lock:
-            fulltext = dict(snap.manifest.get("fulltext", {}))
-            fulltext[wid] = item
-            snap.update(fulltext=fulltext)
+        snap.set_fulltext(work_id, source, item)
         with runner._lock:
             runner.pages_fetched += 1
         runner.progress.advance()
         snap.save()
 
-    todo = [w for w in chosen if not have(w)]
-    with runner._lock:
-        runner.pages_reused += len(chosen) - len(todo)
-    if todo:
-        run_parallel(download, todo, settings.workers, runner.cancel)
-        snap.save(force=True)
-    return sum(1 for w in chosen if snap.manifest.get("fulltext", {}).get(w, {}).get("status") == 200)
+    def fetch_all(work_ids: list[str], source: str) -> None:
+        todo = [w for w in work_ids if not have(w, source)]
+        with runner._lock:
+            runner.pages_reused += len(work_ids) - len(todo)
+        if todo:
+            run_parallel(lambda w: download(w, source), todo, settings.workers, runner.cancel)
+            snap.save(force=True)
+
+    if by_pmc:
+        runner.progress.note(f"full text: {len(by_pmc)} citing works have a PMC id: Europe PMC JATS (free)")
+        fetch_all(by_pmc, JATS)
+    fulltext = snap.fulltext()
+    with_jats = {w for w in by_pmc if fulltext.get(w, {}).get(JATS, {}).get("status") == 200}
+    by_tei = [w for w in citing if w in scan.grobid and w not in with_jats][: max(0, int(settings.max_fulltext))]
+    new_tei = [w for w in by_tei if not have(w, TEI)]
+    summary.fulltext_credits_estimated = float(len(new_tei) * CREDIT_COSTS["content"])
+    if by_tei:
+        runner.progress.note(
+            f"full text: {len(by_tei)} GROBID TEI from OpenAlex, {len(new_tei)} to download, about "
+            f"{summary.fulltext_credits_estimated:g} credits (max_fulltext={settings.max_fulltext})")
+        fetch_all(by_tei, TEI)
+    fulltext = snap.fulltext()
+    summary.fulltext_europepmc = sum(1 for w in citing if fulltext.get(w, {}).get(JATS, {}).get("status") == 200)
+    summary.fulltext_tei = sum(1 for w in citing if fulltext.get(w, {}).get(TEI, {}).get("status") == 200
+                               and fulltext.get(w, {}).get(JATS, {}).get("status") != 200)
+    summary.fulltext = summary.fulltext_europepmc + summary.fulltext_tei

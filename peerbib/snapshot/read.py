@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -22,13 +23,14 @@ from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
 from ..sources.openalex.records import WORK_ROW_DTYPES, as_int, canonical_work, cited_corpus_works, work_row
 from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
 
-__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan"]
+__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan"]
 
 # What a few fields of a stored record say, read without parsing the record
 # (see store.LEADING_ID: a key inside a string value is escaped and cannot match).
 _REFERENCES = re.compile(rb'"referenced_works":\s*\[([^\]]*)\]')
 _REFERENCE_ID = re.compile(rb"(W\d+)")
 _GROBID = re.compile(rb'"has_content":\s*\{[^{}]*"grobid_xml":\s*true')
+_PMCID = re.compile(rb'"ids":\s*\{[^{}]*"pmcid":\s*"([^"]+)"')
 
 _COLUMNS = {**WORK_ROW_DTYPES, "requested": "boolean"}
 
@@ -254,33 +256,48 @@ class Citations:
         return []
 
 
-def citing_scan(snapshot: Snapshot, entries, wanted: frozenset) -> tuple[set[str], set[tuple[str, str]], set[str]]:
-    """(citing works, citing -> cited edges, citing works with GROBID full text) of ``cites:`` entries.
+@dataclass
+class CitingScan:
+    """What the ``cites:`` queries of a snapshot say about the citing works."""
 
-    Reads the reference list and ``has_content`` of each work's first record
-    without parsing it (a warm rerun of a large fetch reads every citing page
-    for its summary); later records of the same work are skipped by their id.
+    citing: set[str] = field(default_factory=set)  #: works citing a corpus work
+    edges: set[tuple[str, str]] = field(default_factory=set)  #: (citing, cited) pairs
+    grobid: set[str] = field(default_factory=set)  #: citing works OpenAlex has GROBID TEI of
+    pmcids: dict[str, str] = field(default_factory=dict)  #: citing work -> its PMC id (ids.pmcid), when known
+
+
+def citing_scan(snapshot: Snapshot, entries, wanted: frozenset) -> CitingScan:
+    """The citing works, edges, GROBID and PMC ids of ``cites:`` entries.
+
+    Reads the reference list, ``has_content`` and ``ids.pmcid`` of each work's
+    first record without parsing it (a warm rerun of a large fetch reads every
+    citing page for its summary); later records of the same work are skipped by their id.
     """
     citations = Citations(wanted)
-    citing: set[str] = set()
-    grobid: set[str] = set()
+    scan = CitingScan()
     for entry, work_id, first, line, record in occurrences(snapshot, entries):
         queried = entry.get("items") or []
         if not first:
             if citations.again(work_id, queried):
-                citing.add(work_id)
+                scan.citing.add(work_id)
             continue
         if record is None:
             references, has_text = _references_of_line(line), _GROBID.search(line) is not None
+            found = _PMCID.search(line)
+            pmcid = found.group(1).decode() if found else None
         else:
-            content = record.get("has_content")
+            content, ids = record.get("has_content"), record.get("ids")
             references = record.get("referenced_works")
             has_text = bool(content.get("grobid_xml")) if isinstance(content, dict) else False
+            pmcid = ids.get("pmcid") if isinstance(ids, dict) else None
         if citations.first(work_id, references, queried):
-            citing.add(work_id)
+            scan.citing.add(work_id)
             if has_text:
-                grobid.add(work_id)
-    return citing, citations.edges, grobid
+                scan.grobid.add(work_id)
+            if isinstance(pmcid, str) and pmcid:
+                scan.pmcids[work_id] = pmcid
+    scan.edges = citations.edges
+    return scan
 
 
 def _references_of_line(line: bytes):

@@ -23,7 +23,7 @@ from ..ids import short_id
 from ..settings import FetchSettings
 from ..sources.openalex.client import FetchCancelled, OpenAlexClient
 from ..sources.openalex.queries import ROLE_CITING, Query
-from .read import citing_scan
+from .read import CitingScan, citing_scan
 from .store import Snapshot, entry_select, now_utc, query_label
 
 __all__ = ["QueryRunner", "Progress", "run_parallel"]
@@ -70,6 +70,12 @@ class Progress:
         if self.bar is not None:
             with self._lock:
                 self.bar.set_description(text, refresh=True)
+
+    def note(self, text: str) -> None:
+        """A line above the bar (e.g. what the full text will cost); nothing when progress is off."""
+        if self.bar is not None:
+            with self._lock:
+                self.bar.write(text, file=sys.stderr)
 
     def close(self) -> None:
         if self.bar is not None:
@@ -139,6 +145,7 @@ class QueryRunner:
         self.pages_reused = 0
         self.records_fetched = 0
         self.used_keys: set[str] = set()
+        self.europepmc = None  # the Europe PMC client of a fetch with full text
         self._lock = threading.Lock()
         # work id -> key of the citing query whose pages hold its full record
         # (fresh entries readers see); built on the first citing page stored.
@@ -406,6 +413,6 @@ class QueryRunner:
             for record in self.snapshot.query_records(entry):
                 yield entry, record
 
-    def citing_of(self, items: set, wanted: frozenset) -> tuple[set, set, set]:
-        """Citing works, edges and works with GROBID text of the ``cites:`` queries touching ``items``."""
+    def citing_of(self, items: set, wanted: frozenset) -> CitingScan:
+        """Citing works, edges, GROBID and PMC ids of the ``cites:`` queries touching ``items``."""
         return citing_scan(self.snapshot, list(self._entries_of(("cites",), items)), wanted)

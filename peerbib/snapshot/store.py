@@ -5,7 +5,8 @@ Layout::
     data/raw/openalex/
         manifest.json                            every query, its pages, sha256, counts, versions
         pages/<query key>/<run>-00001.jsonl.gz   raw API results, one record a line
-        tei/<W id>.tei.xml.gz                    GROBID full text (``fetch(fulltext=True)``)
+        fulltext/<W id>.jats.xml.gz              Europe PMC JATS full text (``fetch(fulltext=True)``)
+        tei/<W id>.tei.xml.gz                    OpenAlex GROBID TEI full text
 
 Each page is written atomically (a hidden temporary file, then a rename), as
 is the manifest, so a fetch killed at any moment leaves a snapshot that reads
@@ -312,6 +313,40 @@ class Snapshot:
                     self.manifest[name] = value
                     self._dirty = True
 
+    # --- full text ----------------------------------------------------------------------
+
+    def fulltext(self) -> dict[str, dict[str, dict]]:
+        """Work id -> source ("europepmc-jats", "openalex-tei") -> what the fetch recorded.
+
+        Manifests written before there were two sources hold one TEI item per
+        work: it is read as the "openalex-tei" one.
+        """
+        with self._lock:
+            out = {}
+            for work_id, value in (self.manifest.get("fulltext") or {}).items():
+                if isinstance(value, dict) and "url" in value and "status" in value:
+                    value = {"openalex-tei": value}
+                out[work_id] = dict(value) if isinstance(value, dict) else {}
+            return out
+
+    def set_fulltext(self, work_id: str, source: str, item: dict) -> None:
+        """Record a full-text download (or a 404) of ``work_id`` from ``source``."""
+        with self._lock:
+            everything = self.fulltext()
+            everything.setdefault(work_id, {})[source] = item
+            self.manifest["fulltext"] = everything
+            self._dirty = True
+
+    def fulltext_intact(self, item: dict) -> bool:
+        """True for a recorded 404, or a file present with its sha256."""
+        if item.get("status") == 404:
+            return True
+        return bool(item.get("file")) and self._page_intact({"file": item["file"], "sha256": item.get("sha256")})
+
+    def fulltext_bytes(self, item: dict) -> bytes:
+        """The document of a full-text item, checked against its sha256 and decompressed."""
+        return self.page_bytes({"file": item["file"], "sha256": item.get("sha256")})
+
     def drop_queries(self, keys) -> None:
         with self._lock:
             for key in keys:
@@ -493,9 +528,10 @@ class Snapshot:
                 entries = list(self._queries.values()) + list(self._pending.values())
                 keep = {page["file"] for q in entries for page in q.get("pages", [])}
                 keep |= {page["copies"]["file"] for q in entries for page in q.get("pages", []) if page.get("copies")}
-                keep |= {item["file"] for item in self.manifest.get("fulltext", {}).values() if item.get("file")}
+                keep |= {item["file"] for sources in self.fulltext().values() for item in sources.values()
+                         if item.get("file")}
             removed = 0
-            for sub in ("pages", "tei"):
+            for sub in ("pages", "tei", "fulltext"):
                 root = self.folder / sub
                 if not root.is_dir():
                     continue

@@ -22,6 +22,8 @@ from pyalex import Work, Works
 __all__ = [
     "WORK_FIELDS",
     "CITING_FIELDS",
+    "REQUIRED_WORK_FIELDS",
+    "REQUIRED_CITING_FIELDS",
     "MAX_URL",
     "ROLE_CORPUS",
     "ROLE_CANDIDATES",
@@ -45,10 +47,15 @@ __all__ = [
 WORK_FIELDS = (
     "id", "doi", "title", "publication_year", "type", "cited_by_count", "counts_by_year",
     "abstract_inverted_index", "referenced_works", "primary_location", "authorships",
-    "has_content", "open_access",
+    "has_content", "open_access", "ids",
 )
 #: Fields kept for citing works: no counts_by_year (not used for them).
 CITING_FIELDS = tuple(f for f in WORK_FIELDS if f != "counts_by_year")
+#: What a stored query must have selected to be reused: the fields the tables
+#: need. ``ids`` (for a work's PMC id) came later; queries stored without it
+#: are still reused, their works just have no PMC id to fetch full text by.
+REQUIRED_WORK_FIELDS = tuple(f for f in WORK_FIELDS if f != "ids")
+REQUIRED_CITING_FIELDS = tuple(f for f in CITING_FIELDS if f != "ids")
 
 #: Longest request URL peerbib builds for a batch (OpenAlex allows about 4 kB;
 #: the rest is room for a cursor).

@@ -1,0 +1,419 @@
+"""A careful HTTP client: timeouts, retries with backoff honouring Retry-After, a shared rate, accounting.
+
+Every request peerbib sends (to OpenAlex, to Europe PMC) goes through a
+subclass of :class:`HttpClient`, built directly on :mod:`requests` (so tests
+mock it with ``responses``). The base class retries 403/429/5xx answers,
+connection errors and truncated or unusable bodies with exponential backoff
+(or the server's ``Retry-After``), limits the request rate across threads,
+counts requests, and says which service failed and how. Subclasses add
+what their service needs: authentication, a credit budget, error messages.
+"""
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+import requests
+
+from ..errors import PeerbibError
+from ..settings import FetchSettings
+
+__all__ = ["HttpClient", "ApiResponse", "RequestStats", "FetchCancelled", "RETRY_STATUSES", "parse_json",
+           "parse_xml"]
+
+#: Answers worth retrying: 403 is OpenAlex's "slow down", 429 a rate limit, 5xx a passing server fault.
+RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
+
+_TRANSIENT = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+
+
+class FetchCancelled(Exception):
+    """Raised inside a worker when the fetch is stopping (another worker failed)."""
+
+
+@dataclass
+class ApiResponse:
+    """One successful (or 404) answer.
+
+    Attributes
+    ----------
+    url : str
+        The request as sent, without credentials.
+    final_url : str
+        Where it ended after redirects (a merged work answers 301).
+    status : int
+    data : Any
+        Parsed JSON, the raw bytes for content downloads, None for a 404.
+    credits : float
+        What the request cost.
+    credits_measured : bool
+        True when the cost came from the server (header or ``meta.cost_usd``).
+    rate_limit : dict
+        ``X-RateLimit-*`` headers of the answer, lower-case names without the prefix.
+    """
+
+    url: str
+    final_url: str
+    status: int
+    data: Any
+    credits: float
+    credits_measured: bool
+    rate_limit: dict = field(default_factory=dict)
+
+    @property
+    def redirected(self) -> bool:
+        return self.final_url != self.url
+
+
+class RequestStats:
+    """Counts of requests and credits, safe to update from several threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.credits_measured = 0.0
+        self.credits_estimated = 0.0
+        self.by_kind: dict[str, int] = {}
+        self.remaining: int | None = None
+        self.limit: int | None = None
+
+    def count_request(self, kind: str, n: int = 1) -> None:
+        with self._lock:
+            self.requests += n
+            self.by_kind[kind] = self.by_kind.get(kind, 0) + n
+
+    def count_retry(self) -> None:
+        with self._lock:
+            self.retries += 1
+
+    def count_credits(self, credits: float, measured: bool, rate_limit: dict) -> None:
+        with self._lock:
+            if measured:
+                self.credits_measured += credits
+            else:
+                self.credits_estimated += credits
+            if "remaining" in rate_limit:
+                self.remaining = int_or_none(rate_limit["remaining"])
+            if "limit" in rate_limit:
+                self.limit = int_or_none(rate_limit["limit"])
+
+    @property
+    def credits(self) -> float:
+        return self.credits_measured + self.credits_estimated
+
+    @property
+    def credits_source(self) -> str:
+        """"measured", "estimated", "measured+estimated" or "none"."""
+        if self.credits_measured and self.credits_estimated:
+            return "measured+estimated"
+        if self.credits_measured:
+            return "measured"
+        if self.credits_estimated:
+            return "estimated"
+        return "none"
+
+
+def int_or_none(value) -> int | None:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_json(response: requests.Response):
+    """The JSON object of an answer; ValueError (retried) for anything else."""
+    try:
+        data = json.loads(response.content)
+    except ValueError as exc:
+        raise ValueError(f"not JSON, {len(response.content)} bytes: {exc}") from None
+    if not isinstance(data, dict):
+        raise ValueError("JSON is not an object")
+    return data
+
+
+def parse_xml(response: requests.Response) -> bytes:
+    """The bytes of a whole XML document; ValueError (retried) for a body that is not XML or is cut off."""
+    body = response.content
+    head = body[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"<"):
+        raise ValueError(f"not XML, {len(body)} bytes")
+    # A complete document ends with its root element's closing tag.
+    root = None
+    for match in _XML_ROOT.finditer(body[:8192]):
+        if not match.group(1).startswith((b"?", b"!")):
+            root = match
+            break
+    tail = body[-1024:].rstrip()
+    if root is None or not (tail.endswith(b"</" + root.group(1) + b">") or tail.endswith(b"/>")):
+        raise ValueError(f"XML cut off after {len(body)} bytes")
+    return body
+
+
+class HttpClient:
+    """GET requests with timeouts, retries, a shared rate and accounting, for one service.
+
+    Subclasses set :attr:`service` (its name in messages), the error classes
+    raised for a refused request, a missing record and a service that stays
+    unavailable, and may override :meth:`_prepare` (checks before the first
+    request), :meth:`_headers`, :meth:`_refuse` (service-specific answers
+    such as 401) and :meth:`_cost`.
+
+    Parameters
+    ----------
+    settings : FetchSettings, optional
+        ``timeout``, ``max_retries``, ``backoff``, ``max_backoff``,
+        ``max_retry_after``, ``sleep``; the rate is :attr:`rate` (default ``max_rate``).
+    cancel : threading.Event, optional
+        When set, the next attempt raises :class:`FetchCancelled`.
+    rate : float, optional
+        Requests per second across threads (None: ``settings.max_rate``).
+    """
+
+    service = "the server"
+    RequestError: type[PeerbibError] = PeerbibError
+    NotFoundError: type[PeerbibError] = PeerbibError
+    UnavailableError: type[PeerbibError] = PeerbibError
+
+    def __init__(self, *, settings: FetchSettings | None = None, cancel: threading.Event | None = None,
+                 rate: float | None = None):
+        self.settings = settings or FetchSettings()
+        self.cancel = cancel or threading.Event()
+        # The default wait ends early when the fetch is cancelled (Ctrl-C, or
+        # another thread's fatal error), instead of sleeping out a long Retry-After.
+        self._sleep: Callable[[float], Any] = self.settings.sleep if self.settings.sleep is not None else self.cancel.wait
+        self.rate = self.settings.max_rate if rate is None else rate
+        self.stats = RequestStats()
+        self._local = threading.local()
+        self._sessions: list[requests.Session] = []
+        self._sessions_lock = threading.Lock()
+        self._rate_lock = threading.Lock()
+        self._next_slot = 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(requests={self.stats.requests})"
+
+    # --- what subclasses adapt ------------------------------------------------------
+
+    def _prepare(self, url: str) -> None:
+        """Raise before any request is sent when it cannot succeed."""
+
+    def _headers(self) -> dict:
+        from .. import __version__
+
+        return {"User-Agent": f"peerbib/{__version__}"}
+
+    def _refuse(self, status: int, response: requests.Response, message: str, url: str) -> None:
+        """Raise for an answer the service means as final (a refused key, a spent budget)."""
+
+    def _cost(self, kind: str, data, rate_limit: dict) -> tuple[float, bool]:
+        """(credits, measured) of a successful request."""
+        return 0.0, True
+
+    def redact(self, text) -> str:
+        """``text`` without secrets (none in the base class)."""
+        return str(text)
+
+    # --- requests ------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the HTTP sessions of every thread."""
+        with self._sessions_lock:
+            for session in self._sessions:
+                session.close()
+            self._sessions.clear()
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            self._local.session = session
+            with self._sessions_lock:
+                self._sessions.append(session)
+        return session
+
+    def _throttle(self) -> None:
+        rate = self.rate
+        if not rate or rate <= 0:
+            return
+        with self._rate_lock:
+            now = time.monotonic()
+            start = max(now, self._next_slot)
+            self._next_slot = start + 1.0 / rate
+        wait = start - now
+        if wait > 0:
+            self._sleep(wait)
+
+    def _backoff(self, attempt: int) -> float:
+        s = self.settings
+        return min(s.max_backoff, s.backoff * (2 ** attempt))
+
+    def _wait(self, seconds: float, attempt: int) -> None:
+        # No wait after the last attempt: the caller is about to give up.
+        if attempt >= self.settings.max_retries:
+            return
+        if seconds > 0:
+            self._sleep(seconds)
+
+    def _redact_error(self, exc: PeerbibError) -> PeerbibError:
+        """``exc`` with secrets removed from its message and attributes (in place)."""
+        exc.args = tuple(self.redact(a) if isinstance(a, str) else a for a in exc.args)
+        if isinstance(getattr(exc, "url", None), str):
+            exc.url = self.redact(exc.url)
+        return exc
+
+    def request(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
+        """GET ``url`` until a usable answer, a final refusal, or the retries run out.
+
+        Every message this client raises passes through here: secrets are
+        removed in one place, whatever built the message.
+        """
+        try:
+            return self._attempts(url, kind, parse, allow_404=allow_404)
+        except PeerbibError as exc:
+            raise self._redact_error(exc) from None
+
+    def _error(self, kind: type[PeerbibError], message: str, status, url) -> PeerbibError:
+        try:
+            return kind(message, status=status, url=url)
+        except TypeError:  # an error class without status/url
+            return kind(message)
+
+    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
+        settings = self.settings
+        last_problem = "no attempt made"
+        last_status = None
+        self._prepare(url)
+        for attempt in range(settings.max_retries + 1):
+            if self.cancel.is_set():
+                raise FetchCancelled()
+            if attempt:
+                self.stats.count_retry()
+            self._throttle()
+            try:
+                response = self._session().get(
+                    url, headers=self._headers(), timeout=settings.timeout, allow_redirects=True
+                )
+            except _TRANSIENT as exc:
+                self.stats.count_request(kind)
+                # requests' connection messages repeat the whole URL: name the host only.
+                last_problem = f"{type(exc).__name__} reaching {urlsplit(url).netloc}"
+                last_status = None
+                self._wait(self._backoff(attempt), attempt)
+                continue
+            except requests.RequestException as exc:
+                # Not worth retrying (an invalid header or URL...). requests'
+                # message may quote the request's headers, a key among them:
+                # only the redacted first line is kept, and the original
+                # exception is not chained (a traceback would show it).
+                raise self._error(self.RequestError,
+                                  f"the request to {urlsplit(url).netloc} could not be sent "
+                                  f"({type(exc).__name__}: {_first_line(exc, self.redact)})", None, url) from None
+            self.stats.count_request(kind, 1 + len(response.history))
+            status = response.status_code
+            last_status = status
+            rate_limit = _rate_limit_headers(response.headers)
+            if status == 200:
+                try:
+                    data = parse(response)
+                except ValueError as exc:
+                    last_problem = f"unusable answer ({exc})"
+                    self._wait(self._backoff(attempt), attempt)
+                    continue
+                credits, measured = self._cost(kind, data, rate_limit)
+                self.stats.count_credits(credits, measured, rate_limit)
+                return ApiResponse(url, self.redact(response.url), status, data, credits, measured, rate_limit)
+            message = _server_message(response, self.redact)
+            self._refuse(status, response, message, url)
+            if status == 404 and allow_404:
+                return ApiResponse(url, self.redact(response.url), 404, None, 0.0, False, rate_limit)
+            if status in RETRY_STATUSES:
+                last_problem = f"HTTP {status}" + (f" ({message})" if message else "")
+                wait = _retry_after(response.headers)
+                if wait is None:
+                    wait = self._backoff(attempt)
+                elif wait > settings.max_retry_after:
+                    raise self._error(
+                        self.UnavailableError,
+                        f"{self.service} answered {status} and asks to wait {wait:.0f} s before retrying "
+                        f"(more than max_retry_after={settings.max_retry_after:.0f} s); run the fetch "
+                        "again later to resume", status, url)
+                self._wait(wait, attempt)
+                continue
+            kind_of_error = self.NotFoundError if status == 404 else self.RequestError
+            raise self._error(
+                kind_of_error,
+                f"{self.service} answered {status} {self.redact(response.reason or '')}".rstrip()
+                + f" to {_short(url)}" + (f": {message}" if message else ""), status, url)
+        raise self._error(
+            self.UnavailableError,
+            f"{self.service} did not give a usable answer after {settings.max_retries + 1} attempts "
+            f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume", last_status, url)
+
+
+def _short(url: str, limit: int = 120) -> str:
+    """A URL cut to ``limit`` characters for messages (batched filters are long)."""
+    return url if len(url) <= limit else url[: limit - 1] + "…"
+
+
+def _first_line(exc: BaseException, redact: Callable[[str], str] = str) -> str:
+    """The first line of an exception's message, redacted before it is shortened."""
+    text = redact(str(exc)).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def _server_message(response: requests.Response, redact: Callable[[str], str] = str) -> str:
+    """The error message of an answer, on one line, redacted and then shortened.
+
+    Redacting first matters: a key cut in half by the shortening would no
+    longer be recognised.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        text = redact(response.text.strip())
+        return " ".join(text.split())[:300]
+    if isinstance(body, dict):
+        parts = [str(body[k]) for k in ("error", "message") if body.get(k)]
+        return " ".join(redact(" — ".join(parts)).split())[:500]
+    return ""
+
+
+def _rate_limit_headers(headers) -> dict:
+    found = {}
+    for name, value in headers.items():
+        lower = name.lower()
+        if lower.startswith("x-ratelimit-"):
+            found[lower[len("x-ratelimit-"):]] = value
+    return found
+
+
+def _retry_after(headers) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
