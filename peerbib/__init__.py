@@ -31,6 +31,7 @@ _EXPORTS = {
     "count_works": "analysis.descriptive",
     "list_works": "analysis.descriptive",
     "citations_per_year": "analysis.descriptive",
+    "statement_coverage": "analysis.statements",
     "cluster_abstracts": "analysis.clusters",
     "Clustering": "analysis.clusters",
     "choose_k": "analysis.clusters",

@@ -18,6 +18,7 @@ __all__ = ["main"]
 def _build(args) -> int:
     import warnings
 
+    from .analysis.statements import coverage_totals
     from .paths import project_path
     from .tables import build
 
@@ -27,6 +28,12 @@ def _build(args) -> int:
     for message in tables.warnings:
         print(f"peerbib build: warning: {message}", file=sys.stderr)
     print(f"built {project_path(args.processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
+    totals = coverage_totals(tables)
+    if totals["citing_works"]:
+        share = totals["with_fulltext"] / totals["citing_works"]
+        print(f"statements: {totals['statements_from_fulltext']} found in the full text of "
+              f"{totals['with_fulltext']} of {totals['citing_works']} citing works ({share:.0%}); "
+              f"{totals['with_statements']} of them cite a corpus work in a sentence")
     return 0
 
 

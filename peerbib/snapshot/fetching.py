@@ -474,7 +474,7 @@ def _finish_summary(summary: FetchSummary, runner: QueryRunner, started: float, 
     summary.status = status
     summary.europepmc_requests = runner.europepmc.stats.requests if runner.europepmc is not None else 0
     summary.requests = stats.requests + summary.europepmc_requests
-    summary.retries = stats.retries
+    summary.retries = stats.retries + (runner.europepmc.stats.retries if runner.europepmc is not None else 0)
     summary.credits = round(stats.credits, 4)
     summary.credits_source = stats.credits_source
     summary.credits_remaining = stats.remaining

@@ -67,7 +67,8 @@ def snapshot_tables(snapshot_dir) -> dict:
         citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
         method, score, title, publication_year, authors, abstract (what the
         corpus row said when it was matched), for corpus rows matched without
-        a DOI. ``incomplete`` (a list of str, not a DataFrame): the queries an
+        a DOI. ``fulltext`` (a dict, not a DataFrame): the full-text files
+        of citing works, by work and source. ``incomplete`` (a list of str): the queries an
         interrupted fetch left unfinished, e.g. ``"cites:W1|W2… (page 3 of
         7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
 
@@ -161,6 +162,8 @@ def snapshot_tables(snapshot_dir) -> dict:
         "citations": _columns_frame(links, {"citing_id": "str", "cited_id": "str"}),
         "counts_by_year": _columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
         "matches": matches,
+        # work id -> source -> what the fetch recorded of its full text (not a DataFrame)
+        "fulltext": snapshot.fulltext(),
     }
 
 

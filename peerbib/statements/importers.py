@@ -45,7 +45,7 @@ def read_statement_files(paths) -> list[dict]:
     """Statement rows of every file in ``paths``, in order, checked.
 
     Each row has ``cited_doi``, ``citing_doi``, ``text``, ``section``,
-    ``section_as_shown``, ``type``, ``confidence``, ``classifier``,
+    ``section_heading`` (as the file shows it), ``type``, ``confidence``, ``classifier``,
     ``source``, ``provenance``, and ``path``/``line`` for messages.
 
     Raises
@@ -67,7 +67,7 @@ def read_statement_files(paths) -> list[dict]:
             confidence = _number(record.get("confidence"), path, line, "confidence", float)
             if confidence is not None and not 0 <= confidence <= 1:
                 raise CorpusError(f"confidence {confidence} is not between 0 and 1", path=path, line=line)
-            shown = record.get("section_as_shown") or record.get("section") or None
+            shown = record.get("section_heading") or record.get("section_as_shown") or record.get("section") or None
             text = (record.get("text") or "").strip()
             if not text:
                 raise CorpusError("text is empty", path=path, line=line)
@@ -76,7 +76,7 @@ def read_statement_files(paths) -> list[dict]:
                 "citing_doi": normalize_doi(record.get("citing_doi")),
                 "text": text,
                 "section": normalize_section(shown),
-                "section_as_shown": shown,
+                "section_heading": shown,
                 "type": kind,
                 "confidence": confidence,
                 "classifier": record.get("classifier") or None,

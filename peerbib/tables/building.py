@@ -40,6 +40,7 @@ from ..settings import PROCESSED, RAW
 from ..snapshot.read import snapshot_tables
 from ..snapshot.store import reading
 from ..statements import read_statement_files, read_tally_files, statement_id
+from ..statements.fulltext import fulltext_statements
 from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
 from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
@@ -133,6 +134,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     snapshot_edges = empty_table("citations")
     local_to_final: dict[str, str] = {}
     notes: list[str] = []
+    flat: dict = {}
     if snapshot is not None:
         flat = snapshot_tables(snapshot)
         works, local_to_final, notes = merge_snapshot(corpus, flat)
@@ -164,6 +166,15 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
     citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
     statements = _statements(csv_files(raw, "statements"), dois)
+    if snapshot is not None and flat.get("fulltext"):
+        extracted = fulltext_statements(snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
+                                        .to_dict("records"))
+        notes.extend(extracted.warnings)
+        if extracted.rows:
+            found = pd.DataFrame(extracted.rows).assign(type="unclassified", source="peerbib full text")
+            statements = pd.concat([frame for frame in (statements, found) if len(frame)], ignore_index=True)
+        if extracted.documents:
+            works["fulltext_source"] = works["work_id"].map(extracted.documents).astype("str")
     tallies = _tallies(csv_files(raw, "tallies"), dois)
     cites_per_year = per_year(works, citations, counts_by_year)
     return Tables(

@@ -25,6 +25,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "abstract_truncated": "boolean",
         "corpus_role": "str",
         "provenance": "str",
+        # the source of the full text statements were read from (europepmc-jats, openalex-tei)
+        "fulltext_source": "str",
     },
     "citations": {
         "citing_id": "str",
@@ -47,7 +49,17 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "confidence": "Float64",
         "classifier": "str",
         "source": "str",
-        "section_as_shown": "str",
+        # peerbib additions, after the contract's columns
+        "context_before": "str",
+        "context_after": "str",
+        "section_heading": "str",
+        "location": "str",
+        "callout": "str",
+        "n_cited_in_sentence": "Int64",
+        "fulltext_source": "str",
+        "match_method": "str",
+        "match_score": "Float64",
+        "evidence": "str",
         "provenance": "str",
     },
     "tallies": {
