@@ -9,9 +9,28 @@ bibliography the callouts point to.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass, field
 
-__all__ = ["BibEntry", "Callout", "Section", "Paragraph", "Document", "TextBuilder", "LOCATIONS"]
+from lxml import etree
+
+__all__ = ["xml_parser", "BibEntry", "Callout", "Section", "Paragraph", "Document", "LOCATIONS", "flatten"]
+
+_PARSERS = threading.local()
+
+
+def xml_parser() -> etree.XMLParser:
+    """The parser every full text is read with (one per thread: lxml parsers are not shared between threads).
+
+    No network and no entity resolution (a document cannot make peerbib fetch
+    or expand anything), large files allowed, ids not collected (faster).
+    """
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
+                                 remove_pis=True, collect_ids=False, load_dtd=False)
+        _PARSERS.parser = parser
+    return parser
 
 #: Where in a paper a paragraph stands. Callouts outside the body are kept, in section "Other", flagged so.
 LOCATIONS = ("body", "caption", "footnote", "back")
@@ -136,39 +155,83 @@ class Document:
 _SPACES = re.compile(r"\s+")
 
 
-class TextBuilder:
-    """Builds a paragraph's text from XML pieces, whitespace collapsed, offsets kept exact."""
+_CALLOUT_OPEN, _CALLOUT_CLOSE, _SENTENCE_OPEN, _SENTENCE_CLOSE = "\ue010", "\ue011", "\ue012", "\ue013"
+_MARKS = re.compile("\ue010(\\d+)\ue011|\ue012|\ue013")
 
-    def __init__(self):
-        self._parts: list[str] = []
-        self._length = 0
-        self._space = True  # at the start, leading whitespace is dropped
 
-    def add(self, text: str | None) -> None:
-        if not text:
-            return
-        text = _SPACES.sub(" ", text.replace("\u00ad", ""))  # soft hyphens are line-break hints
-        if self._space and text.startswith(" "):
-            text = text[1:]
-        if not text:
-            return
-        self._parts.append(text)
-        self._length += len(text)
-        self._space = text.endswith(" ")
+def _detach(element) -> None:
+    """Remove ``element`` from its tree, keeping the text that follows it (its tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if tail:
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
 
-    @property
-    def offset(self) -> int:
-        return self._length
 
-    def last(self, n: int) -> str:
-        """The last ``n`` characters added (cheap: looks at the last pieces only)."""
-        out, need = [], n
-        for part in reversed(self._parts):
-            out.append(part[-need:])
-            need -= len(part)
-            if need <= 0:
-                break
-        return "".join(reversed(out))[-n:] if n > 0 else ""
+def _leaf_text(element) -> str:
+    return " ".join("".join(element.itertext()).split())
 
-    def text(self) -> str:
-        return "".join(self._parts)
+
+def flatten(element, targets_of, *, sentence_tag=None, skip=frozenset()) -> tuple[str, list[Callout], list]:
+    """A paragraph element as (text, callouts, sentence spans), whitespace collapsed, offsets exact.
+
+    ``targets_of(child)`` returns the bibliography keys of a citation element
+    (None for any other element); ``sentence_tag`` is the tag of a sentence
+    (GROBID's ``<s>``); elements tagged in ``skip`` (footnotes, figures inside
+    a paragraph) are left out. The element is changed in place (citations are
+    replaced by markers while the text is read in one pass), so pass one you
+    no longer need.
+    """
+    printed: list[tuple[str, tuple]] = []
+    for child in list(element.iter()):
+        if child is element:
+            continue
+        tag = child.tag
+        if not isinstance(tag, str) or tag in skip:
+            if isinstance(tag, str):
+                _detach(child)
+            continue
+        targets = targets_of(child)
+        if targets is not None:
+            printed.append((_leaf_text(child), targets))
+            for grandchild in list(child):
+                child.remove(grandchild)
+            child.text = f"{_CALLOUT_OPEN}{len(printed) - 1}{_CALLOUT_CLOSE}"
+        elif sentence_tag is not None and tag == sentence_tag:
+            child.text = _SENTENCE_OPEN + (child.text or "")
+            child.tail = _SENTENCE_CLOSE + " " + (child.tail or "")
+    raw = "".join(element.itertext())
+    if "\u00ad" in raw:
+        raw = raw.replace("\u00ad", "")  # soft hyphens are line-break hints
+    raw = _SPACES.sub(" ", raw).strip()
+    parts: list[str] = []
+    length = 0
+    last = 0
+    callouts: list[Callout] = []
+    sentences: list[tuple[int, int]] = []
+    opened = None
+    for match in _MARKS.finditer(raw):
+        piece = raw[last:match.start()]
+        parts.append(piece)
+        length += len(piece)
+        last = match.end()
+        if match.group(1) is not None:
+            text, targets = printed[int(match.group(1))]
+            callouts.append(Callout(text=text, start=length, end=length + len(text), targets=targets))
+            parts.append(text)
+            length += len(text)
+        elif match.group(0) == _SENTENCE_OPEN:
+            opened = length
+        elif opened is not None:
+            sentences.append((opened, length))
+            opened = None
+    parts.append(raw[last:])
+    text = "".join(parts)
+    # markers next to a space leave a double or a trailing one behind: tidy without moving offsets left of them
+    return text, callouts, sentences

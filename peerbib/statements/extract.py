@@ -21,7 +21,8 @@ from .document import Callout, Document, Paragraph
 from .sections import statement_id
 from .sentences import split_sentences
 
-__all__ = ["CorpusIndex", "Match", "extract_statements", "expand_ranges", "TITLE_THRESHOLD", "STATEMENT_COLUMNS"]
+__all__ = ["CorpusIndex", "Match", "extract_statements", "match_bibliography", "expand_ranges", "TITLE_THRESHOLD",
+           "STATEMENT_COLUMNS"]
 
 #: Title similarity (0-1) a bibliography entry without a DOI needs to count as a corpus work.
 TITLE_THRESHOLD = 0.9
@@ -132,6 +133,24 @@ def _sentence_of(starts: list[int], spans: list[tuple[int, int]], offset: int) -
     return max(0, min(i, len(spans) - 1))
 
 
+def match_bibliography(bibliography: dict, index: CorpusIndex, citing_id: str, matches: dict | None = None
+                       ) -> dict[str, Match]:
+    """Bibliography key -> the corpus work the entry is (a work never cites itself).
+
+    ``matches`` caches entry matches (``(doi, title, year) -> Match``) across documents.
+    """
+    matches = {} if matches is None else matches
+    matched: dict[str, Match] = {}
+    for key, entry in bibliography.items():
+        cache_key = (entry.doi, entry.title, entry.year)
+        if cache_key not in matches:
+            matches[cache_key] = index.match(entry.doi, entry.title, entry.year, entry.first_author)
+        found = matches[cache_key]
+        if found is not None and found.work_id != citing_id:
+            matched[key] = found
+    return matched
+
+
 def extract_statements(document: Document, index: CorpusIndex, citing_id: str, *,
                        matches: dict | None = None) -> tuple[list[dict], dict]:
     """Statement rows of one citing document, and counts of what was found.
@@ -152,16 +171,8 @@ def extract_statements(document: Document, index: CorpusIndex, citing_id: str, *
         ``unresolved`` (callouts without a bibliography target),
         ``entries_matched``.
     """
-    matches = {} if matches is None else matches
+    matched = match_bibliography(document.bibliography, index, citing_id, matches)
     order = {key: i for i, key in enumerate(document.bibliography)}
-    matched: dict[str, Match] = {}
-    for key, entry in document.bibliography.items():
-        cache_key = (entry.doi, entry.title, entry.year)
-        if cache_key not in matches:
-            matches[cache_key] = index.match(entry.doi, entry.title, entry.year, entry.first_author)
-        found = matches[cache_key]
-        if found is not None and found.work_id != citing_id:
-            matched[key] = found
     counts = {"callouts": 0, "unresolved": 0, "entries_matched": len(matched)}
     rows: list[dict] = []
     seen: set[tuple] = set()

@@ -15,7 +15,7 @@ from lxml import etree
 
 from ..errors import SnapshotError
 from ..snapshot.store import Snapshot
-from .extract import CorpusIndex, extract_statements
+from .extract import CorpusIndex, extract_statements, match_bibliography
 from .jats import read_jats
 from .tei import read_tei
 
@@ -48,8 +48,9 @@ class FulltextStatements:
     unresolved: int = 0
 
 
-def _read(source: str, data: bytes):
-    return read_jats(data) if source == "europepmc-jats" else read_tei(data)
+def _read(source: str, data: bytes, wanted):
+    reader = read_jats if source == "europepmc-jats" else read_tei
+    return reader(data, only_citing=wanted)
 
 
 def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
@@ -75,9 +76,12 @@ def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
         if chosen is None:
             continue
         source, item = chosen
+        def wanted(bibliography, work_id=work_id):
+            return match_bibliography(bibliography, index, work_id, matches)
+
         try:
             data = snapshot.fulltext_bytes(item)
-            document = _read(source, data)
+            document = _read(source, data, wanted)
         except (SnapshotError, etree.XMLSyntaxError, ValueError) as exc:
             result.warnings.append(
                 f"the full text of {work_id} ({item.get('file')}, {source}) cannot be read "

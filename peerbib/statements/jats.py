@@ -16,13 +16,12 @@ import re
 from lxml import etree
 
 from ..ids import is_valid_doi, normalize_doi
-from .document import BibEntry, Callout, Document, Paragraph, Section, TextBuilder
+from .document import BibEntry, Document, Paragraph, Section, flatten, xml_parser
 from .structure import resolve_sections
 
 __all__ = ["read_jats"]
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
-                          remove_pis=True, load_dtd=False)
+_FIRST_WORD = re.compile(r"\s*([^\W\d_][\w'\-]+)")
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)[a-z]?\b")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s<>\"]+[^\s<>\".,;)])")
 _SKIP = {"fig", "table-wrap", "fn-group", "fn", "ref-list", "table", "disp-formula", "sec", "title", "label",
@@ -34,21 +33,30 @@ def _local(tag) -> str:
 
 
 def _text(element) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+    if element is None:
+        return ""
+    if len(element) == 0:  # a leaf: its own text (no tree walk)
+        text = element.text
+        return " ".join(text.split()) if text else ""
+    return " ".join("".join(element.itertext()).split())
 
 
-def read_jats(data: bytes, *, source: str = "europepmc-jats") -> Document:
+def read_jats(data: bytes, *, source: str = "europepmc-jats", only_citing=None) -> Document:
     """Read JATS bytes (an ``<article>``).
+
+    ``only_citing`` leaves out paragraphs the statement extraction does not
+    need, as in :func:`peerbib.statements.tei.read_tei`.
 
     Raises
     ------
     lxml.etree.XMLSyntaxError
         When the XML is malformed or cut off.
     """
-    root = etree.fromstring(data, parser=_PARSER)
-    for element in root.iter():  # JATS from some converters carries namespaces on the elements
-        if isinstance(element.tag, str) and element.tag.startswith("{"):
-            element.tag = _local(element.tag)
+    root = etree.fromstring(data, parser=xml_parser())
+    if isinstance(root.tag, str) and root.tag.startswith("{"):
+        for element in root.iter():  # JATS from some converters carries a namespace on every element
+            if isinstance(element.tag, str) and element.tag.startswith("{"):
+                element.tag = _local(element.tag)
     document = Document(source=source)
     meta = root.find("front/article-meta")
     if meta is not None:
@@ -56,6 +64,7 @@ def read_jats(data: bytes, *, source: str = "europepmc-jats") -> Document:
         doi = meta.find("article-id[@pub-id-type='doi']")
         document.doi = normalize_doi(_text(doi)) if doi is not None else None
     document.bibliography, order = _bibliography(root)
+    make = _paragraph_maker(only_citing, document.bibliography, order)
     body = root.find("body")
     other = Section(heading=None, section="Other")
     if body is not None:
@@ -70,76 +79,93 @@ def read_jats(data: bytes, *, source: str = "europepmc-jats") -> Document:
                 node, up = by_sec[id(sec)], by_sec[id(parent)]
                 if node is not up and node.parent is None:
                     node.parent, node.section = up, up.section
-        _read_container(body, document, other, by_sec, order)
+        _read_container(body, document, other, by_sec, order, make=make)
     back = root.find("back")
     if back is not None:
         for part in back:
             if part.tag in ("ack", "app-group", "app", "notes", "sec", "glossary"):
                 section = Section(heading=_text(part.find("title")) or part.tag, section="Other")
                 for paragraph in part.iter("p"):
-                    document.paragraphs.append(_paragraph(paragraph, section, "back", order))
+                    document.paragraphs.append(make(paragraph, section, "back", order))
             elif part.tag == "fn-group":
                 for paragraph in part.iter("p"):
-                    document.paragraphs.append(_paragraph(paragraph, other, "footnote", order))
+                    document.paragraphs.append(make(paragraph, other, "footnote", order))
+    if only_citing:
+        document.paragraphs = [p for p in document.paragraphs if p is not _SKIPPED]
     return document
 
 
 def _read_container(container, document: Document, other: Section, by_sec: dict, order: dict,
-                    section: Section | None = None) -> None:
+                    section: Section | None = None, *, make) -> None:
     for child in container:
         tag = child.tag
         if tag == "sec":
-            _read_container(child, document, other, by_sec, order, by_sec.get(id(child), section))
+            _read_container(child, document, other, by_sec, order, by_sec.get(id(child), section), make=make)
         elif tag == "p":
-            document.paragraphs.append(_paragraph(child, section or other, "body", order))
+            # Figures and footnotes inside the paragraph first: reading the paragraph takes them out.
             for nested in child.iter("fig", "table-wrap"):
-                _captions(nested, document, other, order)
+                _captions(nested, document, other, order, make)
             for note in child.iter("fn"):
                 for paragraph in note.iter("p"):
-                    document.paragraphs.append(_paragraph(paragraph, other, "footnote", order))
+                    document.paragraphs.append(make(paragraph, other, "footnote", order))
+            document.paragraphs.append(make(child, section or other, "body", order))
         elif tag in ("fig", "table-wrap", "fig-group"):
-            _captions(child, document, other, order)
+            _captions(child, document, other, order, make)
         elif tag in ("fn-group", "fn"):
             for paragraph in child.iter("p"):
-                document.paragraphs.append(_paragraph(paragraph, other, "footnote", order))
+                document.paragraphs.append(make(paragraph, other, "footnote", order))
         elif tag in ("list", "disp-quote", "boxed-text"):
             for paragraph in child.iter("p"):
-                document.paragraphs.append(_paragraph(paragraph, section or other, "body", order))
+                document.paragraphs.append(make(paragraph, section or other, "body", order))
 
 
-def _captions(figure, document: Document, section: Section, order: dict) -> None:
+def _captions(figure, document: Document, section: Section, order: dict, make) -> None:
     for caption in figure.iter("caption"):
         paragraphs = list(caption.iter("p")) or [caption]
         for paragraph in paragraphs:
-            document.paragraphs.append(_paragraph(paragraph, section, "caption", order))
+            document.paragraphs.append(make(paragraph, section, "caption", order))
 
 
-def _paragraph(element, section: Section, location: str, order: dict) -> Paragraph:
-    builder = TextBuilder()
-    callouts: list[Callout] = []
-    _walk(element, builder, callouts, order)
-    text = builder.text().rstrip()
-    for callout in callouts:
-        callout.end = min(callout.end, len(text))
-        callout.start = min(callout.start, callout.end)
+_SKIPPED = Paragraph(text="", callouts=[], section=Section(heading=None))
+
+
+def _paragraph_maker(only_citing, bibliography, order):
+    """The function reading a paragraph: all of them, or only those citing (some of) the bibliography.
+
+    A paragraph citing the entries on both sides of a wanted one ("1–3") is read too: the range covers it.
+    """
+    if not only_citing:
+        return _paragraph
+    keys = None if only_citing is True else set(only_citing(bibliography))
+    wanted = None if keys is None else sorted(order[k] for k in keys if k in order)
+
+    def make(element, section: Section, location: str, order_: dict) -> Paragraph:
+        cited = [rid for xref in element.iter("xref") if xref.get("ref-type") == "bibr"
+                 for rid in xref.get("rid", "").split()]
+        if cited and (keys is None or any(rid in keys for rid in cited) or _spans(cited, order_, wanted)):
+            return _paragraph(element, section, location, order_)
+        return _SKIPPED
+    return make
+
+
+def _spans(cited: list[str], order: dict, wanted: list[int]) -> bool:
+    positions = sorted(order[rid] for rid in cited if rid in order)
+    return bool(positions) and any(positions[0] < w < positions[-1] for w in wanted)
+
+
+def _targets(element):
+    """The reference ids of an ``<xref ref-type="bibr">``, else None."""
+    if element.tag != "xref" or element.get("ref-type") != "bibr":
+        return None
+    return tuple(element.get("rid", "").split())
+
+
+_SKIP_IN_PARAGRAPH = frozenset({"fig", "table-wrap", "fn", "disp-formula", "table"})
+
+
+def _paragraph(element, section: Section, location: str, order: dict) -> Paragraph:  # noqa: ARG001
+    text, callouts, _ = flatten(element, _targets, skip=_SKIP_IN_PARAGRAPH)
     return Paragraph(text=text, callouts=callouts, section=section, location=location)
-
-
-def _walk(element, builder: TextBuilder, callouts: list, order: dict) -> None:  # noqa: ARG001
-    builder.add(element.text)
-    for child in element:
-        tag = child.tag
-        if tag == "xref" and child.get("ref-type") == "bibr":
-            start = builder.offset
-            printed = _text(child)
-            builder.add(printed)
-            targets = tuple(child.get("rid", "").split())
-            callouts.append(Callout(text=printed, start=start, end=builder.offset, targets=targets))
-        elif tag in ("fig", "table-wrap", "fn", "disp-formula", "table"):
-            pass  # read on their own (captions, footnotes) or not text
-        elif isinstance(tag, str):
-            _walk(child, builder, callouts, order)
-        builder.add(child.tail)
 
 
 def _bibliography(root) -> tuple[dict[str, BibEntry], dict[str, int]]:
@@ -170,7 +196,7 @@ def _bibliography(root) -> tuple[dict[str, BibEntry], dict[str, int]]:
         surname = citation.find(".//name/surname")
         first_author = _text(surname) if surname is not None else None
         if not first_author and raw:
-            head = re.match(r"\s*([^\W\d_][\w'\-]+)", raw)
+            head = _FIRST_WORD.match(raw)
             first_author = head.group(1) if head else None
         entries[key] = BibEntry(key=key, doi=doi, title=title, year=int(match.group(1)) if match else None,
                                 first_author=first_author or None, label=_text(ref.find("label")) or None,

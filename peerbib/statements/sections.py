@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 __all__ = ["SECTIONS", "CITATION_TYPES", "normalize_section", "normalize_type", "statement_id"]
 
@@ -22,6 +23,7 @@ _SECTION_RULES = [
 ]
 
 
+@lru_cache(maxsize=4096)
 def normalize_section(heading) -> str | None:
     """Map a section heading to Introduction / Methods / Results / Discussion / Other.
 

@@ -33,8 +33,10 @@ dr mr mrs ms prof st jr sr inc ltd co corp dept univ viz resp ed eds est fl op c
 tab suppl ser jan feb mar apr jun jul aug sep sept oct nov dec mt ft lb oz
 u.s u.k e.u u.n n.b a.m p.m ph.d m.d b.sc m.sc
 """.split())
+_LETTERS = re.compile(r"[^\W\d_]{2,}")
+_DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]")
+_LIST_NUMBER = re.compile(r"\s*\(?\d{1,2}")
 _TERMINAL = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
-_WORD_BEFORE = re.compile(r"([^\s(\[\"'\u201c\u2018]+)$")
 _MARKER_TEXT = re.compile(r"^[\s\[\](){},;:.\-\u2010-\u2015\u25b6\u2192*\u2020\u2021\d a-z]*$")
 
 
@@ -43,7 +45,7 @@ def is_marker(text: str) -> bool:
     stripped = text.strip()
     if not stripped:
         return True
-    if re.search(r"[^\W\d_]{2,}", stripped):
+    if _LETTERS.search(stripped):
         return False
     return bool(_MARKER_TEXT.match(stripped.lower()))
 
@@ -76,16 +78,19 @@ def _starts_sentence(masked: str, i: int) -> bool:
 
 def _abbreviation_before(masked: str, end: int) -> str | None:
     """The word that the full stop at ``end - 1`` closes, when it is an abbreviation or an initial."""
-    match = _WORD_BEFORE.search(masked, 0, end - 1)
-    if match is None:
+    stop = end - 1
+    start = stop
+    while start > 0 and not masked[start - 1].isspace() and masked[start - 1] not in "([\"'\u201c\u2018":
+        start -= 1  # back to the start of the word (a scan, not a regex from the paragraph's start)
+    if start == stop:
         return None
-    word = match.group(1)
+    word = masked[start:stop]
     bare = word.lower().rstrip(".")
     if bare in _ABBREVIATIONS:
         return word
     if len(bare) == 1 and bare.isalpha():
         return word  # an initial: "J. Smith", "S.-H. Kim"
-    if re.fullmatch(r"(?:[a-z]\.)+[a-z]", bare):
+    if _DOTTED.fullmatch(bare):
         return word  # "e.g", "i.e", "u.s"
     return None
 
@@ -133,7 +138,8 @@ def split_sentences(text: str, callouts: list[Callout] = ()) -> list[tuple[int, 
             continue  # the paragraph's end
         if not _starts_sentence(masked, k):
             continue
-        if stop == "." and re.fullmatch(r"\s*\(?\d{1,2}", masked[(boundaries[-1] if boundaries else 0):match.start()]):
+        last = boundaries[-1] if boundaries else 0
+        if stop == "." and match.start() - last <= 5 and _LIST_NUMBER.fullmatch(masked, last, match.start()):
             continue  # "2. In our previous work": a list number opens the sentence, it does not end one
         if stop.startswith(".") and len(stop.rstrip("\"'\u201d\u2019)]")) == 1:
             word = _abbreviation_before(masked, match.start() + 1)

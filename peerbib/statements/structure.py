@@ -21,6 +21,7 @@ them. :func:`resolve_sections` turns the headings, in reading order, into
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from .document import Section
 from .sections import normalize_section
@@ -50,6 +51,7 @@ _JUNK = re.compile(r"^(?:fig(?:ure)?s?|tables?|tab|scheme|chart|plate)\.?\s*\d",
 _NUMBER = re.compile(r"^\s*((?:\d+|[IVX]+|[A-Z])(?:\.\d+)*)\.?\s+(?=\S)")
 
 
+@lru_cache(maxsize=4096)
 def plain_heading(heading: str | None) -> str | None:
     """The section a heading names plainly ("3. Results and Discussion" -> Results), else None."""
     if not heading:
@@ -59,6 +61,7 @@ def plain_heading(heading: str | None) -> str | None:
     return _PLAIN.get(" ".join(text.split()))
 
 
+@lru_cache(maxsize=4096)
 def is_junk_heading(heading: str) -> bool:
     """True for a heading GROBID made from something else: a caption, a fragment, a lone symbol."""
     text = heading.strip()

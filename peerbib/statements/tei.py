@@ -17,33 +17,45 @@ import re
 from lxml import etree
 
 from ..ids import is_valid_doi, normalize_doi
-from .document import BibEntry, Callout, Document, Paragraph, Section, TextBuilder
+from .document import BibEntry, Document, Paragraph, Section, flatten, xml_parser
 from .structure import resolve_sections
 
 __all__ = ["read_tei", "TEI_NS"]
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 _T = "{%s}" % TEI_NS
+_REF, _S = f"{_T}ref", f"{_T}s"
+_SKIP = frozenset({f"{_T}note", f"{_T}figure"})  # read on their own, as footnotes and captions
 _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
-                          remove_pis=True)
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
+_DOI_LABEL = re.compile(r"^doi:?\s*", re.IGNORECASE)
 _BACK_TYPES = ("acknowledgement", "acknowledgment", "funding", "annex", "availability", "conflict", "contribution")
 
 
 def _text(element) -> str:
-    return " ".join("".join(element.itertext()).split()) if element is not None else ""
+    if element is None:
+        return ""
+    if len(element) == 0:  # a leaf: its own text (no tree walk)
+        text = element.text
+        return " ".join(text.split()) if text else ""
+    return " ".join("".join(element.itertext()).split())
 
 
-def read_tei(data: bytes, *, source: str = "openalex-tei") -> Document:
+def read_tei(data: bytes, *, source: str = "openalex-tei", only_citing=None) -> Document:
     """Read GROBID TEI bytes.
+
+    ``only_citing`` leaves out paragraphs the statement extraction does not
+    need (a statement's context is its own paragraph): ``True`` keeps the
+    paragraphs with an in-text citation; a function of the bibliography
+    (``{key: BibEntry}``) returning keys keeps those citing one of them. It
+    saves most of the work.
 
     Raises
     ------
     lxml.etree.XMLSyntaxError
         When the XML is malformed or cut off (the caller turns it into a warning).
     """
-    root = etree.fromstring(data, parser=_PARSER)
+    root = etree.fromstring(data, parser=xml_parser())
     document = Document(source=source)
     header = root.find(f"{_T}teiHeader")
     if header is not None:
@@ -56,15 +68,18 @@ def read_tei(data: bytes, *, source: str = "openalex-tei") -> Document:
         return document
     document.bibliography = _bibliography(text)
     body = text.find(f"{_T}body")
+    make = _paragraph_maker(only_citing, document.bibliography)
     if body is not None:
-        _read_body(body, document)
+        _read_body(body, document, make)
     back = text.find(f"{_T}back")
     if back is not None:
-        _read_back(back, document)
+        _read_back(back, document, make)
+    if only_citing:
+        document.paragraphs = [p for p in document.paragraphs if p is not _SKIPPED]
     return document
 
 
-def _read_body(body, document: Document) -> None:
+def _read_body(body, document: Document, make) -> None:
     divisions = [child for child in body if child.tag == f"{_T}div"]
     sections = resolve_sections([(_heading(div), _number(div)) for div in divisions])
     by_div = dict(zip(map(id, divisions), sections))
@@ -73,23 +88,27 @@ def _read_body(body, document: Document) -> None:
     for child in body:
         if child.tag == f"{_T}div":
             current = by_div[id(child)]
+            # Figures and notes inside the division first: reading a paragraph takes out what it holds.
+            for figure in child.iter(f"{_T}figure"):
+                _captions(figure, document, other, make)
+            for note in child.iter(f"{_T}note"):
+                for paragraph in _paragraph_like(note):
+                    document.paragraphs.append(make(paragraph, other, "footnote"))
             for paragraph in child.iter(f"{_T}p"):
                 if _inside(paragraph, (f"{_T}figure", f"{_T}note")):
                     continue
-                document.paragraphs.append(_paragraph(paragraph, current, "body"))
-            for figure in child.iter(f"{_T}figure"):
-                _captions(figure, document, other)
+                document.paragraphs.append(make(paragraph, current, "body"))
         elif child.tag == f"{_T}figure":
-            _captions(child, document, other)
+            _captions(child, document, other, make)
         elif child.tag == f"{_T}note":
             for paragraph in _paragraph_like(child):
-                document.paragraphs.append(_paragraph(paragraph, other, "footnote"))
+                document.paragraphs.append(make(paragraph, other, "footnote"))
         elif child.tag == f"{_T}p":  # a paragraph straight in the body (rare)
             section = current or other
-            document.paragraphs.append(_paragraph(child, section, "body"))
+            document.paragraphs.append(make(child, section, "body"))
 
 
-def _read_back(back, document: Document) -> None:
+def _read_back(back, document: Document, make) -> None:
     for div in back.iter(f"{_T}div"):
         kind = (div.get("type") or "").lower()
         if kind == "references" or _inside(div, (f"{_T}listBibl",)):
@@ -100,13 +119,13 @@ def _read_back(back, document: Document) -> None:
             continue  # an inner div of a typed back div: read with its parent
         section = Section(heading=_heading(div) or kind or None, section="Other")
         for paragraph in div.iter(f"{_T}p"):
-            document.paragraphs.append(_paragraph(paragraph, section, "back"))
+            document.paragraphs.append(make(paragraph, section, "back"))
 
 
-def _captions(figure, document: Document, section) -> None:
+def _captions(figure, document: Document, section, make) -> None:
     for description in figure.iter(f"{_T}figDesc"):
         for paragraph in _paragraph_like(description):
-            document.paragraphs.append(_paragraph(paragraph, section, "caption"))
+            document.paragraphs.append(make(paragraph, section, "caption"))
 
 
 def _paragraph_like(element):
@@ -135,41 +154,41 @@ def _number(div) -> str | None:
     return head.get("n") if head is not None else None
 
 
+_SKIPPED = Paragraph(text="", callouts=[], section=Section(heading=None))
+
+
+def _paragraph_maker(only_citing, bibliography):
+    """The function reading a paragraph: all of them, or only those citing (some of) the bibliography."""
+    if not only_citing:
+        return _paragraph
+    keys = None if only_citing is True else set(only_citing(bibliography))
+
+    def make(element, section, location: str) -> Paragraph:
+        for ref in element.iter(_REF):
+            if ref.get("type") == "bibr" and (keys is None or any(
+                    t.lstrip("#") in keys for t in (ref.get("target") or "").split())):
+                return _paragraph(element, section, location)
+        return _SKIPPED
+    return make
+
+
+def _targets(element):
+    """The bibliography keys of a ``<ref type="bibr">`` (empty for one without target), else None."""
+    if element.tag != _REF or element.get("type") != "bibr":
+        return None
+    return tuple(t.lstrip("#") for t in (element.get("target") or "").split() if t.startswith("#"))
+
+
 def _paragraph(element, section, location: str) -> Paragraph:
-    builder = TextBuilder()
-    callouts: list[Callout] = []
-    sentences: list[tuple[int, int]] = []
-    _walk(element, builder, callouts, sentences, top=True)
-    text = builder.text()
-    stripped = text.rstrip()
-    for callout in callouts:
-        callout.end = min(callout.end, len(stripped))
-        callout.start = min(callout.start, callout.end)
-    return Paragraph(text=stripped, callouts=callouts, section=section, location=location,
-                     sentences=[(a, min(b, len(stripped))) for a, b in sentences] or None)
+    text, callouts, sentences = flatten(element, _targets, sentence_tag=_S, skip=_SKIP)
+    return Paragraph(text=text, callouts=callouts, section=section, location=location,
+                     sentences=sentences or None)
 
 
-def _walk(element, builder: TextBuilder, callouts: list, sentences: list, top: bool = False) -> None:
-    builder.add(element.text)
-    for child in element:
-        tag = child.tag
-        if tag == f"{_T}ref" and child.get("type") == "bibr":
-            start = builder.offset
-            builder.add(_text(child))
-            target = (child.get("target") or "").strip()
-            targets = tuple(t.lstrip("#") for t in target.split() if t.startswith("#"))
-            callouts.append(Callout(text=_text(child), start=start, end=builder.offset, targets=targets))
-        elif tag == f"{_T}s":
-            start = builder.offset
-            _walk(child, builder, callouts, sentences)
-            sentences.append((start, builder.offset))
-            if not (child.tail or "").strip():
-                builder.add(" ")  # "</s><s>" has no space between the sentences; the text needs one
-        elif tag in (f"{_T}note", f"{_T}figure"):
-            pass  # read on their own, as footnotes and captions
-        elif isinstance(tag, str):
-            _walk(child, builder, callouts, sentences)
-        builder.add(child.tail)
+_ANALYTIC, _MONOGR, _TITLE, _IDNO = f"{_T}analytic", f"{_T}monogr", f"{_T}title", f"{_T}idno"
+_DATE_PATH = f"{_T}monogr/{_T}imprint/{_T}date"
+_SURNAME_PATHS = (f"{_T}analytic/{_T}author/{_T}persName/{_T}surname",
+                  f"{_T}monogr/{_T}author/{_T}persName/{_T}surname")
 
 
 def _bibliography(text) -> dict[str, BibEntry]:
@@ -179,25 +198,33 @@ def _bibliography(text) -> dict[str, BibEntry]:
         if not key:
             continue
         doi = None
-        for idno in bibl.iter(f"{_T}idno"):
-            kind = (idno.get("type") or "").upper()
-            candidate = normalize_doi(re.sub(r"^doi:?\s*", "", _text(idno), flags=re.IGNORECASE))
-            if (kind == "DOI" or (not kind and candidate and candidate.startswith("10."))) and is_valid_doi(candidate):
-                doi = candidate.replace(" ", "")
-                break
+        for idno in bibl.iter(_IDNO):
+            kind = idno.get("type")
+            if kind is not None and kind.upper() != "DOI":
+                continue  # ISSN, arXiv, PMID ...
+            candidate = normalize_doi(_DOI_LABEL.sub("", _text(idno)))
+            if candidate and (kind is not None or candidate.startswith("10.")):
+                candidate = candidate.replace(" ", "")
+                if is_valid_doi(candidate):
+                    doi = candidate
+                    break
         title = None
-        for path in (f"{_T}analytic/{_T}title", f"{_T}monogr/{_T}title"):
-            found = bibl.find(path)
-            if found is not None and _text(found):
-                title = _text(found)
+        for part in (bibl.find(_ANALYTIC), bibl.find(_MONOGR)):
+            found = part.find(_TITLE) if part is not None else None
+            title = _text(found) if found is not None else ""
+            if title:
                 break
         year = None
-        date = bibl.find(f".//{_T}imprint/{_T}date")
+        date = bibl.find(_DATE_PATH)
         if date is not None:
             match = _YEAR.search(date.get("when") or _text(date))
             year = int(match.group(1)) if match else None
-        surname = bibl.find(f".//{_T}author//{_T}surname")
-        raw = bibl.find(f"{_T}note[@type='raw_reference']")
-        entries[key] = BibEntry(key=key, doi=doi, title=title, year=year,
-                                first_author=_text(surname) or None, raw=_text(raw) or None)
+        surname = next((found for found in map(bibl.find, _SURNAME_PATHS) if found is not None), None)
+        if surname is None:
+            surname = bibl.find(f".//{_T}surname")
+        raw = bibl.find(f"{_T}note")
+        entries[key] = BibEntry(key=key, doi=doi, title=title or None, year=year,
+                                first_author=_text(surname) or None,
+                                raw=_text(raw) or None if raw is not None and raw.get("type") == "raw_reference"
+                                else None)
     return entries
