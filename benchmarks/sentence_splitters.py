@@ -38,19 +38,7 @@ sys.path.insert(0, str(ROOT))
 from fixtures.fulltext_cases import FULLTEXT  # noqa: E402
 from fixtures.sentence_cases import edge_cases, grobid_segmented  # noqa: E402
 
-from peerbib.statements.sentences import is_marker, split_sentences  # noqa: E402
-
-
-def trim(text, spans):
-    out = []
-    for a, b in spans:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+from peerbib.statements.sentences import is_marker, split_sentences, trim_spans as trim  # noqa: E402
 
 
 def reattach(text, callouts, spans):

@@ -212,3 +212,20 @@ def test_killed_midway_through_full_text_the_rerun_ends_with_the_same_statements
     pd.testing.assert_frame_equal(pb.build(tmp_path / "killed", tmp_path / "p1").statements,
                                   pb.build(tmp_path / "whole", tmp_path / "p2").statements)
     assert not list(snapshot.rglob("*.tmp"))
+
+
+def test_the_cost_is_said_before_the_downloads_and_the_totals_after(tmp_path, capsys):
+    from peerbib import cli
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        corpus, api, europepmc = serve(rsps)
+        summary = fetch([w["doi"] for w in corpus], snapshot=tmp_path / "raw" / "openalex", fulltext=True,
+                        **{**FAST, "progress": True})
+    err = capsys.readouterr().err
+    assert "2 GROBID TEI from OpenAlex, 2 to download, about 200 credits" in err
+    assert "Europe PMC JATS (free)" in err
+    assert "full text:  3 of 5 citing works (1 Europe PMC JATS, 2 OpenAlex GROBID TEI)" in str(summary)
+    assert summary.credits >= 200  # the real cost, after
+    assert cli.main(["build", "--raw", str(tmp_path / "raw"), "--processed", str(tmp_path / "processed")]) == 0
+    out = capsys.readouterr().out
+    assert "found in the full text of 3 of 5 citing works (60%)" in out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-__all__ = ["xml_parser", "BibEntry", "Callout", "Section", "Paragraph", "Document", "LOCATIONS", "flatten"]
+__all__ = ["xml_parser", "BibEntry", "Callout", "Section", "Paragraph", "Document", "LOCATIONS", "flatten", "element_text"]
 
 _PARSERS = threading.local()
 
@@ -174,7 +174,13 @@ def _detach(element) -> None:
     parent.remove(element)
 
 
-def _leaf_text(element) -> str:
+def element_text(element) -> str:
+    """An element's text, whitespace collapsed ("" for None); a leaf is read without walking a tree."""
+    if element is None:
+        return ""
+    if len(element) == 0:
+        text = element.text
+        return " ".join(text.split()) if text else ""
     return " ".join("".join(element.itertext()).split())
 
 
@@ -199,7 +205,7 @@ def flatten(element, targets_of, *, sentence_tag=None, skip=frozenset()) -> tupl
             continue
         targets = targets_of(child)
         if targets is not None:
-            printed.append((_leaf_text(child), targets))
+            printed.append((element_text(child), targets))
             for grandchild in list(child):
                 child.remove(grandchild)
             child.text = f"{_CALLOUT_OPEN}{len(printed) - 1}{_CALLOUT_CLOSE}"

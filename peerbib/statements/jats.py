@@ -16,7 +16,7 @@ import re
 from lxml import etree
 
 from ..ids import is_valid_doi, normalize_doi
-from .document import BibEntry, Document, Paragraph, Section, flatten, xml_parser
+from .document import BibEntry, Document, Paragraph, Section, element_text as _text, flatten, xml_parser
 from .structure import resolve_sections
 
 __all__ = ["read_jats"]
@@ -30,15 +30,6 @@ _SKIP = {"fig", "table-wrap", "fn-group", "fn", "ref-list", "table", "disp-formu
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _text(element) -> str:
-    if element is None:
-        return ""
-    if len(element) == 0:  # a leaf: its own text (no tree walk)
-        text = element.text
-        return " ".join(text.split()) if text else ""
-    return " ".join("".join(element.itertext()).split())
 
 
 def read_jats(data: bytes, *, source: str = "europepmc-jats", only_citing=None) -> Document:

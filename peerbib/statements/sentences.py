@@ -21,7 +21,7 @@ import re
 
 from .document import Callout
 
-__all__ = ["split_sentences", "mask_callouts", "is_marker"]
+__all__ = ["split_sentences", "mask_callouts", "is_marker", "trim_spans"]
 
 MARKER = "\ue000"  # a numeric or symbolic callout: "[3,", "4]", "(12)", "▶"
 WORDLIKE = "\ue001"  # an author-year callout: "(Smith et al., 2010)", "Van Dijk 2000;"
@@ -148,14 +148,18 @@ def split_sentences(text: str, callouts: list[Callout] = ()) -> list[tuple[int, 
                 # after "Fig."/"No."/"p." a digit is a number.
                 continue
         boundaries.append(end)
-    spans, start = [], 0
-    for boundary in boundaries + [len(text)]:
-        a, b = start, boundary
+    starts = [0] + boundaries
+    return trim_spans(text, list(zip(starts, boundaries + [len(text)])))
+
+
+def trim_spans(text: str, spans) -> list[tuple[int, int]]:
+    """``spans`` of ``text`` without the whitespace at their ends; empty spans dropped."""
+    out = []
+    for a, b in spans:
         while a < b and text[a].isspace():
             a += 1
         while b > a and text[b - 1].isspace():
             b -= 1
         if b > a:
-            spans.append((a, b))
-        start = boundary
-    return spans
+            out.append((a, b))
+    return out

@@ -17,7 +17,7 @@ import re
 from lxml import etree
 
 from ..ids import is_valid_doi, normalize_doi
-from .document import BibEntry, Document, Paragraph, Section, flatten, xml_parser
+from .document import BibEntry, Document, Paragraph, Section, element_text as _text, flatten, xml_parser
 from .structure import resolve_sections
 
 __all__ = ["read_tei", "TEI_NS"]
@@ -30,15 +30,6 @@ _XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _YEAR = re.compile(r"(1[5-9]\d\d|20\d\d)")
 _DOI_LABEL = re.compile(r"^doi:?\s*", re.IGNORECASE)
 _BACK_TYPES = ("acknowledgement", "acknowledgment", "funding", "annex", "availability", "conflict", "contribution")
-
-
-def _text(element) -> str:
-    if element is None:
-        return ""
-    if len(element) == 0:  # a leaf: its own text (no tree walk)
-        text = element.text
-        return " ".join(text.split()) if text else ""
-    return " ".join("".join(element.itertext()).split())
 
 
 def read_tei(data: bytes, *, source: str = "openalex-tei", only_citing=None) -> Document:
