@@ -18,7 +18,7 @@ __all__ = ["main"]
 def _build(args) -> int:
     import warnings
 
-    from .analysis.statements import coverage_totals
+    from .statements.coverage import coverage_totals
     from .paths import project_path
     from .tables import build
 
@@ -86,6 +86,30 @@ def _fetch(args) -> int:
     return 0
 
 
+def _code(args) -> int:
+    from .statements.coding import coding_agreement, export_for_coding, read_coding
+    from .tables import load
+
+    if args.action == "export":
+        statements = load(args.processed).statements
+        path = export_for_coding(statements, args.out, hide_labels=not args.show_labels, sample=args.sample,
+                                 stratify=args.stratify, random_state=args.seed)
+        import pandas as pd
+
+        rows = len(pd.read_csv(path, dtype="str"))
+        print(f"wrote {path}: {rows} statements to code; fill in the `code` column (supporting, mentioning, "
+              "contrasting, unclassified) and run `peerbib code agreement`")
+        return 0
+    coded = read_coding(args.coded)
+    other = read_coding(args.other) if args.other else load(args.processed).statements
+    result = coding_agreement(coded, other)
+    against = args.other or "the classifier (tables.statements)"
+    print(f"{args.coded} against {against}")
+    print(repr(result))
+    print(result.per_class.round(2).to_string())
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -136,6 +160,22 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"seconds one cell may run (default: {settings.CELL_TIMEOUT})")
     report.add_argument("--quiet", action="store_true", help="do not print a line per notebook")
     report.set_defaults(run=_report)
+
+    code = commands.add_parser("code", help="hand coding of citation statements: export a CSV, measure agreement")
+    actions = code.add_subparsers(dest="action", metavar="ACTION", required=True)
+    export = actions.add_parser("export", help="write statements to a CSV with an empty `code` column")
+    export.add_argument("--out", default="coding.csv", help="the CSV to write (default: coding.csv)")
+    export.add_argument("--sample", type=int, help="export this many statements, drawn at random")
+    export.add_argument("--stratify", action="store_true",
+                        help="over-sample what the classifier calls supporting or contrasting (a third of the sample)")
+    export.add_argument("--show-labels", action="store_true", help="include the classifier's type (hidden by default)")
+    export.add_argument("--seed", type=int, default=0, help="random seed of the sample (default: 0)")
+    export.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
+    agreement = actions.add_parser("agreement", help="kappa and confusion matrix of a coded CSV")
+    agreement.add_argument("coded", help="the coded CSV")
+    agreement.add_argument("other", nargs="?", help="another coder's CSV (default: the classifier's types)")
+    agreement.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
+    code.set_defaults(run=_code)
     return parser
 
 

@@ -40,7 +40,9 @@ from ..settings import PROCESSED, RAW
 from ..snapshot.read import snapshot_tables
 from ..snapshot.store import reading
 from ..statements import read_statement_files, read_tally_files, statement_id
+from ..statements.classify import classify_statements
 from ..statements.fulltext import fulltext_statements
+from ..statements.tallies import tally_citation_types
 from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
 from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
@@ -103,6 +105,48 @@ def _tallies(paths: list[Path], dois: dict[str, str]) -> pd.DataFrame:
         cited = _cited_id(row["cited_doi"], dois, row["path"], row["line"]) if row["cited_doi"] else None
         rows.append({**{k: v for k, v in row.items() if k not in ("cited_doi", "path", "line")}, "cited_id": cited})
     return pd.DataFrame(rows) if rows else empty_table("tallies")
+
+
+def _with_callouts(statements: pd.DataFrame, works: pd.DataFrame) -> pd.DataFrame:
+    """Statements imported without their callout get the cited work's first author, when the text names them.
+
+    The classifier ties a cue to the citation; an imported statement of
+    several sentences ("… (Gillard et al., ) …") says where by the author's name.
+    """
+    if not len(statements):
+        return statements
+    first_author = works.set_index("work_id")["authors"].map(_first_surname)
+    missing = statements["callout"].isna()
+    surnames = statements.loc[missing, "cited_id"].map(first_author)
+    found = [s if isinstance(s, str) and isinstance(t, str) and s in t else None
+             for s, t in zip(surnames.tolist(), statements.loc[missing, "text"].tolist())]
+    out = statements.copy()
+    out.loc[missing, "callout"] = pd.array(found, dtype="str")
+    return out
+
+
+def _first_surname(authors) -> str | None:
+    """"Gillard, Steve; Edwards, C" or "Steve Gillard; C Edwards" -> "Gillard"."""
+    if not isinstance(authors, str) or not authors.strip():
+        return None
+    first = authors.split(";")[0].strip()
+    if "," in first:
+        return first.split(",")[0].strip() or None
+    return first.split()[-1] if first.split() else None
+
+
+def _own_tallies(statements: pd.DataFrame) -> pd.DataFrame:
+    """Tallies of the statements as peerbib classified them, per cited work and statement source."""
+    if not len(statements):
+        return empty_table("tallies")
+    counted = tally_citation_types(statements)
+    return pd.DataFrame({
+        "cited_id": counted["cited_id"], "supporting": counted["supporting"], "mentioning": counted["mentioning"],
+        "contrasting": counted["contrasting"], "unclassified": counted["unclassified"],
+        "citing_publications": counted["citing_publications"], "source": counted["source"],
+        "citation_statements": counted["statements"],
+        "provenance": "counted from tables.statements",
+    })
 
 
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -175,7 +219,11 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
             statements = pd.concat([frame for frame in (statements, found) if len(frame)], ignore_index=True)
         if extracted.documents:
             works["fulltext_source"] = works["work_id"].map(extracted.documents).astype("str")
+    statements = classify_statements(_with_callouts(conform(statements, "statements"), works))
     tallies = _tallies(csv_files(raw, "tallies"), dois)
+    own = _own_tallies(statements)
+    tallies = pd.concat([frame for frame in (tallies, own) if len(frame)] or [empty_table("tallies")],
+                        ignore_index=True)
     cites_per_year = per_year(works, citations, counts_by_year)
     return Tables(
         works=_sorted(works, ["work_id"]),

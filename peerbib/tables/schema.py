@@ -60,6 +60,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "match_method": "str",
         "match_score": "Float64",
         "evidence": "str",
+        # the type the statement's own source gave it (scite's label of an imported statement)
+        "source_type": "str",
         "provenance": "str",
     },
     "tallies": {
