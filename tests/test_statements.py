@@ -74,6 +74,17 @@ def test_numeric_callouts_after_the_full_stop_stay_with_their_sentence():
     assert first[1]["context_after"] == "Many causes are known."
 
 
+def test_superscript_callouts_printed_after_the_full_stop_with_a_dash_between():
+    # Real JATS (CC BY 2.5): "... rhabdomyolysis.<xref>2</xref>–<xref>4</xref> Another reason ..."
+    document = read_jats(cases.real("actaanaesthesiolscand2011_phosphate_crrt.jats.nxml"))
+    paragraph = document.paragraphs[0]
+    spans = split_sentences(paragraph.text, paragraph.callouts)
+    sentences = [paragraph.text[a:b] for a, b in spans]
+    assert sentences[1].endswith("diuretics and rhabdomyolysis.2\u20134")
+    assert sentences[2].startswith("Another reason is the CRRT technique") and sentences[2].endswith("phosphate.5\u20139")
+    assert sentences[3].startswith("In addition, low serum phosphate")
+
+
 # --- sections ------------------------------------------------------------------------------------
 
 
@@ -202,6 +213,13 @@ def test_jats_reader_on_real_files():
     paediatr = read_jats(cases.real("actapaediatr2011_placenta_bp.jats.nxml"))
     assert len(paediatr.bibliography) == 28 and sum(len(p.callouts) for p in paediatr.paragraphs) == 50
     assert paediatr.bibliography["b1"].title.startswith("Initiation of hypertension")
+    # Paragraphs before the body's first <sec> are the paper's untitled introduction.
+    crrt = read_jats(cases.real("actaanaesthesiolscand2011_phosphate_crrt.jats.nxml"))
+    opening = [p for p in crrt.paragraphs if p.location == "body"][:3]
+    assert [p.section.section for p in opening] == ["Introduction"] * 3
+    assert opening[0].text.startswith("The majority of patients on continuous renal replacement therapy")
+    assert {p.section.section for p in crrt.paragraphs if p.location == "body"} == {
+        "Introduction", "Methods", "Results", "Discussion"}
 
 
 def test_jats_nested_sections_ranges_footnotes_and_captions():

@@ -8,7 +8,8 @@ began: its 257 rows were then coded by two coders independently by
 ``docs/coding_guide.md`` (kappa 0.95, 2 disagreements, adjudicated and noted),
 and the 4 seed statements were added.
 
-    python tools/gold_candidates.py candidates.csv
+    python tools/gold_candidates.py candidates.csv         # every paper
+    python tools/gold_candidates.py --new candidates.csv   # papers not in the gold set yet
 """
 from __future__ import annotations
 
@@ -30,6 +31,8 @@ FULLTEXT = ROOT / "tests" / "fixtures" / "fulltext"
 PAPERS = [
     "jats/actacrystD2011_pi_sampling.jats.nxml",
     "jats/actapaediatr2011_placenta_bp.jats.nxml",
+    "jats/actaanaesthesiolscand2011_phosphate_crrt.jats.nxml",
+    "jats/actaobstetgynecolscand2010_trocar_sterilization.jats.nxml",
     "tei/grobid081_jneuroengrehabil2016_multicontact_FES_numeric_coords.tei.xml",
     "tei/grobid081_stam2023_supercon2_numeric_sentences.tei.xml",
     "tei/grobid061_acl2020_specter_authoryear.tei.xml",
@@ -80,6 +83,11 @@ def candidates():
 
 def main() -> int:
     rows = list(candidates())
+    if "--new" in sys.argv:  # only the papers the gold set does not have yet
+        sys.argv.remove("--new")
+        with open(ROOT / "peerbib" / "statements" / "data" / "gold_statements.csv", encoding="utf-8") as handle:
+            have = {row["paper"] for row in csv.DictReader(handle)}
+        rows = [row for row in rows if row["paper"] not in have]
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "gold_candidates.csv").resolve()
     with open(out, "w", newline="", encoding="utf-8") as handle:
         writer = csv.DictWriter(handle, fieldnames=COLUMNS)

@@ -70,7 +70,11 @@ def read_jats(data: bytes, *, source: str = "europepmc-jats", only_citing=None) 
                 node, up = by_sec[id(sec)], by_sec[id(parent)]
                 if node is not up and node.parent is None:
                     node.parent, node.section = up, up.section
-        _read_container(body, document, other, by_sec, order, make=make)
+        # Paragraphs before the body's first sec open the paper: its untitled introduction,
+        # unless a section called Introduction comes later.
+        opening = Section(heading=None, section="Other" if any(
+            section.section == "Introduction" for section in sections) else "Introduction")
+        _read_container(body, document, other, by_sec, order, opening, make=make, top=True)
     back = root.find("back")
     if back is not None:
         for part in back:
@@ -87,11 +91,13 @@ def read_jats(data: bytes, *, source: str = "europepmc-jats", only_citing=None) 
 
 
 def _read_container(container, document: Document, other: Section, by_sec: dict, order: dict,
-                    section: Section | None = None, *, make) -> None:
+                    section: Section | None = None, *, make, top: bool = False) -> None:
     for child in container:
         tag = child.tag
         if tag == "sec":
             _read_container(child, document, other, by_sec, order, by_sec.get(id(child), section), make=make)
+            if top:
+                section = None  # body paragraphs after a sec belong to no section
         elif tag == "p":
             # Figures and footnotes inside the paragraph first: reading the paragraph takes them out.
             for nested in child.iter("fig", "table-wrap"):

@@ -37,6 +37,7 @@ _LETTERS = re.compile(r"[^\W\d_]{2,}")
 _DOTTED = re.compile(r"(?:[a-z]\.)+[a-z]")
 _LIST_NUMBER = re.compile(r"\s*\(?\d{1,2}")
 _TERMINAL = re.compile(r"[.!?]+[\"'\u201d\u2019)\]]*")
+_BETWEEN_MARKERS = " ,;-\u2010\u2011\u2012\u2013\u2014"
 _MARKER_TEXT = re.compile(r"^[\s\[\](){},;:.\-\u2010-\u2015\u25b6\u2192*\u2020\u2021\d a-z]*$")
 
 
@@ -117,9 +118,10 @@ def split_sentences(text: str, callouts: list[Callout] = ()) -> list[tuple[int, 
         end = match.end()
         stop = match.group(0)
         i = end
-        # Numeric callouts after the full stop belong to the sentence before: "patients. [1,4-6] However"
+        # Numeric callouts after the full stop belong to the sentence before: "patients. [1,4-6] However",
+        # "rhabdomyolysis.2–4 Another" (two callouts and the dash printed between them).
         j = i
-        while j < len(masked) and (masked[j] == MARKER or masked[j] in " ,;"):
+        while j < len(masked) and (masked[j] == MARKER or masked[j] in _BETWEEN_MARKERS):
             j += 1
         if j > i and MARKER in masked[i:j]:
             k = j
