@@ -57,7 +57,7 @@ _EXPORTS = {
         "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
         "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
         "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError", "EuropePMCError",
-        "EuropePMCUnavailableError",
+        "EuropePMCUnavailableError", "SciteError",
     )},
 }
 

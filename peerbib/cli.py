@@ -77,6 +77,7 @@ def _fetch(args) -> int:
         snapshot=args.snapshot,
         citing=args.citing,
         fulltext=args.fulltext,
+        scite_tallies=args.scite_tallies,
         api_key=api_key,
         email=args.email,
         progress=not args.no_progress,
@@ -134,7 +135,11 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--citing", action=argparse.BooleanOptionalAction, default=True,
                        help="fetch the works citing the corpus (default: yes)")
     fetch.add_argument("--fulltext", action="store_true",
-                       help="download GROBID TEI of citing works (~100 credits each)")
+                       help="download the full text of citing works: Europe PMC JATS (free) where there is "
+                            "a PMC id, else OpenAlex GROBID TEI (~100 credits each)")
+    fetch.add_argument("--scite-tallies", action="store_true",
+                       help="also fetch scite's free citation-type tallies of the corpus DOIs (kept apart "
+                            "from peerbib's own classification)")
     fetch.add_argument("--email", help="contact address sent to OpenAlex in the request headers")
     fetch.add_argument("--ask-key", action="store_true",
                        help="prompt for the OpenAlex API key instead of reading OPENALEX_API_KEY")

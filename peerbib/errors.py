@@ -22,6 +22,7 @@ script can catch exactly the case it handles::
         └── OpenAlexPagingError      cursor paging that repeats or overruns
     EuropePMCError               Europe PMC refused a full-text request
         └── EuropePMCUnavailableError  no usable answer after every retry
+    SciteError                   scite refused a tallies request, or gave no usable answer
 """
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ __all__ = [
     "OpenAlexPagingError",
     "EuropePMCError",
     "EuropePMCUnavailableError",
+    "SciteError",
 ]
 
 
@@ -176,3 +178,12 @@ class EuropePMCError(PeerbibError):
 
 class EuropePMCUnavailableError(EuropePMCError):
     """Europe PMC gave no usable answer after every retry; run the fetch again later to resume."""
+
+
+class SciteError(PeerbibError):
+    """scite's free tallies API refused the request or gave no usable answer after every retry."""
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        self.status = status
+        self.url = url
+        super().__init__(message)

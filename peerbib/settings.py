@@ -61,6 +61,7 @@ class FetchSettings:
     max_europepmc: int | None = _setting(None, "most JATS files to download from Europe PMC (free; default: all)",
                                          metavar="N")
     europepmc_rate: float = _setting(10.0, "requests per second to Europe PMC")
+    scite_rate: float = _setting(2.0, "requests per second to scite (each asks for up to 500 DOIs)")
     refresh: bool = _setting(False, "fetch every query again instead of reusing the snapshot")
     workers: int = _setting(4, "independent queries run on this many threads")
     max_rate: float = _setting(20.0, "requests per second, all threads together (OpenAlex allows up to 100)")

@@ -1,7 +1,6 @@
 """Citation types: the open cue classifier on the gold set, its rules, training, and the hand-coding loop."""
 from __future__ import annotations
 
-import warnings
 from importlib import resources
 
 import pandas as pd

@@ -81,7 +81,8 @@ def test_superscript_callouts_printed_after_the_full_stop_with_a_dash_between():
     spans = split_sentences(paragraph.text, paragraph.callouts)
     sentences = [paragraph.text[a:b] for a, b in spans]
     assert sentences[1].endswith("diuretics and rhabdomyolysis.2\u20134")
-    assert sentences[2].startswith("Another reason is the CRRT technique") and sentences[2].endswith("phosphate.5\u20139")
+    assert sentences[2].startswith("Another reason is the CRRT technique")
+    assert sentences[2].endswith("phosphate.5\u20139")
     assert sentences[3].startswith("In addition, low serum phosphate")
 
 

@@ -42,6 +42,8 @@ and ``refresh=True`` fetches everything again (resuming, too, when interrupted).
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from dataclasses import dataclass, field
@@ -55,6 +57,9 @@ from ..ids import is_valid_doi, normalize_doi, short_id
 from ..paths import project_path
 from ..settings import RAW, SNAPSHOT, FetchSettings
 from ..sources.europepmc import EuropePMCClient, fulltext_url, normalize_pmcid
+from ..sources.scite import BATCH as SCITE_BATCH
+from ..sources.scite import TALLIES_URL as SCITE_URL
+from ..sources.scite import SciteClient
 from ..sources.openalex.client import CREDIT_COSTS, FetchCancelled, OpenAlexClient, next_budget_reset
 from ..sources.openalex.matching import listing_score, title_score, without_heading
 from ..sources.openalex.queries import (
@@ -76,6 +81,7 @@ from ..sources.openalex.queries import (
 from ..sources.openalex.records import authors_of, canonical_work, decode_abstract, light
 from .runner import Progress, QueryRunner, run_parallel
 from .store import Snapshot, fetch_lock, now_utc
+from .read import scite_tallies
 from ..files import atomic_write, gzip_bytes
 
 __all__ = ["fetch", "FetchSummary"]
@@ -124,6 +130,9 @@ class FetchSummary:
         Of those, with Europe PMC JATS / with OpenAlex GROBID TEI (and no JATS).
     fulltext_credits_estimated : float
         What the TEI downloads were expected to cost before they started.
+    scite_tallies : int
+        Corpus DOIs with scite's tallies in the snapshot (``scite_tallies=True``).
+    scite_requests : int
     incomplete : list of str
         Queries that ended badly (e.g. a cursor that stopped before the count); the next fetch asks them again.
     pages_fetched, pages_reused : int
@@ -150,6 +159,8 @@ class FetchSummary:
     fulltext_tei: int = 0
     fulltext_credits_estimated: float = 0.0
     europepmc_requests: int = 0
+    scite_tallies: int = 0
+    scite_requests: int = 0
     incomplete: list = field(default_factory=list)
     pages_fetched: int = 0
     pages_reused: int = 0
@@ -182,6 +193,9 @@ class FetchSummary:
             share = f" of {self.citing_works} citing works" if self.citing_works else ""
             out.append(f"  full text:  {self.fulltext}{share} ({self.fulltext_europepmc} Europe PMC JATS, "
                        f"{self.fulltext_tei} OpenAlex GROBID TEI); {self.europepmc_requests} Europe PMC requests")
+        if self.scite_tallies or self.scite_requests:
+            out.append(f"  scite:      tallies of {self.scite_tallies} of {self.works} corpus works; "
+                       f"{self.scite_requests} scite requests")
         if self.incomplete:
             out.append(f"  unfinished: {len(self.incomplete)} quer{'y' if len(self.incomplete) == 1 else 'ies'} "
                        f"ended badly and will be asked again: {'; '.join(self.incomplete[:2])}")
@@ -327,6 +341,7 @@ def fetch(
     snapshot=SNAPSHOT,
     citing: bool = True,
     fulltext: bool = False,
+    scite_tallies: bool = False,
     api_key: str | None = None,
     email: str | None = None,
     progress: bool = True,
@@ -348,7 +363,13 @@ def fetch(
     citing : bool
         Also fetch the works citing each corpus work.
     fulltext : bool
-        Also download GROBID TEI full text of citing works that have it.
+        Also download the full text of citing works: Europe PMC JATS where
+        OpenAlex gives a PMC id (free), else OpenAlex's GROBID TEI (credits).
+    scite_tallies : bool
+        Also ask scite (free, no key) for its citation-type tallies of the
+        corpus DOIs, stored in the snapshot like every other answer; the build
+        puts them in ``tables.tallies`` with source "scite (api)", beside
+        peerbib's own classification and never summed with it.
     api_key : str, optional
         OpenAlex API key; default ``$OPENALEX_API_KEY``. Sent as a header, never stored.
     email : str, optional
@@ -404,13 +425,15 @@ def fetch(
     runner = QueryRunner(snap, client, settings, bar, generation=generation, refresh_from=refresh_from)
     runner.europepmc = EuropePMCClient(settings=settings, cancel=client.cancel, rate=settings.europepmc_rate) \
         if fulltext else None
+    runner.scite = SciteClient(settings=settings, cancel=client.cancel, rate=settings.scite_rate) \
+        if scite_tallies else None
     summary = FetchSummary(snapshot=str(folder))
     status = "interrupted"
     if refresh_from is not None:
         snap.update(refresh={"from_generation": refresh_from})
     try:
         try:
-            status = _fetch(runner, entries, search, citing, fulltext, summary)
+            status = _fetch(runner, entries, search, citing, fulltext, summary, scite=scite_tallies)
         except BudgetExhaustedError as exc:
             status = "budget exhausted"
             _finish_summary(summary, runner, started, status)
@@ -430,15 +453,20 @@ def fetch(
         # first fetch that failed before saving anything creates no snapshot.
         written = (folder / "manifest.json").exists() or any(
             q.get("pages") for q in snap.queries() + snap.pending_queries())
-        requests = client.stats.requests + (runner.europepmc.stats.requests if runner.europepmc else 0)
+        requests = client.stats.requests + sum(other.stats.requests for other in _others(runner))
         if written and (snap.changed or requests or status not in ("complete", "capped")):
-            _log_fetch(snap, runner, started_at, status, citing, fulltext, search)
+            _log_fetch(snap, runner, started_at, status, citing, fulltext, search, scite_tallies)
             snap.save(force=True)
         lock.release()
         client.close()
-        if runner.europepmc is not None:
-            runner.europepmc.close()
+        for other in _others(runner):
+            other.close()
         bar.close()
+
+
+def _others(runner: QueryRunner) -> list:
+    """The clients of services other than OpenAlex this fetch uses."""
+    return [c for c in (runner.europepmc, runner.scite) if c is not None]
 
 
 def _next_generation(snap: Snapshot) -> int:
@@ -473,8 +501,9 @@ def _finish_summary(summary: FetchSummary, runner: QueryRunner, started: float, 
     stats = runner.client.stats
     summary.status = status
     summary.europepmc_requests = runner.europepmc.stats.requests if runner.europepmc is not None else 0
-    summary.requests = stats.requests + summary.europepmc_requests
-    summary.retries = stats.retries + (runner.europepmc.stats.retries if runner.europepmc is not None else 0)
+    summary.scite_requests = runner.scite.stats.requests if runner.scite is not None else 0
+    summary.requests = stats.requests + summary.europepmc_requests + summary.scite_requests
+    summary.retries = stats.retries + sum(other.stats.retries for other in _others(runner))
     summary.credits = round(stats.credits, 4)
     summary.credits_source = stats.credits_source
     summary.credits_remaining = stats.remaining
@@ -500,7 +529,8 @@ def _budget_message(exc: BudgetExhaustedError, runner: QueryRunner, folder: Path
     )
 
 
-def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str, citing, fulltext, search) -> None:
+def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str, citing, fulltext, search,
+               scite_tallies=False) -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from .. import __version__
@@ -523,7 +553,8 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
         "credits_source": stats.credits_source,
         "pages_fetched": runner.pages_fetched,
         "pages_reused": runner.pages_reused,
-        "options": {"citing": citing, "fulltext": fulltext, "search": search, **runner.settings.logged()},
+        "options": {"citing": citing, "fulltext": fulltext, "scite_tallies": scite_tallies, "search": search,
+                    **runner.settings.logged()},
         "peerbib_version": __version__,
         "pyalex_version": pyalex_version,
     })
@@ -531,7 +562,8 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
                 pyalex_version=pyalex_version)
 
 
-def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext, summary: FetchSummary) -> str:
+def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext, summary: FetchSummary, *,
+           scite: bool = False) -> str:
     settings = runner.settings
     corpus: dict[str, dict] = {}  # work id -> light record (id, doi, cited_by_count)
     status = "complete"
@@ -602,6 +634,11 @@ def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext,
     if fulltext and scan is not None:
         runner.progress.phase("full text")
         _fetch_fulltext(runner, scan, summary)
+
+    # 6. scite's tallies of the corpus works
+    if scite:
+        _fetch_scite(runner, sorted({d for d in (normalize_doi(w.get("doi")) for w in corpus.values()) if d}),
+                     summary)
     runner.progress.phase("OpenAlex")
     return status
 
@@ -866,3 +903,44 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
     summary.fulltext_tei = sum(1 for w in citing if fulltext.get(w, {}).get(TEI, {}).get("status") == 200
                                and fulltext.get(w, {}).get(JATS, {}).get("status") != 200)
     summary.fulltext = summary.fulltext_europepmc + summary.fulltext_tei
+
+
+# --- scite tallies -----------------------------------------------------------------------
+
+
+def _scite_key(dois: list[str]) -> str:
+    return hashlib.sha256("\n".join(dois).encode()).hexdigest()[:16]
+
+
+def _fetch_scite(runner: QueryRunner, dois: list[str], summary: FetchSummary) -> None:
+    """scite's tallies of the corpus DOIs, in batches of 500, each answer a file of the snapshot.
+
+    A DOI already answered by an intact batch is not asked again (unless
+    ``refresh``), so a grown corpus asks only for its new DOIs.
+    """
+    snap = runner.snapshot
+    answered = set()
+    for item in snap.scite().values():
+        if item.get("status") == 200 and not runner.stale(item) and snap.fulltext_intact(item):
+            answered.update(item.get("dois") or [])
+    todo = [d for d in dois if d not in answered]
+    runner.progress.phase("scite: tallies")
+    if todo:
+        runner.progress.note(f"scite: tallies of {len(todo)} DOIs ({len(dois) - len(todo)} already in the snapshot)")
+    for batch in _chunks(todo, SCITE_BATCH):
+        if runner.cancel.is_set():
+            raise FetchCancelled()
+        runner.progress.plan(1)
+        response = runner.scite.get_tallies(batch)
+        key = _scite_key(batch)
+        relative = f"scite/{key}.json.gz"
+        data = json.dumps(response.data, sort_keys=True, ensure_ascii=False).encode()
+        snap.set_scite(key, {"url": SCITE_URL, "dois": batch, "fetched_at": now_utc(), "status": response.status,
+                             "run": runner.run_id, "generation": runner.generation, "file": relative,
+                             "sha256": atomic_write(snap.folder / relative, gzip_bytes(data))})
+        with runner._lock:
+            runner.pages_fetched += 1
+        runner.progress.advance()
+        snap.save(force=True)
+    summary.scite_tallies = len(set(scite_tallies(snap)) & set(dois))
+

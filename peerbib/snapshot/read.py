@@ -18,12 +18,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..ids import short_id
+from ..ids import normalize_doi, short_id
 from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
 from ..sources.openalex.records import WORK_ROW_DTYPES, as_int, canonical_work, cited_corpus_works, work_row
 from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
 
-__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan"]
+__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
 
 # What a few fields of a stored record say, read without parsing the record
 # (see store.LEADING_ID: a key inside a string value is escaped and cannot match).
@@ -164,6 +164,8 @@ def snapshot_tables(snapshot_dir) -> dict:
         "matches": matches,
         # work id -> source -> what the fetch recorded of its full text (not a DataFrame)
         "fulltext": snapshot.fulltext(),
+        # DOI -> scite's counts (fetch(scite_tallies=True); not a DataFrame)
+        "scite": scite_tallies(snapshot),
     }
 
 
@@ -363,3 +365,19 @@ def _duplicate_dois(rows: dict, requested: set[str]) -> dict[str, str]:
             if work_id != keep:
                 aliases[work_id] = keep
     return aliases
+
+
+def scite_tallies(snapshot: Snapshot) -> dict[str, dict]:
+    """DOI -> scite's counts (and ``fetched_at``), from the newest intact answer that has the DOI."""
+    out: dict[str, dict] = {}
+    items = sorted(snapshot.scite().values(),
+                   key=lambda item: (item.get("generation") or 0, item.get("fetched_at") or ""))
+    for item in items:
+        if item.get("status") != 200 or not snapshot.fulltext_intact(item):
+            continue
+        tallies = (json.loads(snapshot.fulltext_bytes(item)).get("tallies") or {})
+        for doi, counts in tallies.items():
+            normalized = normalize_doi(doi)
+            if normalized and isinstance(counts, dict):
+                out[normalized] = {**counts, "fetched_at": item.get("fetched_at")}
+    return out

@@ -146,6 +146,7 @@ class QueryRunner:
         self.records_fetched = 0
         self.used_keys: set[str] = set()
         self.europepmc = None  # the Europe PMC client of a fetch with full text
+        self.scite = None  # the scite client of a fetch with scite_tallies
         self._lock = threading.Lock()
         # work id -> key of the citing query whose pages hold its full record
         # (fresh entries readers see); built on the first citing page stored.

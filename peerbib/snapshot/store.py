@@ -7,6 +7,7 @@ Layout::
         pages/<query key>/<run>-00001.jsonl.gz   raw API results, one record a line
         fulltext/<W id>.jats.xml.gz              Europe PMC JATS full text (``fetch(fulltext=True)``)
         tei/<W id>.tei.xml.gz                    OpenAlex GROBID TEI full text
+        scite/<batch key>.json.gz                scite's tallies of a batch of DOIs (``fetch(scite_tallies=True)``)
 
 Each page is written atomically (a hidden temporary file, then a rename), as
 is the manifest, so a fetch killed at any moment leaves a snapshot that reads
@@ -181,11 +182,13 @@ class Snapshot:
                 "pending": [],
                 "matches": [],
                 "fulltext": {},
+                "scite": {},
                 "fetches": [],
             }
         else:
             raise SnapshotError(f"no OpenAlex snapshot in {folder}: {MANIFEST} is missing; run `peerbib fetch`")
-        for name, empty in (("queries", []), ("pending", []), ("matches", []), ("fulltext", {}), ("fetches", [])):
+        for name, empty in (("queries", []), ("pending", []), ("matches", []), ("fulltext", {}), ("scite", {}),
+                             ("fetches", [])):
             manifest.setdefault(name, empty)
         return cls(folder, manifest, save_interval=save_interval)
 
@@ -346,6 +349,19 @@ class Snapshot:
     def fulltext_bytes(self, item: dict) -> bytes:
         """The document of a full-text item, checked against its sha256 and decompressed."""
         return self.page_bytes({"file": item["file"], "sha256": item.get("sha256")})
+
+    # --- scite tallies --------------------------------------------------------------------
+
+    def scite(self) -> dict[str, dict]:
+        """Batch key -> what the fetch recorded of scite's tallies of that batch of DOIs."""
+        with self._lock:
+            return {key: dict(item) for key, item in (self.manifest.get("scite") or {}).items()}
+
+    def set_scite(self, key: str, item: dict) -> None:
+        """Record scite's answer for one batch of DOIs (``item["dois"]``, ``item["file"]``)."""
+        with self._lock:
+            self.manifest.setdefault("scite", {})[key] = item
+            self._dirty = True
 
     def drop_queries(self, keys) -> None:
         with self._lock:
@@ -530,8 +546,9 @@ class Snapshot:
                 keep |= {page["copies"]["file"] for q in entries for page in q.get("pages", []) if page.get("copies")}
                 keep |= {item["file"] for sources in self.fulltext().values() for item in sources.values()
                          if item.get("file")}
+                keep |= {item["file"] for item in self.scite().values() if item.get("file")}
             removed = 0
-            for sub in ("pages", "tei", "fulltext"):
+            for sub in ("pages", "tei", "fulltext", "scite"):
                 root = self.folder / sub
                 if not root.is_dir():
                     continue

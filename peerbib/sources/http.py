@@ -275,14 +275,14 @@ class HttpClient:
             exc.url = self.redact(exc.url)
         return exc
 
-    def request(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
-        """GET ``url`` until a usable answer, a final refusal, or the retries run out.
+    def request(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None) -> ApiResponse:
+        """GET ``url`` (POST ``json_body`` when given) until a usable answer, a final refusal, or the retries run out.
 
         Every message this client raises passes through here: secrets are
         removed in one place, whatever built the message.
         """
         try:
-            return self._attempts(url, kind, parse, allow_404=allow_404)
+            return self._attempts(url, kind, parse, allow_404=allow_404, json_body=json_body)
         except PeerbibError as exc:
             raise self._redact_error(exc) from None
 
@@ -292,7 +292,7 @@ class HttpClient:
         except TypeError:  # an error class without status/url
             return kind(message)
 
-    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool) -> ApiResponse:
+    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None) -> ApiResponse:
         settings = self.settings
         last_problem = "no attempt made"
         last_status = None
@@ -304,9 +304,12 @@ class HttpClient:
                 self.stats.count_retry()
             self._throttle()
             try:
-                response = self._session().get(
-                    url, headers=self._headers(), timeout=settings.timeout, allow_redirects=True
-                )
+                if json_body is None:
+                    response = self._session().get(url, headers=self._headers(), timeout=settings.timeout,
+                                                   allow_redirects=True)
+                else:
+                    response = self._session().post(url, json=json_body, headers=self._headers(),
+                                                    timeout=settings.timeout, allow_redirects=True)
             except _TRANSIENT as exc:
                 self.stats.count_request(kind)
                 # requests' connection messages repeat the whole URL: name the host only.

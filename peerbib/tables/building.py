@@ -43,6 +43,9 @@ from ..statements import read_statement_files, read_tally_files, statement_id
 from ..statements.classify import classify_statements
 from ..statements.fulltext import fulltext_statements
 from ..statements.tallies import tally_citation_types
+from ..sources.scite import SOURCE as SCITE_API
+from ..sources.scite import TALLIES_URL as SCITE_URL
+from ..sources.scite import tally_row
 from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
 from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
@@ -135,6 +138,19 @@ def _first_surname(authors) -> str | None:
     return first.split()[-1] if first.split() else None
 
 
+def _scite_tallies(counts_by_doi: dict[str, dict], dois: dict[str, str]) -> pd.DataFrame:
+    """scite's tallies the fetch stored (``--scite-tallies``), one row per corpus work, source "scite (api)"."""
+    rows = []
+    for doi, counts in sorted(counts_by_doi.items()):
+        if doi not in dois:
+            continue  # a DOI the corpus no longer has
+        row = tally_row(doi, counts)
+        del row["cited_doi"]
+        rows.append({**row, "cited_id": dois[doi], "source": SCITE_API,
+                     "provenance": f"{SCITE_URL}, fetched {counts.get('fetched_at') or 'at an unknown time'}"})
+    return pd.DataFrame(rows) if rows else empty_table("tallies")
+
+
 def _own_tallies(statements: pd.DataFrame) -> pd.DataFrame:
     """Tallies of the statements as peerbib classified them, per cited work and statement source."""
     if not len(statements):
@@ -221,8 +237,9 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
             works["fulltext_source"] = works["work_id"].map(extracted.documents).astype("str")
     statements = classify_statements(_with_callouts(conform(statements, "statements"), works))
     tallies = _tallies(csv_files(raw, "tallies"), dois)
+    fetched = _scite_tallies(flat.get("scite") or {}, dois) if snapshot is not None else empty_table("tallies")
     own = _own_tallies(statements)
-    tallies = pd.concat([frame for frame in (tallies, own) if len(frame)] or [empty_table("tallies")],
+    tallies = pd.concat([frame for frame in (tallies, fetched, own) if len(frame)] or [empty_table("tallies")],
                         ignore_index=True)
     cites_per_year = per_year(works, citations, counts_by_year)
     return Tables(
