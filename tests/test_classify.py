@@ -30,10 +30,10 @@ def per_class(truth, predicted):
 
 def test_the_gold_set_ships_with_its_guide_and_is_what_it_says():
     frame = gold()
-    assert len(frame) >= 250 and frame["gold_id"].is_unique
+    assert len(frame) >= 300 and frame["gold_id"].is_unique
     assert set(frame["code"]) <= {"supporting", "mentioning", "contrasting", "unclassified"}
     coded_twice = frame[frame["coder_a"] != ""]
-    assert len(coded_twice) >= 250  # every fixture statement coded by two coders independently
+    assert len(coded_twice) >= 300  # every fixture statement coded by two coders independently
     disagreed = coded_twice[coded_twice["coder_a"] != coded_twice["coder_b"]]
     assert (disagreed["note"].str.startswith("adjudicated")).all()
     guide = resources.files("peerbib.statements").joinpath("data/coding_guide.md").read_text(encoding="utf-8")
@@ -41,15 +41,15 @@ def test_the_gold_set_ships_with_its_guide_and_is_what_it_says():
 
 
 def test_default_classifier_per_class_figures_on_the_gold_set():
-    """Floors below today's figures (supporting P 1.00 R 0.43 of 7; mentioning F1 0.99 of 240; contrasting
-    P 0.50 R 1.00 of 1): the rare classes have few examples, so a floor is what one statement more or less allows."""
+    """Floors below today's figures (supporting P 1.00 R 0.50 of 8; mentioning F1 0.99 of 307; contrasting
+    P 0.75 R 1.00 of 3): the rare classes have few examples, so a floor is what one statement more or less allows."""
     frame = gold()
     classified = pb.classify_statements(frame.rename(columns={"code": "gold"}))
     scored = classified[classified["gold"].isin(LABELS)]
     figures = per_class(scored["gold"], scored["type"])
     assert figures.loc["mentioning", "f1"] >= 0.95
-    assert figures.loc["supporting", "precision"] >= 0.6 and figures.loc["supporting", "recall"] >= 0.28
-    assert figures.loc["contrasting", "recall"] >= 1.0
+    assert figures.loc["supporting", "precision"] >= 0.75 and figures.loc["supporting", "recall"] >= 0.37
+    assert figures.loc["contrasting", "precision"] >= 0.5 and figures.loc["contrasting", "recall"] >= 0.66
     assert figures["f1"].mean() >= 0.55
     # never all "mentioning": that would be 0.92 accuracy and useless
     assert (scored["type"] != "mentioning").sum() >= 3
@@ -60,11 +60,11 @@ def test_classifier_columns_and_a_readable_cue_file():
                                "section": ["Discussion", "Results"], "callout": ["[3]", None]})
     out = pb.classify_statements(statements)
     assert list(out["type"]) == ["supporting", "unclassified"]
-    assert out.loc[0, "classifier"] == default_classifier().label == "peerbib-cues/1"
+    assert out.loc[0, "classifier"] == default_classifier().label == "peerbib-cues/2"
     assert "consistent with" in out.loc[0, "evidence"] and 0 < out.loc[0, "confidence"] <= 1
     assert pd.isna(out.loc[1, "confidence"]) and out.loc[1, "evidence"] == "no text"
     text = cue_file()
-    assert "version = 1" in text and text.count("[[cue]]") >= 8
+    assert "version = 2" in text and text.count("[[cue]]") >= 8
 
 
 @pytest.mark.parametrize("text, section, expected", [

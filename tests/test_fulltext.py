@@ -111,7 +111,7 @@ def test_fetch_with_fulltext_then_build_finds_every_statement(tmp_path, capsys):
     assert set(found.loc[found.citing_id == "W101", "fulltext_source"]) == {"openalex-tei"}
     assert set(found.loc[found.cited_id == "W3", "match_method"]) == {"title"}
     assert found["type"].isin(["supporting", "mentioning", "contrasting", "unclassified"]).all()
-    assert (found["classifier"] == "peerbib-cues/1").all() and found["evidence"].notna().all()
+    assert (found["classifier"] == "peerbib-cues/2").all() and found["evidence"].notna().all()
     assert found["statement_id"].is_unique
     assert found["section"].isin(["Introduction", "Methods", "Results", "Discussion", "Other"]).all()
     works = tables.works.set_index("work_id")

@@ -87,7 +87,7 @@ class CueClassifier:
 
     @property
     def label(self) -> str:
-        """Name and version, as the ``classifier`` column shows it: ``peerbib-cues/1``."""
+        """Name and version, as the ``classifier`` column shows it: ``peerbib-cues/2``."""
         return f"{self.name}/{self.version}"
 
     def _tied(self, text: str, match: re.Match, where: tuple[int, int] | None, cue: Cue) -> bool:

@@ -19,7 +19,7 @@ FACETS = ("section", "citing_year", "citing_type", "source")
 
 
 def tally_source(statements: pd.DataFrame) -> pd.Series:
-    """Who gave each statement its type, and where the statement came from: "peerbib-cues/1 (scite statements)"."""
+    """Who gave each statement its type, and where the statement came from: "peerbib-cues/2 (scite statements)"."""
     origin = statements["source"].astype("object").where(statements["source"].notna(), "statements") \
         if "source" in statements else pd.Series("statements", index=statements.index)
     if "classifier" not in statements:
