@@ -31,6 +31,8 @@ def per_class(truth, predicted):
 def test_the_gold_set_ships_with_its_guide_and_is_what_it_says():
     frame = gold()
     assert len(frame) >= 300 and frame["gold_id"].is_unique
+    # over-sampled where agreement and disagreement are written
+    assert frame["section"].isin(["Discussion", "Results"]).mean() >= 0.4
     assert set(frame["code"]) <= {"supporting", "mentioning", "contrasting", "unclassified"}
     coded_twice = frame[frame["coder_a"] != ""]
     assert len(coded_twice) >= 300  # every fixture statement coded by two coders independently
@@ -41,14 +43,14 @@ def test_the_gold_set_ships_with_its_guide_and_is_what_it_says():
 
 
 def test_default_classifier_per_class_figures_on_the_gold_set():
-    """Floors below today's figures (supporting P 1.00 R 0.50 of 8; mentioning F1 0.99 of 307; contrasting
+    """Floors below today's figures (supporting P 1.00 R 0.38 of 13; mentioning F1 0.99 of 330; contrasting
     P 0.75 R 1.00 of 3): the rare classes have few examples, so a floor is what one statement more or less allows."""
     frame = gold()
     classified = pb.classify_statements(frame.rename(columns={"code": "gold"}))
     scored = classified[classified["gold"].isin(LABELS)]
     figures = per_class(scored["gold"], scored["type"])
     assert figures.loc["mentioning", "f1"] >= 0.95
-    assert figures.loc["supporting", "precision"] >= 0.75 and figures.loc["supporting", "recall"] >= 0.37
+    assert figures.loc["supporting", "precision"] >= 0.75 and figures.loc["supporting", "recall"] >= 0.3
     assert figures.loc["contrasting", "precision"] >= 0.5 and figures.loc["contrasting", "recall"] >= 0.66
     assert figures["f1"].mean() >= 0.55
     # never all "mentioning": that would be 0.92 accuracy and useless

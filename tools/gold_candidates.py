@@ -7,9 +7,10 @@ section, to a CSV. That is how ``peerbib/statements/data/gold_statements.csv``
 began: its first 257 rows (five papers) were coded by two coders
 independently by ``docs/coding_guide.md`` (kappa 0.95, 2 disagreements,
 adjudicated and noted) and the 4 seed statements added; then two more papers
-(``--new``: 70 rows, coded the same way, kappa 1.0) were added. The cue
-classifier was revised against the first 257 and then measured on the 70
-before any change (the README gives both figures).
+(``--new``: 70 rows, coded the same way, kappa 1.0) and the Discussion and
+Results statements of three more (28 rows, kappa 1.0) were added. The cue
+classifier was revised against the first 257 and measured on each addition
+before any change (the README gives the figures).
 
     python tools/gold_candidates.py candidates.csv         # every paper
     python tools/gold_candidates.py --new candidates.csv   # papers not in the gold set yet
