@@ -5,8 +5,8 @@ files a researcher supplies (:mod:`.importers`) and, as the full-text wing
 arrives, from the full text in the snapshot; the tables stage turns them into
 the ``statements`` and ``tallies`` tables.
 """
-from .importers import read_statement_files, read_tally_files
+from .importers import read_statement_files, read_tally_files, statement_files
 from .sections import CITATION_TYPES, SECTIONS, normalize_section, normalize_type, statement_id
 
 __all__ = ["SECTIONS", "CITATION_TYPES", "normalize_section", "normalize_type", "statement_id",
-           "read_statement_files", "read_tally_files"]
+           "read_statement_files", "read_tally_files", "statement_files"]

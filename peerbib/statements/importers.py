@@ -1,23 +1,71 @@
-"""Citation statements and citation-type tallies from CSV files in the raw folder.
+"""Citation statements and citation-type tallies from files in the raw folder.
 
-``data/raw/statements/*.csv`` hold statements (``cited_doi``, ``text``, and
-optionally ``citing_doi``, ``section``, ``type``, ``confidence``,
-``classifier``, ``source``); ``data/raw/tallies/*.csv`` hold counts per cited
-work (``cited_doi``, ``supporting``, ``mentioning``, ``contrasting`` or
-scite's ``contradicting``, ``unclassified``, ``citing_publications``). Rows
-come back with their DOIs as written (normalised); the build resolves them to
-work ids and says which row names a work outside the corpus.
+``data/raw/statements/`` holds
+
+* ``*.csv``: statements (``cited_doi``, ``text``, and optionally
+  ``citing_doi``, ``section``, ``type``, ``confidence``, ``classifier``,
+  ``source``). A citation-statement export downloaded from scite reads the
+  same way: its column names are taken by the aliases of
+  :data:`STATEMENT_ALIASES` ("Citation Statement", "Snippet", "Citation
+  Type", "Citing DOI", ...). A file named ``*.scite.csv`` is scite's: its
+  ``source`` is "scite (export)", and when it has no cited-DOI column the file
+  name gives the cited work (``10.1007_s10488-014-0603-z.scite.csv``, the first
+  "_" standing for the "/").
+* ``*.s2.json``: Semantic Scholar citation pages
+  (``/graph/v1/paper/DOI:{doi}/citations?fields=contextsWithIntent,isInfluential,externalIds``)
+  saved as ``{"cited_doi": "10.…", "pages": [page, page, …]}`` (a single
+  page as ``{"cited_doi": …, "data": […]}`` works too). Each context becomes
+  a statement; its intents (background / methodology / result: why a work is
+  cited, not whether the citing work agrees) go to ``s2_intents``, never to
+  ``type``.
+
+A label a statement's source gave it (scite's "supporting") stays in
+``source_type``; ``type`` is always peerbib's own classification, made by the
+build. ``data/raw/tallies/*.csv`` hold counts per cited work (``cited_doi``,
+``supporting``, ``mentioning``, ``contrasting`` or scite's ``contradicting``,
+``unclassified``, ``citing_publications``). Rows come back with their DOIs as
+written (normalised); the build resolves them to work ids and says which row
+names a work outside the corpus.
 """
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from ..corpus import read_csv_rows
 from ..errors import CorpusError
 from ..ids import normalize_doi
 from .sections import normalize_section, normalize_type
 
-__all__ = ["read_statement_files", "read_tally_files", "TALLY_COUNTS"]
+__all__ = ["read_statement_files", "read_tally_files", "statement_files", "TALLY_COUNTS", "STATEMENT_ALIASES",
+           "S2_SOURCE", "SCITE_EXPORT_SOURCE"]
+
+#: Other names of the statement columns (lower case, spaces as "_"), as exports write them.
+STATEMENT_ALIASES = {
+    "citation_statement": "text", "statement": "text", "snippet": "text", "citation_context": "text",
+    "context": "text", "citance": "text",
+    "citation_type": "type", "classification": "type", "label": "type", "smart_citation_type": "type",
+    "type_confidence": "confidence", "classification_confidence": "confidence", "score": "confidence",
+    "cited_paper_doi": "cited_doi", "target_doi": "cited_doi", "cited_publication_doi": "cited_doi",
+    "citing_paper_doi": "citing_doi", "source_doi": "citing_doi", "citing_publication_doi": "citing_doi",
+    "section_title": "section", "section_name": "section",
+}
+#: ``source`` of the statements of a ``*.scite.csv`` file and of a ``*.s2.json`` file.
+SCITE_EXPORT_SOURCE = "scite (export)"
+S2_SOURCE = "semantic scholar"
+_S2_INTENTS = ("background", "methodology", "result")
+_S2_REQUEST_DOI = re.compile(r"/paper/DOI:(.+?)/citations(?:[?#]|$)", re.IGNORECASE)
+
+
+def statement_files(folder) -> list[Path]:
+    """The statement files of a folder: ``*.csv`` and ``*.s2.json``, sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                  and (p.suffix.lower() == ".csv" or p.name.lower().endswith(".s2.json")))
 
 TALLY_COUNTS = ("supporting", "mentioning", "contrasting", "unclassified", "citing_publications", "citation_statements")
 
@@ -56,7 +104,19 @@ def read_statement_files(paths) -> list[dict]:
     """
     rows = []
     for path in map(Path, paths):
-        for line, record in read_csv_rows(path, required_all=("cited_doi", "text")):
+        if path.name.lower().endswith(".s2.json"):
+            rows.extend(_s2_rows(path))
+            continue
+        scite = path.name.lower().endswith(".scite.csv")
+        named = _doi_of_file_name(path) if scite else None
+        records = read_csv_rows(path, required_all=("text",) if named else ("cited_doi", "text"),
+                                aliases=STATEMENT_ALIASES)
+        for line, record in records:
+            if named and not record.get("cited_doi"):
+                record["cited_doi"] = named
+            if scite and not record.get("source"):
+                record["source"] = SCITE_EXPORT_SOURCE
+                record["classifier"] = record.get("classifier") or "scite (export)"
             cited = normalize_doi(record.get("cited_doi"))
             if cited is None:
                 raise CorpusError("cited_doi is empty; every statement cites a corpus work", path=path, line=line)
@@ -85,6 +145,79 @@ def read_statement_files(paths) -> list[dict]:
                 "path": path,
                 "line": line,
             })
+    return rows
+
+
+def _doi_of_file_name(path: Path) -> str | None:
+    """``10.1007_s10488-014-0603-z.scite.csv`` -> "10.1007/s10488-014-0603-z" (None when it is no DOI)."""
+    stem = path.name[: -len(".scite.csv")]
+    prefix, sep, rest = stem.partition("_")
+    if not sep or not re.fullmatch(r"10\.\d{4,9}", prefix):
+        return None
+    return normalize_doi(f"{prefix}/{rest}")
+
+
+def _s2_rows(path: Path) -> list[dict]:
+    """Statements of a saved Semantic Scholar citations file (see the module notes)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        raise CorpusError(f"not a JSON file Semantic Scholar wrote ({exc})", path=path) from None
+    if not isinstance(data, dict):
+        raise CorpusError('expected {"cited_doi": "10.…", "pages": [...]} (a JSON object)', path=path)
+    cited = normalize_doi(data.get("cited_doi"))
+    if cited is None:
+        request = str(data.get("request") or data.get("_request") or data.get("url") or "")
+        found = _S2_REQUEST_DOI.search(request)
+        cited = normalize_doi(unquote(found.group(1))) if found else None
+    if cited is None:
+        raise CorpusError('the cited work is not named: add "cited_doi": "10.…" (the DOI whose citations these '
+                          "pages list) at the top of the file", path=path)
+    pages = data.get("pages")
+    if pages is None and "data" in data:
+        pages = [data]
+    if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
+        raise CorpusError('expected "pages": a list of the answers of /paper/{id}/citations', path=path)
+    rows = []
+    for number, page in enumerate(pages, 1):
+        items = page.get("data")
+        if not isinstance(items, list):
+            raise CorpusError(f"page {number} has no \"data\" list of citations", path=path)
+        for position, item in enumerate(items, 1):
+            if not isinstance(item, dict):
+                raise CorpusError(f"page {number}, citation {position} is not an object", path=path)
+            citing = item.get("citingPaper") or {}
+            external = citing.get("externalIds") or {}
+            contexts = item.get("contextsWithIntent")
+            if contexts is None:  # asked with fields=contexts,intents: the intents are the citation's
+                contexts = [{"context": c, "intents": item.get("intents") or []} for c in item.get("contexts") or []]
+            for k, context in enumerate(contexts or [], 1):
+                text = (context.get("context") or "").strip() if isinstance(context, dict) else ""
+                if not text:
+                    continue  # Semantic Scholar often has the citation but not its sentence
+                intents = [i for i in (context.get("intents") or []) if isinstance(i, str)]
+                unknown = [i for i in intents if i.lower() not in _S2_INTENTS]
+                if unknown:
+                    raise CorpusError(f"page {number}, citation {position}: intent {unknown[0]!r} is not one of "
+                                      f"{', '.join(_S2_INTENTS)}", path=path)
+                influential = item.get("isInfluential")
+                rows.append({
+                    "cited_doi": cited,
+                    "citing_doi": normalize_doi(external.get("DOI")),
+                    "text": text,
+                    "section": None,
+                    "section_heading": None,
+                    "type": None,
+                    "confidence": None,
+                    "classifier": None,
+                    "source": S2_SOURCE,
+                    "s2_intents": "; ".join(sorted({i.lower() for i in intents})) or None,
+                    "s2_influential": influential if isinstance(influential, bool) else None,
+                    "citing_s2": citing.get("paperId") if isinstance(citing.get("paperId"), str) else None,
+                    "provenance": f"{path.name}: page {number}, citation {position}, context {k}",
+                    "path": path,
+                    "line": None,
+                })
     return rows
 
 

@@ -39,7 +39,7 @@ from ..paths import project_path
 from ..settings import PROCESSED, RAW
 from ..snapshot.read import snapshot_tables
 from ..snapshot.store import reading
-from ..statements import read_statement_files, read_tally_files, statement_id
+from ..statements import read_statement_files, read_tally_files, statement_files, statement_id
 from ..statements.classify import classify_statements
 from ..statements.fulltext import fulltext_statements
 from ..statements.tallies import tally_citation_types
@@ -90,10 +90,12 @@ def _statements(paths: list[Path], dois: dict[str, str]) -> pd.DataFrame:
         cited = _cited_id(row["cited_doi"], dois, row["path"], row["line"])
         citing_doi = row["citing_doi"]
         citing = dois.get(citing_doi) if citing_doi else None
-        out = {k: v for k, v in row.items() if k not in ("cited_doi", "citing_doi", "path", "line")}
+        s2 = f"s2:{row['citing_s2']}" if row.get("citing_s2") else None
+        out = {k: v for k, v in row.items() if k not in ("cited_doi", "citing_doi", "citing_s2", "path", "line")}
         out.update(
-            statement_id=statement_id(cited, citing or citing_doi, row["text"]),
-            citing_id=citing if citing else (f"doi:{citing_doi}" if citing_doi else None),
+            statement_id=statement_id(cited, citing or citing_doi or s2, row["text"]),
+            # a citing work outside the tables is named by its DOI, or its Semantic Scholar id
+            citing_id=citing if citing else (f"doi:{citing_doi}" if citing_doi else s2),
             cited_id=cited,
         )
         rows.append(out)
@@ -225,7 +227,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     frames = [frame for frame in (references, snapshot_edges) if len(frame)]
     citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
     citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
-    statements = _statements(csv_files(raw, "statements"), dois)
+    statements = _statements(statement_files(raw / "statements") if raw.is_dir() else [], dois)
     if snapshot is not None and flat.get("fulltext"):
         extracted = fulltext_statements(snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
                                         .to_dict("records"))

@@ -18,7 +18,7 @@ __all__ = ["corpus_files", "csv_files", "snapshot_dir", "raw_files", "raw_finger
 SNAPSHOT_DIR = "openalex"
 #: Folders of a snapshot whose files the manifest lists with their sha256:
 #: the manifest stands for them in the fingerprint.
-_LISTED = ("pages", "tei")
+_LISTED = ("pages", "tei", "fulltext", "scite")
 
 
 def csv_files(raw: Path, folder: str) -> list[Path]:

@@ -62,6 +62,10 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "evidence": "str",
         # the type the statement's own source gave it (scite's label of an imported statement)
         "source_type": "str",
+        # Semantic Scholar's intents of an imported context (background; methodology; result: a
+        # function, not a polarity) and its "influential" flag
+        "s2_intents": "str",
+        "s2_influential": "boolean",
         "provenance": "str",
     },
     "tallies": {
