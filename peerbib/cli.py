@@ -41,7 +41,7 @@ def _report(args) -> int:
     from .reporting import report
 
     paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
-                   timeout=args.timeout, progress=not args.quiet)
+                   timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels)
     for path in paths:
         print(path)
     return 0
@@ -164,6 +164,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--timeout", type=int, default=settings.CELL_TIMEOUT,
                         help=f"seconds one cell may run (default: {settings.CELL_TIMEOUT})")
     report.add_argument("--quiet", action="store_true", help="do not print a line per notebook")
+    report.add_argument("--hide-labels", action="store_true",
+                        help="leave citation-type labels, colours and example statements out of the reports "
+                             "(for reviewers screening papers blind)")
     report.set_defaults(run=_report)
 
     code = commands.add_parser("code", help="hand coding of citation statements: export a CSV, measure agreement")

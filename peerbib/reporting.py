@@ -20,7 +20,12 @@ from .files import atomic_write_text
 from .paths import project_path, project_root
 from .settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, REPORTS
 
-__all__ = ["report", "execute_notebook", "render_html", "kernel_env"]
+__all__ = ["report", "execute_notebook", "render_html", "kernel_env", "HIDE_LABELS_ENV", "LABEL_TAG"]
+
+#: Set to "1" in a report's kernel when citation-type labels are hidden (``report(hide_labels=True)``).
+HIDE_LABELS_ENV = "PEERBIB_HIDE_LABELS"
+#: Notebook cells with this tag speak of citation types; a report with hidden labels leaves them out.
+LABEL_TAG = "citation-types"
 
 # Environment variables that must not reach the kernel: MPLBACKEND=Agg would
 # remove every figure from the executed notebooks.
@@ -31,17 +36,27 @@ _SECRET_NAME = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH|COOKIE|SESSIO
                           re.IGNORECASE)
 
 
-def kernel_env(environ=None) -> dict:
-    """The environment a report's kernel runs in: this process's, without secrets and MPLBACKEND."""
+def kernel_env(environ=None, *, hide_labels: bool = False) -> dict:
+    """The environment a report's kernel runs in: this process's, without secrets and MPLBACKEND.
+
+    :data:`HIDE_LABELS_ENV` is "1" when ``hide_labels``, and absent otherwise
+    (whatever the calling shell has), so the report shows what was asked.
+    """
     environ = os.environ if environ is None else environ
-    env = {k: v for k, v in environ.items() if k not in _KERNEL_ENV_DROP and not _SECRET_NAME.search(k)}
+    env = {k: v for k, v in environ.items()
+           if k not in _KERNEL_ENV_DROP and k != HIDE_LABELS_ENV and not _SECRET_NAME.search(k)}
+    if hide_labels:
+        env[HIDE_LABELS_ENV] = "1"
     env["PEERBIB_PROJECT"] = str(project_root())
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
-def execute_notebook(path, *, timeout: int = CELL_TIMEOUT):
+def execute_notebook(path, *, timeout: int = CELL_TIMEOUT, hide_labels: bool = False):
     """Execute the notebook at ``path`` in its own folder and return it (nbformat).
+
+    With ``hide_labels`` the cells tagged :data:`LABEL_TAG` are left out and
+    the kernel has :data:`HIDE_LABELS_ENV` set, which the notebooks read.
 
     Raises
     ------
@@ -53,6 +68,8 @@ def execute_notebook(path, *, timeout: int = CELL_TIMEOUT):
 
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    if hide_labels:
+        notebook.cells = [c for c in notebook.cells if LABEL_TAG not in c.get("metadata", {}).get("tags", [])]
     client = NotebookClient(
         notebook,
         timeout=timeout,
@@ -64,7 +81,7 @@ def execute_notebook(path, *, timeout: int = CELL_TIMEOUT):
     # notice) goes to a log that is shown only when the kernel fails.
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_log:
         try:
-            client.execute(env=kernel_env(), stderr=kernel_log)
+            client.execute(env=kernel_env(hide_labels=hide_labels), stderr=kernel_log)
         except Exception as exc:
             kernel_log.seek(0)
             _raise_failure(path, notebook, exc, kernel_log.read())
@@ -146,7 +163,7 @@ def _title(notebook, fallback: str) -> str:
 
 
 def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
-           timeout: int = CELL_TIMEOUT, progress: bool = False) -> list[Path]:
+           timeout: int = CELL_TIMEOUT, progress: bool = False, hide_labels: bool = False) -> list[Path]:
     """Build if needed, execute every notebook and write one HTML file per notebook.
 
     Parameters
@@ -164,6 +181,11 @@ def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
         Seconds one cell may run.
     progress : bool
         Print a line per notebook.
+    hide_labels : bool
+        Leave every citation-type label, colour and example statement out of
+        the reports (for reviewers screening papers blind to how they are
+        cited): cells tagged :data:`LABEL_TAG` are dropped and the notebooks
+        draw neutral charts.
 
     Returns
     -------
@@ -189,12 +211,13 @@ def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
         f"peerbib {__version__} · data built {info.get('built_at', 'unknown')} · "
         f"raw data sha256 {info.get('raw_sha256', 'unknown')[:16]} · "
         f"report rendered {datetime.now(timezone.utc).isoformat(timespec='seconds')}"
+        + (" · citation-type labels hidden" if hide_labels else "")
     )
     written, entries = [], []
     for path in paths:
         if progress:
             print(f"running {path.name} ...", flush=True)
-        notebook = execute_notebook(path, timeout=timeout)
+        notebook = execute_notebook(path, timeout=timeout, hide_labels=hide_labels)
         title = _title(notebook, path.stem)
         target = out / f"{path.stem}.html"
         atomic_write_text(target, render_html(notebook, stamp=stamp, title=title))

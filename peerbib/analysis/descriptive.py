@@ -207,5 +207,7 @@ def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame
     elif definition not in known:
         raise AnalysisError(f"unknown definition {definition!r}; use one of {', '.join(map(repr, known))}")
     chosen = per_year[per_year["definition"] == definition]
-    return chosen[["work_id", "year", "citations", "definition"]].sort_values(
+    out = chosen[["work_id", "year", "citations", "definition"]].sort_values(
         ["work_id", "year"], kind="mergesort").reset_index(drop=True)
+    out.attrs["definition"] = definition
+    return out

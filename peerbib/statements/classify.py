@@ -26,6 +26,7 @@ import pandas as pd
 
 from ..errors import AnalysisError
 from .sections import CITATION_TYPES
+from .sentences import split_sentences
 
 __all__ = ["CueClassifier", "default_classifier", "classify_statements", "DEFAULT_THRESHOLD", "cue_file"]
 
@@ -124,6 +125,9 @@ class CueClassifier:
             found = text.find(callout.strip())
             if found >= 0:
                 where = (found, found + len(callout.strip()))
+        # A text of several sentences whose citation cannot be found in it (an imported
+        # statement, the cited work's authors unknown): no cue can be tied to the citation.
+        untied = where is None and len(split_sentences(text)) > 1
         own = self.own_work.search(text)
         own_text = own.group(0).strip() if own else None
         if own is None and _DEMONSTRATIVE.match(text) and isinstance(context_before, str) and context_before.strip():
@@ -148,10 +152,12 @@ class CueClassifier:
                 before = text[max(0, match.start() - 40):match.start()]
                 if self.negation.search(before) and cue.name != "however own":
                     kind, note = _OPPOSITE[cue.type], " (negated)"
-                score = cue.confidence * factor * (1.0 if own else self.weak_factor)
+                score = cue.confidence * factor * (1.0 if own else self.weak_factor) \
+                    * (self.weak_factor if untied else 1.0)
                 if best is None or score > best[0]:
                     reason = (f"{kind}: cue {match.group(0).strip()!r} [{cue.name}]{note}"
                               + (f", own work {own_text!r}" if own else ", no own work named")
+                              + (", citation not found in the text" if untied else "")
                               + f", {section_name or 'section unknown'} x{factor:g} -> {score:.2f}")
                     best = (score, kind, reason)
         base = float(self.mentioning.get(section_name or "unknown", self.mentioning.get("unknown", 0.9)))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -226,8 +227,11 @@ def coding_agreement(coded, other) -> Agreement:
         raise AnalysisError("the two codings share no statement (statement_id); compare codings of the same export")
     a, b = first.loc[common], second.loc[common]
     labels = [c for c in CODES if c in set(a) | set(b)]
-    matrix = pd.DataFrame(confusion_matrix(a, b, labels=labels), index=pd.Index(labels, name="coded"),
-                          columns=pd.Index(labels, name="other"))
+    with warnings.catch_warnings():
+        # one code on both sides is a 1x1 matrix, which is right; scikit-learn warns about it
+        warnings.filterwarnings("ignore", message="A single label was found", category=UserWarning)
+        matrix = pd.DataFrame(confusion_matrix(a, b, labels=labels), index=pd.Index(labels, name="coded"),
+                              columns=pd.Index(labels, name="other"))
     precision, recall, f1, support = precision_recall_fscore_support(a, b, labels=labels, zero_division=0)
     per_class = pd.DataFrame({"precision": precision, "recall": recall, "f1": f1, "support": support},
                              index=pd.Index(labels, name="code"))

@@ -48,7 +48,8 @@ def tally_citation_types(statements, by=None, *, tables=None) -> pd.DataFrame:
     pandas.DataFrame
         ``cited_id``, the ``by`` columns, ``source``, ``supporting``,
         ``mentioning``, ``contrasting``, ``unclassified``, ``statements``,
-        ``citing_publications`` (distinct citing works with a statement); with
+        ``citing_publications`` (distinct citing works with a statement; NA
+        when no statement of the row names its citing work); with
         tables, also ``citing_works`` and ``with_fulltext`` (the cited work's
         citing works, and those whose full text was read), the coverage of
         the extraction beside each tally.
@@ -78,11 +79,14 @@ def tally_citation_types(statements, by=None, *, tables=None) -> pd.DataFrame:
     kinds = frame["type"].where(frame["type"].isin(CITATION_TYPES), "unclassified")
     counts = pd.crosstab([frame[k] for k in keys], kinds).reindex(columns=list(CITATION_TYPES), fill_value=0)
     counts["statements"] = counts.sum(axis=1)
-    counts["citing_publications"] = frame.groupby(keys)["citing_id"].nunique()
+    grouped = frame.groupby(keys)["citing_id"]
+    # statements whose citing work is not known (a seed page that does not name it) leave it unknown, not 0
+    counts["citing_publications"] = grouped.nunique().where(grouped.count() > 0)
     out = counts.reset_index()
     out.columns.name = None
-    for column in list(CITATION_TYPES) + ["statements", "citing_publications"]:
+    for column in list(CITATION_TYPES) + ["statements"]:
         out[column] = out[column].fillna(0).astype("int64")
+    out["citing_publications"] = out["citing_publications"].astype("Int64")
     if tables is not None:
         coverage = statement_coverage(tables).set_index("cited_id")
         out["citing_works"] = out["cited_id"].map(coverage["citing_works"]).fillna(0).astype("int64")

@@ -1,0 +1,334 @@
+"""How a literature is cited: citation types per cited work, by section and citing year, with coverage.
+
+Every chart has a data twin that returns the numbers it draws, and every
+chart of citation types says how much of the citing literature its
+statements cover (a work whose citing papers have no open full text has no
+statements: that is missing data, not a work cited without support).
+
+Sources are never summed: peerbib's classification of the statements it
+holds and scite's tallies stay separate bars (the ``source`` column of
+``tables.tallies``). ``hide_labels=True`` draws the same bars without type
+labels or colours, for reviewers screening papers blind to how they are cited.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from ..errors import AnalysisError
+from ..statements.coverage import coverage_totals, statement_coverage
+from ..statements.sections import CITATION_TYPES, SECTIONS
+from ..statements.tallies import tally_citation_types
+from .descriptive import work_label
+
+__all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
+           "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note"]
+
+#: One colour per citation type, the same on every chart (colour-blind safe: Okabe-Ito).
+TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": "#D55E00",
+               "unclassified": "#E0E0E0"}
+#: The colour of every bar when the labels are hidden.
+HIDDEN_COLOR = "#56678a"
+_COUNTS = list(CITATION_TYPES)
+
+
+def _tables(tables, what: str):
+    if not (hasattr(tables, "works") and hasattr(tables, "tallies") and hasattr(tables, "statements")):
+        raise AnalysisError(f"{what} needs the built tables (pb.load())")
+    return tables
+
+
+def _short_label(row, width: int = 48) -> str:
+    """First author, year and the start of the title: "Gillard 2014: Introducing New Peer Worker…"."""
+    authors = row.get("authors")
+    first = authors.split(";")[0].strip() if isinstance(authors, str) and authors.strip() else None
+    surname = None
+    if first:
+        surname = first.split(",")[0].strip() if "," in first else first.split()[-1]
+    year = row.get("publication_year")
+    head = " ".join(str(p) for p in (surname, int(year) if isinstance(year, (int, float)) and year == year else None)
+                    if p)
+    title = work_label(row)
+    if len(title) > width:
+        title = title[: width - 1].rstrip() + "\u2026"
+    return f"{head}: {title}" if head else title
+
+
+def coverage_note(tables) -> str:
+    """One line on what the statements cover: citing works, with open full text read, statements."""
+    totals = coverage_totals(_tables(tables, "coverage_note"))
+    citing, read = totals["citing_works"], totals["with_fulltext"]
+    share = f" ({read / citing:.0%})" if citing else ""
+    imported = totals["statements"] - totals["statements_from_fulltext"]
+    parts = [f"open full text read for {read} of {citing} citing works{share}"]
+    parts.append(f"{totals['statements_from_fulltext']} statements from full text")
+    if imported:
+        parts.append(f"{imported} imported")
+    return "coverage: " + ", ".join(parts)
+
+
+def citation_type_counts(tables, *, sources=None) -> pd.DataFrame:
+    """The data of :func:`plot_citation_types`: one row per cited work and tally source.
+
+    Parameters
+    ----------
+    tables : Tables
+        The built tables (``pb.load()``).
+    sources : list of str, optional
+        Keep only these ``source`` values of ``tables.tallies``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cited_id, work, source, supporting, mentioning, contrasting,
+        unclassified, classified`` (the sum of the four), ``citing_publications``,
+        ``citation_statements``, and the coverage of each cited work's
+        statements: ``citing_works``, ``with_fulltext``. Most cited works first;
+        within a work, peerbib's rows before others.
+    """
+    tables = _tables(tables, "citation_type_counts")
+    tallies = tables.tallies
+    if sources is not None:
+        wanted = [sources] if isinstance(sources, str) else list(sources)
+        tallies = tallies[tallies["source"].isin(wanted)]
+    works = tables.works.set_index("work_id")
+    coverage = statement_coverage(tables).set_index("cited_id")
+    out = pd.DataFrame({
+        "cited_id": tallies["cited_id"].astype("str"),
+        "work": [_short_label(works.loc[w].to_dict()) if w in works.index else str(w)
+                 for w in tallies["cited_id"].tolist()],
+        "source": tallies["source"].astype("str"),
+    })
+    for column in _COUNTS:
+        out[column] = tallies[column].fillna(0).astype("int64").to_numpy()
+    out["classified"] = out[_COUNTS].sum(axis=1)
+    out["citing_publications"] = tallies["citing_publications"].astype("Int64").to_numpy()
+    out["citation_statements"] = tallies["citation_statements"].astype("Int64").to_numpy()
+    out["citing_works"] = out["cited_id"].map(coverage["citing_works"]).fillna(0).astype("int64")
+    out["with_fulltext"] = out["cited_id"].map(coverage["with_fulltext"]).fillna(0).astype("int64")
+    out["_peerbib"] = ~out["source"].str.startswith("peerbib")
+    out["_most"] = out.groupby("cited_id")["classified"].transform("max")
+    out = out.sort_values(["_most", "cited_id", "_peerbib", "source"], ascending=[False, True, True, True],
+                          kind="mergesort")
+    out.attrs["coverage"] = coverage_note(tables)
+    return out.drop(columns=["_peerbib", "_most"]).reset_index(drop=True)
+
+
+def _stacked_bars(ax, labels, table: pd.DataFrame, *, share: bool, hide_labels: bool, horizontal: bool = True):
+    """Bars stacked by type (fixed colours), or one neutral bar of the total when labels are hidden."""
+    positions = list(range(len(labels)))
+    totals = table[_COUNTS].sum(axis=1).to_numpy()
+    draw = ax.barh if horizontal else ax.bar
+    if hide_labels:
+        values = [1.0 if share and t else float(t) for t in totals]
+        draw(positions, values, color=HIDDEN_COLOR, **({"height": 0.7} if horizontal else {"width": 0.7}))
+    else:
+        start = [0.0] * len(labels)
+        for kind in _COUNTS:
+            values = [(v / t if t else 0.0) if share else float(v) for v, t in zip(table[kind].tolist(), totals)]
+            offset = {"left": start} if horizontal else {"bottom": start}
+            draw(positions, values, color=TYPE_COLORS[kind], label=kind, edgecolor="white", linewidth=0.5,
+                 **offset, **({"height": 0.7} if horizontal else {"width": 0.7}))
+            start = [a + b for a, b in zip(start, values)]
+    for position, total in zip(positions, totals):
+        end = 1.0 if share and total else (0.0 if share else float(total))
+        if horizontal:
+            ax.text(end, position, f" n={int(total)}", va="center", ha="left", fontsize="small", color="#333")
+        else:
+            ax.text(position, end, f"n={int(total)}", va="bottom", ha="center", fontsize="small", color="#333")
+    if horizontal:
+        ax.set_yticks(positions, labels)
+        ax.invert_yaxis()
+    else:
+        ax.set_xticks(positions, labels)
+
+
+def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: bool = False,
+                        title: str | None = None):
+    """Citation types per cited work: one stacked bar per work and source, sources side by side.
+
+    Parameters
+    ----------
+    counts : DataFrame or Tables
+        :func:`citation_type_counts`, or the built tables (counted here).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure when None.
+    share : bool
+        Bars as shares of each tally's statements (default), so a source with
+        4 statements and one with 75 compare; ``n`` is printed at each bar.
+    hide_labels : bool
+        One neutral bar per tally (its statement count), no type colours or legend.
+    title : str, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(counts, pd.DataFrame):
+        counts = citation_type_counts(counts)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(counts) + 1.5)))
+    if not len(counts):
+        ax.text(0.5, 0.5, "no citation statements or tallies", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+    else:
+        labels = [f"{w}\n[{s}]" for w, s in zip(counts["work"], counts["source"])]
+        _stacked_bars(ax, labels, counts, share=share, hide_labels=hide_labels)
+        ax.set_xlim(0, 1.15 if share else max(1.0, float(counts[_COUNTS].sum(axis=1).max()) * 1.15))
+        if not hide_labels:
+            ax.legend(ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")
+        ax.tick_params(axis="y", labelsize="small")
+    what = "statements" if hide_labels else ("share of statements" if share else "statements")
+    ax.set_xlabel(f"{what}\n{counts.attrs.get('coverage', '')}".rstrip(), linespacing=1.6)
+    ax.set_title(title or ("Citation statements per cited work" if hide_labels else "Citation types per cited work"),
+                 pad=24 if not hide_labels else 6)
+    return ax
+
+
+def citation_types_by(tables, by: str) -> pd.DataFrame:
+    """The data of :func:`plot_citation_types_by`: types per ``by`` (section or citing_year) and source.
+
+    Summed over the cited works; one row per value of ``by`` and source
+    (sources are never summed). Sections come in the order Introduction,
+    Methods, Results, Discussion, Other; years in order.
+    """
+    tables = _tables(tables, "citation_types_by")
+    if by not in ("section", "citing_year", "citing_type"):
+        raise AnalysisError(f"citation_types_by: by must be section, citing_year or citing_type, not {by!r}")
+    tallied = tally_citation_types(tables.statements, by=[by], tables=tables)
+    if not len(tallied):
+        out = pd.DataFrame({by: pd.Series(dtype="object"), "source": pd.Series(dtype="str")}
+                           | {c: pd.Series(dtype="int64") for c in _COUNTS + ["statements"]})
+    else:
+        out = tallied.groupby([by, "source"], sort=False)[_COUNTS + ["statements"]].sum().reset_index()
+    if by == "section":
+        order = {s: i for i, s in enumerate(list(SECTIONS) + ["(not stated)"])}
+        out["_order"] = out[by].map(lambda v: order.get(v, len(order)))
+    else:
+        out["_order"] = out[by].map(lambda v: (1, 0) if v == "(not stated)" else (0, v))
+    out = out.sort_values(["source", "_order"], kind="mergesort").drop(columns="_order").reset_index(drop=True)
+    out.attrs["coverage"] = coverage_note(tables)
+    out.attrs["by"] = by
+    return out
+
+
+def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = False, hide_labels: bool = False,
+                           title: str | None = None):
+    """Citation types by section or citing year (stacked bars, one group per source).
+
+    ``df`` is :func:`citation_types_by` (or the tables, with ``by``).
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(df, pd.DataFrame):
+        if by is None:
+            raise AnalysisError("plot_citation_types_by needs by= (section or citing_year) with the tables")
+        df = citation_types_by(df, by)
+    by = by or df.attrs.get("by") or next(c for c in df.columns if c not in _COUNTS + ["source", "statements"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    if not len(df):
+        ax.text(0.5, 0.5, "no citation statements", ha="center", va="center", transform=ax.transAxes)
+    else:
+        several = df["source"].nunique() > 1
+        labels = [f"{v}\n[{s}]" if several else str(v) for v, s in zip(df[by], df["source"])]
+        _stacked_bars(ax, labels, df, share=share, hide_labels=hide_labels, horizontal=False)
+        ax.tick_params(axis="x", labelsize="small")
+        top = 1.0 if share else max(1.0, float(df[_COUNTS].sum(axis=1).max()))
+        ax.set_ylim(0, top * 1.15)
+        if not share or hide_labels:
+            ax.yaxis.get_major_locator().set_params(integer=True)
+        if not hide_labels:
+            ax.legend(ncols=4, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False, fontsize="small")
+        if not several:
+            ax.set_xlabel(f"source: {df['source'].iloc[0]}")
+    names = {"section": "section of the citing work", "citing_year": "citing year", "citing_type": "citing work type"}
+    ax.set_ylabel("share of statements" if share and not hide_labels else "statements")
+    ax.set_xlabel(f"{ax.get_xlabel() or names.get(by, by)}\n{df.attrs.get('coverage', '')}".rstrip(),
+                  linespacing=1.6)
+    noun = "Citation statements" if hide_labels else "Citation types"
+    ax.set_title(title or f"{noun} by {names.get(by, by)}", pad=24 if not hide_labels else 6)
+    return ax
+
+
+def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | None = None, ax=None, top: int = 6,
+                            title: str | None = None):
+    """Citations per year of the most cited corpus works (one line each) and of all of them together.
+
+    Parameters
+    ----------
+    per_year : DataFrame
+        :func:`peerbib.citations_per_year` (one definition).
+    works : DataFrame, optional
+        The works table, to name the lines.
+    top : int
+        Works drawn as their own line (the most cited); "all corpus works" is the sum of every work.
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4))
+    definitions = sorted(per_year["definition"].dropna().unique()) if "definition" in per_year else []
+    if len(definitions) > 1:
+        raise AnalysisError("plot_citations_per_year draws one definition: "
+                            "pb.citations_per_year(tables, definition=...)")
+    definition = definitions[0] if definitions else per_year.attrs.get("definition", "citations")
+    if not len(per_year) or per_year["citations"].sum() == 0:
+        hint = "\n(OpenAlex's counts come with `peerbib fetch`)" if definition == "openalex counts_by_year" else ""
+        ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
+                transform=ax.transAxes)
+    else:
+        frame = per_year.assign(citations=per_year["citations"].astype("int64"), year=per_year["year"].astype("int64"))
+        total = frame.groupby("year")["citations"].sum()
+        ax.plot(total.index, total.to_numpy(), color="#222", linewidth=2.2, marker="o", markersize=3,
+                label="all corpus works")
+        ranked = frame.groupby("work_id")["citations"].sum().sort_values(ascending=False, kind="mergesort")
+        names = works.set_index("work_id") if works is not None else None
+        colors = plt.get_cmap("tab10")
+        for i, work_id in enumerate([w for w, n in ranked.items() if n > 0][:top]):
+            line = frame[frame["work_id"] == work_id].sort_values("year")
+            name = _short_label(names.loc[work_id].to_dict(), 40) if names is not None and work_id in names.index \
+                else str(work_id)
+            ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
+                    label=name)
+        ax.legend(frameon=False, fontsize="x-small", loc="upper left")
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        cited = int((ranked > 0).sum())
+        ax.set_xlabel(f"year\n{definition}: {int(total.sum())} citations of {cited} corpus works "
+                      f"({len(ranked)} with a row)", linespacing=1.6)
+    ax.set_ylabel("citations")
+    ax.set_title(title or f"Citations per year ({definition})")
+    return ax
+
+
+def example_statements(tables, *, per_type: int = 2, source: str | None = None) -> pd.DataFrame:
+    """Statements to read, ``per_type`` of each type (most confident first), with the evidence for their type.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``type, confidence, work, section, text, evidence, source, source_type``.
+    """
+    tables = _tables(tables, "example_statements")
+    statements = tables.statements
+    if source is not None:
+        statements = statements[statements["source"] == source]
+    works = tables.works.set_index("work_id")
+    rows = []
+    for kind in _COUNTS:
+        chosen = statements[statements["type"] == kind].sort_values(["confidence", "statement_id"],
+                                                                    ascending=[False, True], kind="mergesort")
+        rows.append(chosen.head(per_type))
+    picked = pd.concat(rows, ignore_index=True) if rows else statements.iloc[0:0]
+    return pd.DataFrame({
+        "type": picked["type"].astype("str"),
+        "confidence": picked["confidence"],
+        "work": [_short_label(works.loc[w].to_dict(), 40) if w in works.index else w for w in picked["cited_id"]],
+        "section": picked["section"].astype("str"),
+        "text": picked["text"].astype("str"),
+        "evidence": picked["evidence"].astype("str"),
+        "source": picked["source"].astype("str"),
+        "source_type": picked["source_type"].astype("str"),
+    })
