@@ -248,3 +248,30 @@ def test_code_command_exports_and_measures_agreement(project, capsys):
     printed = capsys.readouterr().out
     assert "kappa" in printed and "coded" in printed
     assert cli.main(["code", "agreement", str(project / "missing.csv")]) == 1
+
+
+def test_the_coding_round_trip_runs_in_a_notebook_kernel(project, tmp_path):
+    """Export -> code -> read -> agreement as a researcher runs it in Jupyter (a real kernel, the bundled data)."""
+    import nbformat
+
+    from peerbib.reporting import execute_notebook
+
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(
+        "import pandas as pd\n"
+        "import peerbib as pb\n"
+        "tables = pb.load()\n"
+        "path = pb.export_for_coding(tables.statements, 'coding.csv')\n"
+        "sheet = pd.read_csv(path, keep_default_na=False)\n"
+        "assert 'type' not in sheet.columns  # the classifier's label is hidden from the coder\n"
+        "sheet['code'] = ['supporting', 'mentioning', 'mentioning', 'mentioning']\n"
+        "sheet.to_csv(path, index=False)\n"
+        "coded = pb.read_coding(path)\n"
+        "agreement = pb.coding_agreement(coded, tables.statements)\n"
+        "print(agreement.n, round(agreement.agreement, 2), agreement.confusion.loc['supporting', 'mentioning'])")]
+    path = tmp_path / "coding.ipynb"
+    nbformat.write(notebook, path)
+    executed = execute_notebook(path, timeout=120)
+    assert executed.cells[0].outputs[0]["text"].split() == ["4", "0.75", "1"]
+    assert (tmp_path / "coding.csv").is_file()
