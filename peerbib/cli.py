@@ -25,6 +25,8 @@ def _build(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, on one line each
         tables = build(args.raw, args.processed)
+    for message in tables.notes:
+        print(message)
     for message in tables.warnings:
         print(f"peerbib build: warning: {message}", file=sys.stderr)
     print(f"built {project_path(args.processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))

@@ -9,10 +9,18 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from urllib.parse import unquote
 
 __all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank"]
 
-_DOI_PREFIX = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi\.org/|doi:\s*|doi\s+)", re.IGNORECASE)
+_DOI_URL = re.compile(r"^(?:https?://)?(?:www\.|dx\.)?doi\.org/", re.IGNORECASE)
+_DOI_PREFIX = re.compile(r"^(?:doi\s*:\s*|doi\s+)", re.IGNORECASE)
+# Characters a copy from a PDF or a web page puts into a DOI: zero-width spaces and joiners, the BOM,
+# soft hyphens; and the dashes and minus signs that stand for "-".
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"), "-")
+_QUERY = re.compile(r"[?#].*$")
+_BARE_QUERY = re.compile(r"(?:\?[^/?#]*=[^/]*|#[^/]*)$")
 # Crossref's recommended pattern, which matches ~99% of registered DOIs;
 # anything else is far more likely a typo than a real DOI.
 _DOI = re.compile(r"^10\.\d{4,9}/\S+$")
@@ -35,9 +43,13 @@ def is_blank(value) -> bool:
 def normalize_doi(value) -> str | None:
     """Return a DOI bare and lower case, or None when the value is empty.
 
-    Removes surrounding whitespace, ``https://doi.org/``, ``http://dx.doi.org/``
-    and ``doi:`` prefixes. DOIs are case-insensitive, so lower case is the
-    canonical form. The result is not validated: see :func:`is_valid_doi`.
+    Cleans a DOI as researchers paste it: ``https://doi.org/``,
+    ``http://dx.doi.org/``, ``doi.org/`` and ``doi:`` / ``DOI:`` prefixes; the
+    query string and fragment of a link; percent-encoding (``%2F``); zero-width
+    and non-breaking spaces; Unicode dashes (as "-"); trailing ``. , ; :`` and
+    closing brackets the DOI does not open; surrounding quotes. DOIs are
+    case-insensitive, so lower case is the canonical form. The result is not
+    validated: see :func:`is_valid_doi`.
 
     Examples
     --------
@@ -48,9 +60,30 @@ def normalize_doi(value) -> str | None:
     """
     if is_blank(value):
         return None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+    text = unicodedata.normalize("NFKC", str(value)).translate(_INVISIBLE).translate(_DASHES).strip()
+    text = text.strip("<>\"'\u201c\u201d\u2018\u2019").strip()
+    # a DOI begins with "10.": brackets before it come from the sentence it was cut out of
+    text = text.lstrip("([{ ")
     text = _DOI_PREFIX.sub("", text).strip()
+    url = _DOI_URL.match(text)
+    if url:
+        # a link: its query string and fragment (?utm_source=…, #abstract) are not part of the DOI
+        text = _QUERY.sub("", text[url.end():])
+    else:
+        text = _BARE_QUERY.sub("", text)
+    if "%" in text and re.search(r"%[0-9a-fA-F]{2}", text):
+        text = unquote(text)  # 10.1111%2Fhex.13151
+    text = text.strip()
+    # punctuation the sentence around a pasted DOI left at its end, and brackets it does not open
+    while text and text[-1] in ".,;:" or (text[-1:] in ")]}" and _unbalanced(text)):
+        text = text[:-1].rstrip()
     return text.lower() or None
+
+
+def _unbalanced(text: str) -> bool:
+    closing = text[-1]
+    opening = {")": "(", "]": "[", "}": "{"}[closing]
+    return text.count(closing) > text.count(opening)
 
 
 def is_valid_doi(doi: str | None) -> bool:

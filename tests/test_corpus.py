@@ -16,6 +16,31 @@ from peerbib.ids import is_valid_doi, normalize_doi
         ("http://dx.doi.org/10.1111/HEX.13151", "10.1111/hex.13151"),
         ("doi:10.1192/apt.bp.113.011940", "10.1192/apt.bp.113.011940"),
         ("DOI 10.3310/hsdr05110", "10.3310/hsdr05110"),
+        # as researchers paste them: from a sentence, a browser, a PDF
+        ("10.1111/hex.13151.", "10.1111/hex.13151"),
+        ("10.1111/hex.13151;", "10.1111/hex.13151"),
+        ("(10.1111/hex.13151)", "10.1111/hex.13151"),
+        ("(doi:10.1111/hex.13151).", "10.1111/hex.13151"),
+        ("[10.1111/hex.13151]", "10.1111/hex.13151"),
+        ("https://doi.org/10.1111/hex.13151?utm_source=x", "10.1111/hex.13151"),
+        ("https://doi.org/10.1111/hex.13151#abstract", "10.1111/hex.13151"),
+        ("10.1111/hex.13151?utm_medium=email&utm_source=x", "10.1111/hex.13151"),
+        ("doi.org/10.1111/hex.13151", "10.1111/hex.13151"),
+        ("https://www.doi.org/10.1111/hex.13151", "10.1111/hex.13151"),
+        ("DOI: 10.1111/hex.13151", "10.1111/hex.13151"),
+        ("doi : 10.1111/hex.13151", "10.1111/hex.13151"),
+        ("https://doi.org/10.1111%2Fhex.13151", "10.1111/hex.13151"),
+        ("10.1111/hex.13151\u200b", "10.1111/hex.13151"),
+        ("\ufeff10.1111/hex.13151", "10.1111/hex.13151"),
+        ("\u00a010.1111/hex.13151\u00a0", "10.1111/hex.13151"),
+        ("10.1007/s10488\u2013014\u20130603\u2011z", "10.1007/s10488-014-0603-z"),
+        ("10.1007/s10488\u2212014-0603-z", "10.1007/s10488-014-0603-z"),
+        ("\u201c10.1111/hex.13151\u201d", "10.1111/hex.13151"),
+        # brackets that are part of the DOI stay
+        ("10.1016/S0140-6736(20)30183-5", "10.1016/s0140-6736(20)30183-5"),
+        ("10.1000/xyz(2)", "10.1000/xyz(2)"),
+        ("https://dx.doi.org/10.1002/(SICI)1097-4571(199806)49:8<693::AID-ASI4>3.0.CO;2-0",
+         "10.1002/(sici)1097-4571(199806)49:8<693::aid-asi4>3.0.co;2-0"),
         ("", None),
         (None, None),
     ],
@@ -57,13 +82,15 @@ def test_listing_rows_without_doi_or_title_are_allowed(write):
     "text, line, fragment",
     [
         ("doi,title\n10.1111/hex.13151,A\n10.1111hex,B\n", 3, "malformed DOI '10.1111hex'"),
-        ("doi,title\n10.1111/hex.13151,A\nhttps://doi.org/10.1111/HEX.13151,B\n", 3, "duplicate DOI 10.1111/hex.13151 (first on line 2)"),
+        ("doi,title\n10.1111/hex.13151,A\nhttps://doi.org/10.1111/HEX.13151,B\n", 3,
+         "the same DOI 10.1111/hex.13151 as line 2, with a different title ('A' there, 'B' here)"),
         ("doi,title,authors\n,,Someone\n", 2, "identifies no work"),
         ("doi,title,year\n10.1234/abcd,A,twenty\n", 2, "year 'twenty' is not a four-digit year"),
         ("name,year\nA,2014\n", 1, "missing required column"),
         ("doi,title\n10.1234/abcd,A,extra\n", 2, "3 fields where the header has 2"),
         ('doi,title\n10.1234/abcd,"multi\nline title"\n10.1234/bad doi,B\n', 4, "malformed DOI"),
-        ("doi,title\n,Same\n,Same\n", 3, "duplicate work"),
+        ("doi,title,year,authors\n,Same,2014,Ann Ash\n,Same,2014,Bo Birch\n", 3,
+         "the same work (same title and year) as line 2, with a different authors"),
     ],
 )
 def test_bad_rows_name_file_line_and_reason(write, text, line, fragment):
@@ -76,8 +103,12 @@ def test_bad_rows_name_file_line_and_reason(write, text, line, fragment):
 
 
 def test_unknown_suffix_and_missing_file(tmp_path, write):
-    with pytest.raises(pb.CorpusError, match="unsupported file type"):
-        pb.read_corpus(write("x.txt", "doi\n"))
+    with pytest.raises(pb.CorpusError, match="not a corpus format peerbib recognises"):
+        pb.read_corpus(write("x.txt", "some notes\nabout the search\n"))
+    with pytest.raises(pb.CorpusError, match="unsupported file type|no records found"):
+        pb.read_corpus(write("y.txt", "doi\n"))
+    with pytest.raises(pb.CorpusError, match="unknown format 'endnote'"):
+        pb.read_corpus(write("z.csv", "doi\n10.1111/hex.13151\n"), format="endnote")
     with pytest.raises(pb.CorpusError, match="file not found"):
         pb.read_corpus(tmp_path / "nope.csv")
 

@@ -1,56 +1,223 @@
-"""Which corpus files a raw folder holds, and reading them together."""
+"""Which corpus files a raw folder holds, and reading them together: overlapping exports merged.
+
+Researchers search several databases and export each: the same work then
+comes in a Scopus file and a Web of Science file. Read together, it is one
+work: records are the same work when they share a DOI, or, when one of them
+has none, the same normalised title, year and first author's surname. Each
+field comes from the most complete record (the one with most fields filled),
+the others filling what it lacks; ``corpus_files`` lists every file and line
+that held the work. Conflicts (the same DOI with different years; the same
+title, year and first author with different DOIs, which are kept apart) are
+reported, not hidden.
+"""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import CorpusError
-from .read import CORPUS_SUFFIXES, read_corpus
+from ..ids import normalize_title
+from .read import CORPUS_COLUMNS, CORPUS_SUFFIXES, local_work_id, read_corpus
 
-__all__ = ["corpus_files", "read_corpora"]
+__all__ = ["corpus_files", "read_corpora", "MergeReport"]
+
+#: The fields that say how complete a record is, and that merging fills.
+_FIELDS = ("doi", "title", "authors", "publication_year", "venue", "type", "abstract", "keywords")
 
 
 def corpus_files(raw) -> list[Path]:
-    """The corpus files of a raw folder: every CSV/BibTeX/RIS file in ``corpus/``
+    """The corpus files of a raw folder: every export, CSV, BibTeX or RIS file in ``corpus/``
     and any such file directly in ``raw`` whose name contains "corpus".
-    ``raw`` may also be one corpus file."""
+    ``raw`` may also be one corpus file. Hidden files and READMEs are left out."""
     raw = Path(raw)
     if raw.is_file():
         return [raw]
     if not raw.is_dir():
         return []
+
+    def wanted(path: Path) -> bool:
+        return (path.is_file() and path.suffix.lower() in CORPUS_SUFFIXES and not path.name.startswith(".")
+                and not path.stem.lower().startswith("readme"))
+
     found = []
     if (raw / "corpus").is_dir():
-        found += [p for p in (raw / "corpus").iterdir() if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES]
-    found += [p for p in raw.iterdir() if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES and "corpus" in p.stem.lower()]
+        found += [p for p in (raw / "corpus").iterdir() if wanted(p)]
+    found += [p for p in raw.iterdir() if wanted(p) and "corpus" in p.stem.lower()]
     return sorted(found)
 
 
-def read_corpora(paths) -> pd.DataFrame:
-    """Every corpus file in ``paths`` as one DataFrame (columns of :func:`read_corpus`).
+@dataclass
+class MergeReport:
+    """What reading several corpus files together did."""
 
-    Raises
-    ------
-    CorpusError
-        When a work (same DOI or same local id) is in two files, naming both.
+    files: int = 0
+    records: int = 0
+    works: int = 0
+    #: records folded into another record of the same work (across files, or agreeing repeats in one file)
+    merged: int = 0
+    conflicts: list = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        out = [f"corpus: {self.records} records in {self.files} file{'s' if self.files != 1 else ''}, "
+               f"{self.works} works ({self.merged} duplicate record{'s' if self.merged != 1 else ''} merged)"]
+        out += [f"corpus: {c}" for c in self.conflicts]
+        return out
+
+
+_INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,3}$|^[A-Z]\.(?:-?[A-Z]\.)*$")
+
+
+def _surname(authors) -> str:
+    """The first author's surname, however the database writes names.
+
+    "Smith, John" (WoS, PubMed FAU, Zotero), "Smith J." / "Smith JA" (Scopus,
+    PubMed AU), "John Smith" / "J. Smith" (OpenAlex, Lens).
+    """
+    if not isinstance(authors, str) or not authors.strip():
+        return ""
+    first = authors.split(";")[0].strip()
+    if "," in first:
+        name = first.split(",")[0]
+    else:
+        words = first.split()
+        trailing = len(words)
+        while trailing and _INITIALS.match(words[trailing - 1]):
+            trailing -= 1
+        if trailing == 0:
+            return ""
+        # initials after the name ("Holley J.", "Leone Sciabolazza V.") leave the surname before them;
+        # else it comes last ("Jess Holley", "J. Holley")
+        name = " ".join(words[:trailing]) if trailing < len(words) else words[-1]
+    return normalize_title(name)
+
+
+def _title_key(row: dict) -> str | None:
+    title = normalize_title(row.get("title"))
+    year = row.get("publication_year")
+    if not title or year is None or year != year:
+        return None
+    return f"{title}|{int(year)}|{_surname(row.get('authors'))}"
+
+
+def read_corpora(paths) -> pd.DataFrame:
+    """Every corpus file in ``paths`` as one DataFrame of works (columns of :func:`read_corpus`).
+
+    The same work in several files is one row (see the module notes); the
+    DataFrame's ``attrs["merge"]`` is the :class:`MergeReport`, and its
+    ``corpus_files`` column names every file and line that held the work.
     """
     frames = [read_corpus(path) for path in paths]
+    report = MergeReport(files=len(frames))
     if not frames:
-        return pd.DataFrame(columns=["work_id", "doi"])
+        empty = pd.DataFrame(columns=["work_id", "doi"])
+        empty.attrs["merge"] = report
+        return empty
+    report.records = sum(len(f) + f.attrs.get("duplicates", 0) for f in frames)
+    report.merged = sum(f.attrs.get("duplicates", 0) for f in frames)
     corpus = pd.concat(frames, ignore_index=True)
-    first: dict[str, dict] = {}
-    for row in corpus.to_dict("records"):
-        for key in (row["doi"], row["work_id"]):
-            if key is None or key != key:
-                continue
-            if key in first:
-                earlier = first[key]
-                raise CorpusError(
-                    f"{key} is also in {earlier['corpus_file']} line {earlier['corpus_line']}; "
-                    "keep each work in one corpus file",
-                    path=row["corpus_file"],
-                    line=int(row["corpus_line"]),
-                )
-            first[key] = row
-    return corpus
+    rows = corpus.to_dict("records")
+    groups = _group(rows, report)
+    merged = [_merge([rows[i] for i in members], report) for members in groups]
+    report.works = len(merged)
+    report.merged += len(rows) - len(merged)
+    columns = list(corpus.columns) + (["corpus_files"] if "corpus_files" not in corpus.columns else [])
+    out = pd.DataFrame(merged, columns=columns)
+    for column in out.columns:
+        if column in ("publication_year", "corpus_line"):
+            out[column] = out[column].astype("Int64")
+        elif column not in CORPUS_COLUMNS or out[column].dtype == object:
+            out[column] = out[column].astype("str").where(out[column].notna(), None)
+    out.attrs["merge"] = report
+    return out
+
+
+def _group(rows: list[dict], report: MergeReport) -> list[list[int]]:
+    """Indices of rows that are the same work, in the order each work first appears."""
+    parent = list(range(len(rows)))
+
+    def find(i):
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    def doi_of(i):
+        return rows[find(i)].get("_dois")
+
+    for row in rows:
+        row["_dois"] = {row["doi"]} if isinstance(row.get("doi"), str) else set()
+    by_doi: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        if row["_dois"]:
+            (doi,) = row["_dois"]
+            if doi in by_doi:
+                _union(parent, find, by_doi[doi], i, rows)
+            else:
+                by_doi[doi] = i
+    by_title: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        key = _title_key(row)
+        if key is None:
+            continue
+        if key not in by_title:
+            by_title[key] = i
+            continue
+        a, b = find(by_title[key]), find(i)
+        if a == b:
+            continue
+        if doi_of(a) and doi_of(b) and not (doi_of(a) & doi_of(b)):
+            report.conflicts.append(
+                f"{_where(rows[by_title[key]])} and {_where(row)} have the same title, year and first author but "
+                f"different DOIs ({sorted(doi_of(a))[0]}, {sorted(doi_of(b))[0]}): kept as two works")
+            continue
+        _union(parent, find, a, b, rows)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(rows)):
+        groups.setdefault(find(i), []).append(i)
+    for row in rows:
+        row.pop("_dois", None)
+    return sorted(groups.values(), key=lambda members: members[0])
+
+
+def _union(parent, find, a, b, rows) -> None:
+    ra, rb = find(a), find(b)
+    if ra == rb:
+        return
+    keep, other = (ra, rb) if ra < rb else (rb, ra)
+    parent[other] = keep
+    rows[keep]["_dois"] = rows[keep]["_dois"] | rows[other]["_dois"]
+
+
+def _where(row: dict) -> str:
+    return f"{row['corpus_file']} line {row['corpus_line']}"
+
+
+def _filled(row: dict) -> int:
+    return sum(1 for f in _FIELDS if row.get(f) is not None and row.get(f) == row.get(f))
+
+
+def _merge(records: list[dict], report: MergeReport) -> dict:
+    """One work from its records: the most complete record, its gaps filled from the others."""
+    if len(records) == 1:
+        row = dict(records[0])
+        row["corpus_files"] = f"{row['corpus_file']}:{row['corpus_line']}"
+        return row
+    ranked = sorted(records, key=lambda r: -_filled(r))  # stable: ties keep file order
+    row = dict(ranked[0])
+    for other in ranked[1:]:
+        for key, value in other.items():
+            if (row.get(key) is None or row.get(key) != row.get(key)) and value is not None and value == value:
+                row[key] = value
+    years = sorted({int(r["publication_year"]) for r in records if r.get("publication_year") is not None
+                    and r["publication_year"] == r["publication_year"]})
+    if len(years) > 1:
+        shown = ", ".join(f"{r['publication_year']} in {_where(r)}" for r in records
+                          if r.get("publication_year") is not None and r["publication_year"] == r["publication_year"])
+        report.conflicts.append(f"{row.get('doi') or row.get('title')}: different years ({shown}); "
+                                f"kept {row['publication_year']}")
+    row["work_id"] = local_work_id(row.get("doi"), row.get("title"), row.get("authors"), row.get("publication_year"),
+                                   row.get("venue"), row.get("abstract"))
+    row["corpus_files"] = "; ".join(f"{r['corpus_file']}:{r['corpus_line']}" for r in records)
+    return row

@@ -1,9 +1,11 @@
 """Reading a corpus: the list of works a researcher wants to study.
 
-A corpus file is CSV, BibTeX or RIS. Each row names a work by DOI, or, when
-there is no DOI, by title, or (as in search listings that show neither) by
-authors and year plus venue or abstract. Rows without a DOI are matched to
-OpenAlex later by title or by authors and year.
+A corpus file is a database export (Scopus CSV, Web of Science plain text or
+tab-delimited, PubMed/MEDLINE, Zotero CSV, …: see :mod:`.formats`), BibTeX,
+RIS or a plain CSV. Each row names a work by DOI, or, when there is no DOI,
+by title, or (as in search listings that show neither) by authors and year
+plus venue or abstract. Rows without a DOI are matched to OpenAlex later by
+title or by authors and year.
 
 The result is a DataFrame with one row per work and a stable local
 ``work_id`` so the same row gets the same id on every machine and run.
@@ -18,9 +20,7 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..ids import is_blank as _blank, is_valid_doi, normalize_doi, normalize_title
-from .bibtex import read_bibtex
-from .csvfile import read_csv_corpus
-from .ris import read_ris
+from .formats import FORMATS, read_records
 
 __all__ = ["read_corpus", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
 
@@ -35,11 +35,16 @@ CORPUS_COLUMNS = [
     "venue",
     "type",
     "abstract",
+    "keywords",
+    "type_as_shown",
+    "corpus_format",
     "corpus_file",
     "corpus_line",
 ]
 
-CORPUS_SUFFIXES = (".csv", ".bib", ".bibtex", ".ris")
+CORPUS_SUFFIXES = (".csv", ".tsv", ".txt", ".bib", ".bibtex", ".ris", ".nbib")
+#: Fields compared when the same work appears twice in one file.
+_COMPARED = ("title", "authors", "publication_year", "venue", "type", "abstract")
 
 
 def local_work_id(doi=None, title=None, authors=None, year=None, venue=None, abstract=None) -> str:
@@ -67,56 +72,58 @@ def local_work_id(doi=None, title=None, authors=None, year=None, venue=None, abs
     return "L" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def read_corpus(path) -> pd.DataFrame:
-    """Read a corpus file (CSV, BibTeX or RIS) into a DataFrame of works.
+def read_corpus(path, format: str | None = None) -> pd.DataFrame:
+    """Read a corpus file into a DataFrame of works.
 
     Parameters
     ----------
     path : str or Path
-        A ``.csv`` file with a ``doi`` and/or ``title`` column (also understood:
-        ``authors``, ``year``/``publication_year``, ``venue``/``journal``,
-        ``type``, ``abstract``; other columns are kept), a ``.bib`` file, or a
-        ``.ris`` file.
+        A database export (Scopus CSV, Web of Science plain text ``.txt`` or
+        tab-delimited, PubMed ``.nbib``/``.txt``, Zotero CSV), a BibTeX or RIS
+        file, or a CSV with a ``doi`` and/or ``title`` column (also
+        understood: ``authors``, ``year``/``publication_year``,
+        ``venue``/``journal``, ``type``, ``abstract``, ``keywords``; other
+        columns are kept). The format is recognised from the first lines.
+    format : str, optional
+        Say the format instead: one of ``scopus``, ``wos``, ``wos-tab``,
+        ``pubmed``, ``zotero``, ``bibtex``, ``ris``, ``csv`` (and the others
+        the README's table lists).
 
     Returns
     -------
     DataFrame
-        Columns :data:`CORPUS_COLUMNS` (then any extra CSV columns): a stable
-        local ``work_id``, the DOI bare and lower case, and ``corpus_file`` /
-        ``corpus_line`` saying where each row came from.
+        Columns :data:`CORPUS_COLUMNS` (then any extra columns): a stable
+        local ``work_id``, the DOI bare and lower case, ``corpus_format``, and
+        ``corpus_file`` / ``corpus_line`` saying where each row came from.
+        The same work twice in one file, agreeing, is kept once
+        (``attrs["duplicates"]`` counts them).
 
     Raises
     ------
     CorpusError
-        With the file and line, when a DOI is malformed, a DOI or work appears
-        twice, a row identifies no work, a year is not a year, or a required
-        column is missing. Nothing is written.
+        With the file and line (counted from 1), when a DOI is malformed, the
+        same work appears twice with different details, a row identifies no
+        work, a year is not a year, a required column is missing, a record is
+        cut short, or the file holds no records. Nothing is written.
     """
     path = Path(path)
     if not path.exists():
-        raise CorpusError("file not found; give the path of a CSV, BibTeX or RIS corpus file", path=path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        records = read_csv_corpus(path)
-    elif suffix in (".bib", ".bibtex"):
-        records = read_bibtex(path)
-    elif suffix == ".ris":
-        records = read_ris(path)
-    else:
-        raise CorpusError(
-            f"unsupported file type {suffix!r}; use .csv, .bib or .ris", path=path
-        )
-    return _validate(records, path)
-
+        raise CorpusError("file not found; give the path of a corpus file (a database export, CSV, BibTeX or RIS)",
+                          path=path)
+    if format is not None and format not in FORMATS:
+        raise CorpusError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}", path=path)
+    name, records = read_records(path, format)
+    return _validate(records, path, name)
 
 
 # --- validation, shared by every format --------------------------------------
 
 
-def _validate(records: list[tuple[int, dict]], path: Path) -> pd.DataFrame:
+def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> pd.DataFrame:
     rows = []
     seen_doi: dict[str, int] = {}
     seen_id: dict[str, int] = {}
+    duplicates = 0
     for line, record in records:
         row = {k: (None if _blank(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
         doi = normalize_doi(row.get("doi"))
@@ -139,26 +146,34 @@ def _validate(records: list[tuple[int, dict]], path: Path) -> pd.DataFrame:
                     path=path,
                     line=line,
                 )
-        if doi is not None:
-            if doi in seen_doi:
-                raise CorpusError(
-                    f"duplicate DOI {doi} (first on line {seen_doi[doi]}); keep one row per work",
-                    path=path,
-                    line=line,
-                )
-            seen_doi[doi] = line
         work_id = local_work_id(
             doi, row.get("title"), row.get("authors"), row["publication_year"], row.get("venue"), row.get("abstract")
         )
-        if work_id in seen_id:
-            raise CorpusError(
-                f"duplicate work (same title and year, or same authors, year, venue and abstract as line "
-                f"{seen_id[work_id]}); keep one row per work",
-                path=path,
-                line=line,
-            )
-        seen_id[work_id] = line
+        earlier = seen_doi.get(doi) if doi is not None else None
+        earlier = earlier if earlier is not None else seen_id.get(work_id)
+        if earlier is not None:
+            first = rows[earlier]
+            differ = [f for f in _COMPARED if first.get(f) is not None and row.get(f) is not None
+                      and str(first[f]) != str(row[f])]
+            if differ:
+                what = f"DOI {doi}" if doi is not None and first["doi"] == doi else "work (same title and year)"
+                raise CorpusError(
+                    f"the same {what} as line {first['corpus_line']}, with a different {differ[0].replace('_', ' ')}"
+                    f" ({str(first[differ[0]])[:40]!r} there, {str(row[differ[0]])[:40]!r} here): keep the right "
+                    "one, or correct it",
+                    path=path,
+                    line=line,
+                )
+            for key, value in row.items():  # an agreeing repeat: it may fill a field the first left empty
+                if first.get(key) is None and value is not None and key not in ("corpus_line",):
+                    first[key] = value
+            duplicates += 1
+            continue
+        if doi is not None:
+            seen_doi[doi] = len(rows)
+        seen_id[work_id] = len(rows)
         row["work_id"] = work_id
+        row["corpus_format"] = fmt
         row["corpus_file"] = path.name
         row["corpus_line"] = line
         rows.append(row)
@@ -173,6 +188,7 @@ def _validate(records: list[tuple[int, dict]], path: Path) -> pd.DataFrame:
             frame[column] = frame[column].astype("Int64")
         else:
             frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+    frame.attrs["duplicates"] = duplicates
     return frame
 
 

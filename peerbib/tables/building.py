@@ -191,11 +191,14 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
             f"nothing to build in {raw}: put a corpus file (CSV/BibTeX/RIS) in {raw / 'corpus'} "
             "or fetch an OpenAlex snapshot with `peerbib fetch`"
         )
-    corpus = corpus_works(read_corpora(paths)) if paths else read_corpora([])
+    read = read_corpora(paths)
+    merge = read.attrs.get("merge")
+    corpus = corpus_works(read) if paths else read
     counts_by_year = None
     snapshot_edges = empty_table("citations")
     local_to_final: dict[str, str] = {}
     notes: list[str] = []
+    told: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
     flat: dict = {}
     if snapshot is not None:
         flat = snapshot_tables(snapshot)
@@ -210,6 +213,8 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         snapshot_edges = flat["citations"].assign(source="openalex")
     else:
         works = corpus
+    if merge is not None:
+        notes = [f"corpus: {c}" for c in merge.conflicts] + notes
     works = conform(works, "works")
     dois = doi_index(works)
     # A corpus row resolved by title keeps being known by the DOI its corpus
@@ -251,6 +256,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
         tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
         warnings=notes,
+        notes=told,
     )
 
 
@@ -303,6 +309,7 @@ def _build(raw: Path, processed: Path) -> Tables:
         "peerbib_version": _version(),
         "rows": {name: len(frame) for name, frame in tables.items()},
         "warnings": tables.warnings,
+        "notes": tables.notes,
     }
     for message in tables.warnings:
         warnings.warn(message, stacklevel=3)

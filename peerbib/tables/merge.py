@@ -33,7 +33,8 @@ def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
 
 
 def _provenance(row: dict) -> str:
-    where = f"{row['corpus_file']}:{row['corpus_line']}"
+    where = row.get("corpus_files") if isinstance(row.get("corpus_files"), str) and row.get("corpus_files") \
+        else f"{row['corpus_file']}:{row['corpus_line']}"
     seed_file, seed_line = row.get("seed_file"), row.get("seed_line")
     if isinstance(seed_file, str) and seed_file:
         where += f" (seed {seed_file}:{seed_line})"

@@ -27,6 +27,9 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "provenance": "str",
         # the source of the full text statements were read from (europepmc-jats, openalex-tei)
         "fulltext_source": "str",
+        # from the corpus files: keywords ("; "), and every file:line that held the work
+        "keywords": "str",
+        "corpus_files": "str",
     },
     "citations": {
         "citing_id": "str",
@@ -127,8 +130,12 @@ class Tables:
     works, citations, citations_per_year, statements, tallies : DataFrame
     warnings : list of str
         Problems with the inputs that did not stop the build (an interrupted
-        fetch, a corpus row edited since it was matched); also recorded in
-        ``build_info.json``.
+        fetch, a corpus row edited since it was matched, corpus files that
+        disagree about a work); also recorded in ``build_info.json``.
+    notes : list of str
+        What the build did that a user should know (e.g. how many duplicate
+        records of overlapping corpus files were merged); printed by
+        ``peerbib build``, recorded in ``build_info.json``.
     """
 
     works: pd.DataFrame
@@ -137,6 +144,7 @@ class Tables:
     statements: pd.DataFrame
     tallies: pd.DataFrame
     warnings: list = field(default_factory=list, repr=False, compare=False)
+    notes: list = field(default_factory=list, repr=False, compare=False)
 
     def items(self):
         """(name, DataFrame) pairs in schema order."""

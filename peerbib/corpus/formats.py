@@ -1,0 +1,415 @@
+"""Database exports: which format a file is, and how each maps to the corpus columns.
+
+``detect_format`` looks at the file's name and first lines; ``read_records``
+returns ``(line, record)`` pairs whose records use the corpus column names
+(``doi, title, authors, publication_year, venue, type, type_as_shown,
+abstract, keywords`` and the database's own id). The README's "Study your
+own literature" table says, per format, which field fills which column; the
+tables below are that table in code.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from ..errors import CorpusError
+from .csvfile import ALIASES, csv_table, sniff_delimiter
+from .tagged import medline_records, wos_records
+from .text import read_text
+
+__all__ = ["FORMATS", "detect_format", "read_records", "normalize_type_label", "title_case"]
+
+#: Placeholders databases write where a field is empty.
+_PLACEHOLDERS = {"[no abstract available]", "no abstract available", "[no abstract]", "n/a", "none"}
+
+
+def _empty(value) -> bool:
+    return value is None or not str(value).strip() or str(value).strip().lower() in _PLACEHOLDERS
+
+
+# --- types ------------------------------------------------------------------------------------------
+
+_TYPES = {
+    # OpenAlex's words, which the works table uses
+    "article": "article", "journal article": "article", "journalarticle": "article", "research article": "article",
+    "conference paper": "article", "proceedings paper": "article", "conferencepaper": "article",
+    "article; proceedings paper": "article", "article; early access": "article", "proceedings article": "article",
+    "review": "review", "systematic review": "review", "meta-analysis": "review", "conference review": "review",
+    "review; early access": "review", "short survey": "review", "literature review": "review",
+    "book chapter": "book-chapter", "booksection": "book-chapter", "chapter": "book-chapter",
+    "book-chapter": "book-chapter", "incollection": "book-chapter", "inbook": "book-chapter",
+    "book": "book", "monograph": "book", "edited book": "book",
+    "thesis": "dissertation", "dissertation": "dissertation", "phdthesis": "dissertation",
+    "mastersthesis": "dissertation",
+    "report": "report", "techreport": "report", "preprint": "preprint", "posted content": "preprint",
+    "editorial": "editorial", "editorial material": "editorial", "letter": "letter", "comment": "letter",
+    "note": "other", "erratum": "erratum", "correction": "erratum", "data paper": "dataset", "dataset": "dataset",
+    "book review": "other", "meeting abstract": "other", "misc": "other", "other": "other",
+}
+
+
+def normalize_type_label(value) -> str | None:
+    """A database's document type in OpenAlex's words ("Conference Paper" -> "article"); None when unknown."""
+    if _empty(value):
+        return None
+    text = re.sub(r"\s+", " ", str(value).strip().lower())
+    return _TYPES.get(text) or _TYPES.get(text.split(";")[0].strip())
+
+
+_SMALL = {"a", "an", "and", "as", "at", "by", "de", "for", "from", "in", "into", "of", "on", "or", "the", "to",
+          "with", "la", "le", "des", "du", "und", "der"}
+
+
+_ACRONYMS = {"BMC", "BMJ", "JAMA", "NEJM", "PLOS", "IEEE", "ACM", "AIDS", "HIV", "USA", "UK", "NHS", "NIHR", "WHO",
+             "II", "III", "IV", "EPMA", "MMWR", "ANZ", "BJPSYCH"}
+
+
+def title_case(text: str | None) -> str | None:
+    """Web of Science's upper-case source names as titles: "JOURNAL OF PEER SUPPORT" -> "Journal of Peer Support".
+
+    Known acronyms (BMC, BMJ, JAMA, PLOS, IEEE, …) and words without a vowel stay in capitals.
+    """
+    if text is None or not text.isupper():
+        return text
+
+    def word(i: int, w: str) -> str:
+        bare = re.sub(r"\W", "", w)
+        if bare in _ACRONYMS or (bare and not re.search(r"[AEIOUY]", bare)):
+            return w
+        lower = w.lower()
+        if i and lower in _SMALL:
+            return lower
+        return "-".join(part[:1].upper() + part[1:] for part in lower.split("-"))
+
+    return " ".join(word(i, w) for i, w in enumerate(text.split(" ")))
+
+
+# --- the formats --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    label: str
+    #: CSV formats: target column -> the export's column names, first non-empty wins
+    columns: dict = field(default_factory=dict)
+    #: how the export joins authors
+    split_authors: Callable[[str], list[str]] | None = None
+    #: columns whose values join into ``keywords``
+    keywords: tuple = ()
+    #: lines before the header (Dimensions' "About the data" note)
+    preamble: Callable[[list[str]], int] | None = None
+
+
+def _split_semicolons(value: str) -> list[str]:
+    return [a.strip() for a in value.split(";") if a.strip()]
+
+
+def _split_scopus(value: str) -> list[str]:
+    # 2023 and later: "Liu F.; Li C."; earlier: "Aguiar L., Gagnepain P." (a comma after each initial's stop)
+    if ";" in value:
+        return _split_semicolons(value)
+    return [a.strip() for a in re.split(r"(?<=\.),\s*", value) if a.strip()]
+
+
+SCOPUS = Format(
+    "scopus", "Scopus CSV",
+    columns={"title": ["Title"], "authors": ["Authors"], "publication_year": ["Year"], "venue": ["Source title"],
+             "doi": ["DOI"], "abstract": ["Abstract"], "type_as_shown": ["Document Type"], "scopus_eid": ["EID"],
+             "pmid": ["PubMed ID"]},
+    split_authors=_split_scopus, keywords=("Author Keywords", "Index Keywords"))
+ZOTERO = Format(
+    "zotero", "Zotero CSV",
+    columns={"title": ["Title"], "authors": ["Author"], "publication_year": ["Publication Year"],
+             "venue": ["Publication Title"], "doi": ["DOI"], "abstract": ["Abstract Note"],
+             "type_as_shown": ["Item Type"], "zotero_key": ["Key"]},
+    split_authors=_split_semicolons, keywords=("Manual Tags", "Automatic Tags"))
+def _split_pipes(value: str) -> list[str]:
+    return [a.strip() for a in value.split("|") if a.strip()]
+
+
+def _dimensions_preamble(lines: list[str]) -> int:
+    """Dimensions writes a note ("About the data: Exported on …") above its header."""
+    for i, line in enumerate(lines[:5]):
+        cleaned = line.lstrip('\ufeff"').strip()
+        if "Publication ID" in line and ("DOI" in line or "PubYear" in line):
+            return i
+        if not cleaned.startswith("About the data"):
+            return 0
+    return 0
+
+
+LENS = Format(
+    "lens", "Lens.org CSV",
+    columns={"title": ["Title"], "authors": ["Author/s"], "publication_year": ["Publication Year", "Date Published"],
+             "venue": ["Source Title", "Publisher"], "doi": ["DOI"], "abstract": ["Abstract"],
+             "type_as_shown": ["Publication Type", "Document Type"], "lens_id": ["Lens ID"], "pmid": ["PMID"]},
+    split_authors=_split_semicolons, keywords=("Keywords", "MeSH Terms"))
+DIMENSIONS = Format(
+    "dimensions", "Dimensions CSV",
+    columns={"title": ["Title"], "authors": ["Authors"], "publication_year": ["PubYear", "Publication Date"],
+             "venue": ["Source title", "Source title/Anthology title", "Anthology title"], "doi": ["DOI"],
+             "abstract": ["Abstract"], "type_as_shown": ["Publication Type", "Document Type"],
+             "dimensions_id": ["Publication ID"], "pmid": ["PMID"]},
+    split_authors=_split_semicolons, keywords=("MeSH terms",), preamble=_dimensions_preamble)
+OPENALEX = Format(
+    "openalex", "OpenAlex CSV",
+    columns={
+        # the export service (2024-): the API's fields flattened with dots; before 2025: underscores;
+        # the 2026 web export: labels ("Work ID", "Title", "Author", "Year", "Source")
+        "title": ["display_name", "title", "Title"],
+        "authors": ["authorships.author.display_name", "author_names", "Author"],
+        "publication_year": ["publication_year", "Year", "publication_date", "Date"],
+        "venue": ["primary_location.source.display_name", "primary_location_display_name", "Source"],
+        "doi": ["doi", "DOI"], "abstract": ["abstract", "Abstract"], "type_as_shown": ["type", "Type"],
+        "openalex_id": ["id", "Work ID"],
+    },
+    split_authors=_split_pipes, keywords=("keywords.display_name", "Keyword"))
+WOS_TAGS = {"title": "TI", "venue": "SO", "doi": "DI", "abstract": "AB", "type_as_shown": "DT", "wos_ut": "UT",
+            "pmid": "PM"}
+WOS_TAB = Format("wos-tab", "Web of Science tab-delimited")
+WOS = Format("wos", "Web of Science plain text")
+PUBMED = Format("pubmed", "PubMed/MEDLINE")
+BIBTEX = Format("bibtex", "BibTeX")
+RIS = Format("ris", "RIS")
+CSV = Format("csv", "CSV")
+
+FORMATS: dict[str, Format] = {f.name: f for f in (SCOPUS, WOS, WOS_TAB, PUBMED, ZOTERO, OPENALEX, LENS, DIMENSIONS,
+                                                  BIBTEX, RIS, CSV)}
+
+
+# --- detection --------------------------------------------------------------------------------------
+
+
+def _first_lines(text: str, n: int = 5) -> list[str]:
+    return [line for line in text.split("\n")[:50] if line.strip()][:n]
+
+
+def detect_format(path: Path, text: str) -> str:
+    """The format of a corpus file, from its first lines (and its name where they cannot tell)."""
+    lines = _first_lines(text)
+    first = lines[0] if lines else ""
+    suffix = path.suffix.lower()
+    if first.startswith("FN ") or (first.startswith("PT ") and any(line.startswith("AU ") for line in lines)):
+        return "wos"
+    if first.startswith("PT\t") or first.split("\t")[:2] == ["PT", "AU"]:
+        return "wos-tab"
+    if first.startswith("PMID-"):
+        return "pubmed"
+    if any(re.match(r"^TY  -", line) for line in lines[:3]):
+        return "ris"
+    if re.match(r"^\s*@\w+\s*[{(]", first) or (suffix in (".bib", ".bibtex") and "@" in text):
+        return "bibtex"
+    if suffix in (".bib", ".bibtex"):
+        return "bibtex"
+    if suffix == ".ris":
+        return "ris"
+    if suffix == ".nbib":
+        return "pubmed"
+    header = set(_header(text, _dimensions_preamble(text.split("\n"))))
+    for fmt in CSV_FORMATS:
+        if fmt.detect(header, first):
+            return fmt.name
+    if suffix in (".txt", ".tsv") and not ({"doi", "title", "DOI", "Title"} & {h.strip() for h in header}):
+        raise CorpusError(
+            "not a corpus format peerbib recognises: Web of Science plain text starts with 'FN', its "
+            "tab-delimited export with 'PT<tab>AU', PubMed's with 'PMID-', RIS with 'TY  -', a CSV with a "
+            "header naming doi or title; or say the format: read_corpus(path, format=...)", path=path, line=1)
+    return "csv"
+
+
+def _header(text: str, skip: int = 0) -> list[str]:
+    lines = text.split("\n")[skip:skip + 1]
+    if not lines or not lines[0].strip():
+        return []
+    try:
+        columns, _ = csv_table(None, lines[0] + "\n", header_only=True)
+    except CorpusError:
+        return []
+    return [c.strip().lstrip("\ufeff") for c in columns]
+
+
+@dataclass(frozen=True)
+class _Csv:
+    name: str
+    detect: Callable[[set, str], bool]
+
+
+CSV_FORMATS = [
+    _Csv("scopus", lambda h, first: {"Source title", "EID"} <= h or {"Authors", "Source title", "Document Type"} <= h),
+    _Csv("zotero", lambda h, first: {"Item Type", "Publication Title", "Key"} <= h),
+    _Csv("lens", lambda h, first: {"Lens ID", "Author/s"} <= h),
+    _Csv("dimensions", lambda h, first: {"Publication ID", "PubYear"} <= h
+         or first.lstrip('\ufeff"').startswith("About the data")),
+    _Csv("openalex", lambda h, first: ("id" in h and any(c.startswith(("authorships.", "primary_location."))
+                                                         for c in h))
+         or {"display_name", "author_names"} <= h or "Work ID" in h),
+]
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def read_records(path: Path, fmt: str | None = None) -> tuple[str, list[tuple[int, dict]]]:
+    """(format, records) of a corpus file; ``fmt`` overrides the detection."""
+    text = read_text(path)
+    name = fmt or detect_format(path, text)
+    if name not in FORMATS:
+        raise CorpusError(f"unknown format {name!r}; use one of {', '.join(FORMATS)}", path=path)
+    if name == "bibtex":
+        from .bibtex import read_bibtex
+
+        records = read_bibtex(path, text)
+    elif name == "ris":
+        from .ris import read_ris
+
+        records = read_ris(path, text)
+    elif name == "wos":
+        records = [(line, _from_wos(tags)) for line, tags in wos_records(text, path)]
+    elif name == "wos-tab":
+        records = _read_wos_tab(path, text)
+    elif name == "pubmed":
+        records = [(line, _from_medline(tags)) for line, tags in medline_records(text, path)]
+    elif name == "csv":
+        records = _read_generic_csv(path, text)
+    else:
+        records = _read_mapped_csv(path, text, FORMATS[name])
+    if not records:
+        raise CorpusError(f"no records found in this {FORMATS[name].label} file: is it the export itself, and "
+                          "not empty or cut short?", path=path)
+    return name, records
+
+
+def _join(values) -> str | None:
+    kept = [v for v in values if not _empty(v)]
+    return "; ".join(dict.fromkeys(kept)) if kept else None
+
+
+def _finish(record: dict) -> dict:
+    record = {k: (None if _empty(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
+    shown = record.get("type_as_shown")
+    record["type"] = normalize_type_label(shown) if shown else record.get("type")
+    return record
+
+
+def _year(value) -> str | None:
+    if _empty(value):
+        return None
+    match = re.search(r"(?<!\d)(1[5-9]\d\d|20\d\d)(?!\d)", str(value))
+    return match.group(1) if match else str(value).strip()
+
+
+def _from_wos(tags: dict[str, list[str]]) -> dict:
+    def joined(tag):
+        values = tags.get(tag)
+        return " ".join(values) if values else None
+
+    authors = tags.get("AF") or tags.get("AU") or []
+    keywords = []
+    for tag in ("DE", "ID"):
+        if tags.get(tag):
+            keywords += _split_semicolons(" ".join(tags[tag]))
+    record = {target: joined(tag) for target, tag in WOS_TAGS.items()}
+    record["venue"] = title_case(record["venue"])
+    if record["title"] and record["title"].endswith(" *"):
+        record["title"] = record["title"][:-2].rstrip()  # a footnote mark Web of Science keeps in titles
+    # an early-access record has no PY yet: its year is the early-access date's
+    record["publication_year"] = _year(joined("PY")) or _year(joined("EA"))
+    record["authors"] = "; ".join(a.strip() for a in authors if a.strip()) or None
+    record["keywords"] = _join(keywords)
+    return _finish(record)
+
+
+def _read_wos_tab(path: Path, text: str) -> list[tuple[int, dict]]:
+    header, rows = csv_table(path, text, delimiter="\t", quoting=False)
+    records = []
+    width = len(header)
+    for line, fields in rows:
+        if len(fields) == width + 1 and not fields[-1].strip():
+            fields = fields[:-1]  # every row ends with a tab
+        if len(fields) != width:
+            raise CorpusError(f"{len(fields)} fields where the header has {width}", path=path, line=line)
+        row = dict(zip(header, fields))
+        tags = {tag: [value] for tag, value in row.items() if value.strip()}
+        for tag in ("AU", "AF"):
+            if tag in tags:
+                tags[tag] = _split_semicolons(tags[tag][0])
+        records.append((line, _from_wos(tags)))
+    return records
+
+
+def _from_medline(tags: dict[str, list[str]]) -> dict:
+    def first(tag):
+        values = tags.get(tag)
+        return values[0] if values else None
+
+    doi = None
+    for tag in ("LID", "AID"):
+        for value in tags.get(tag, []):
+            if value.endswith("[doi]"):
+                doi = value[: -len("[doi]")].strip()
+                break
+        if doi:
+            break
+    title = first("TI") or first("BTI")
+    if title and title.endswith(".") and not title.endswith(".."):
+        title = title[:-1]  # MEDLINE ends every title with a full stop
+    if title and title.startswith("[") and title.endswith("]"):
+        title = title[1:-1]  # a translated title
+    types = tags.get("PT", [])
+    kind = next((normalize_type_label(t) for t in types if normalize_type_label(t) in ("review", "editorial",
+                                                                                          "letter", "erratum")), None)
+    record = {
+        "doi": doi, "title": title, "authors": "; ".join(tags.get("FAU") or tags.get("AU") or []) or None,
+        "publication_year": _year(first("DP")), "venue": first("JT") or first("TA"), "abstract": first("AB"),
+        "type_as_shown": "; ".join(types) or None, "keywords": _join(tags.get("OT", []) + tags.get("MH", [])),
+        "pmid": first("PMID"),
+    }
+    record = _finish(record)
+    record["type"] = kind or ("article" if "Journal Article" in types else record["type"])
+    return record
+
+
+def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict]]:
+    header, rows = csv_table(path, text, skip=fmt.preamble(text.split("\n")) if fmt.preamble else 0)
+    header = [h.strip() for h in header]
+    index = {name: i for i, name in enumerate(header)}
+    width = len(header)
+    # Scopus writes an extra "Funding Text n" field that its header does not name: the columns up to
+    # the funding block stay in place, the ones after it are read from the row's end.
+    funding = next((i for i, name in enumerate(header) if name.startswith("Funding Text")), None)
+    records = []
+    for line, fields in rows:
+        if len(fields) != width:
+            if not (fmt is SCOPUS and funding is not None and len(fields) > width):
+                raise CorpusError(f"{len(fields)} fields where the header has {width}; export the file again "
+                                  "or quote values that contain the separator", path=path, line=line)
+            shift = len(fields) - width
+            fields = fields[: funding + 1] + fields[funding + 1 + shift:]
+
+        def value(name):
+            i = index.get(name)
+            return fields[i] if i is not None else None
+
+        record = {}
+        for target, names in fmt.columns.items():
+            record[target] = next((value(n) for n in names if not _empty(value(n))), None)
+        if record.get("authors") and fmt.split_authors:
+            record["authors"] = "; ".join(fmt.split_authors(record["authors"]))
+        record["keywords"] = _join(k for name in fmt.keywords if value(name) for k in _split_semicolons(value(name)))
+        record["publication_year"] = _year(record.get("publication_year"))
+        records.append((line, _finish(record)))
+    return records
+
+
+def _read_generic_csv(path: Path, text: str) -> list[tuple[int, dict]]:
+    from .csvfile import read_csv_rows
+
+    return read_csv_rows(path, required_any=("doi", "title"), aliases=ALIASES, text=text)
+
+
+def sniffed(path: Path) -> str:
+    """The separator of a CSV file (for messages)."""
+    return sniff_delimiter(read_text(path).split("\n", 1)[0])
