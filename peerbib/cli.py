@@ -8,6 +8,7 @@ command and the Python functions agree.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from . import settings
@@ -196,7 +197,7 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except PeerbibError as exc:
-        message = " ".join(str(exc).split())
+        message = re.sub(r"\s*[\r\n]+\s*", " ", str(exc)).strip()  # one line; "ER  - " keeps its spaces
         print(f"peerbib {args.command}: error: {message}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
