@@ -17,7 +17,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 # public name -> module that defines it. The pipeline, in order (no module
 # imports from a later stage): corpus -> sources -> snapshot -> statements ->
-# tables -> analysis -> reporting; errors, settings, ids, paths and files
+# tables -> analysis -> reporting; errors, settings, ids, paths, files and project
 # are the ground every stage stands on.
 _EXPORTS = {
     "read_corpus": "corpus",
@@ -31,6 +31,8 @@ _EXPORTS = {
     "count_works": "analysis.descriptive",
     "list_works": "analysis.descriptive",
     "citations_per_year": "analysis.descriptive",
+    "describe_corpus": "analysis.descriptive",
+    "FETCH_HINT": "analysis.descriptive",
     "statement_coverage": "statements.coverage",
     "tally_citation_types": "statements.tallies",
     "classify_statements": "statements.classify",
@@ -57,6 +59,7 @@ _EXPORTS = {
     "plot_clusters_by_year": "analysis.clusters",
     "plot_k_scores": "analysis.clusters",
     "report": "reporting",
+    "init_project": "project",
     "project_root": "paths",
     "project_path": "paths",
     "FetchSettings": "settings",

@@ -1,4 +1,4 @@
-"""The ``peerbib`` command: ``peerbib fetch``, ``peerbib build``, ``peerbib report``.
+"""The ``peerbib`` command: ``peerbib init``, ``fetch``, ``build``, ``report``, ``code``.
 
 Heavy libraries are imported only by the command that needs them. An error
 the user can fix is printed on one line, without a traceback, and the command
@@ -114,6 +114,17 @@ def _code(args) -> int:
     return 0
 
 
+def _init(args) -> int:
+    from .project import init_project
+
+    result = init_project(args.path)
+    for line in result.lines():
+        print(line)
+    print(f"peerbib project ready in {result.path}: copy your database exports into "
+          f"{result.path / 'data' / 'raw' / 'corpus'}, then run `peerbib fetch` and `peerbib report` there")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -123,6 +134,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"peerbib {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    init = commands.add_parser(
+        "init", help="make a project folder: data/raw/corpus/ for your exports, notebooks/, a README",
+        description="Make (or complete) a peerbib project folder. Nothing that exists is overwritten.")
+    init.add_argument("path", nargs="?", default=".", help="the folder (default: the current one)")
+    init.set_defaults(run=_init)
 
     fetch = commands.add_parser(
         "fetch",
@@ -158,8 +175,9 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="run every notebook and render HTML reports")
     report.add_argument("--out", default=settings.REPORTS, help=f"output folder (default: {settings.REPORTS})")
-    report.add_argument("--notebooks", default=settings.NOTEBOOKS,
-                        help=f"folder of notebooks (default: {settings.NOTEBOOKS})")
+    report.add_argument("--notebooks", default=None,
+                        help=f"folder of notebooks (default: the project's {settings.NOTEBOOKS}/ when it holds "
+                             "any, else the notebooks shipped with peerbib)")
     report.add_argument("--raw", default=None,
                         help="raw data to build from when the tables are stale (default: the folder they "
                              f"were built from, else {settings.RAW})")

@@ -27,16 +27,32 @@ except ImportError:  # pragma: no cover - Windows
 
 from .errors import BusyError
 
-__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "replace_dir", "FileLock"]
+__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "replace_dir", "FileLock",
+           "ordinary_permissions"]
 
 
 def _umask() -> int:
-    mask = os.umask(0)
+    """The process's umask now. Linux shows it in /proc without changing it;
+    elsewhere it is set and put back (``os.umask`` is the only way to read it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
 
 
-_UMASK = _umask()
+def ordinary_permissions(path) -> None:
+    """Give ``path`` the mode a plain ``open``/``mkdir`` would (0666/0777 less the umask).
+
+    ``mkstemp`` and ``mkdtemp`` make 0600 and 0700, which would leave a
+    project's files unreadable by the colleagues it is shared with.
+    """
+    os.chmod(path, (0o777 if Path(path).is_dir() else 0o666) & ~_umask())
 
 
 def atomic_write(path, data: bytes) -> str:
@@ -51,7 +67,7 @@ def atomic_write(path, data: bytes) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.chmod(temp, 0o666 & ~_UMASK)
+        ordinary_permissions(temp)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
@@ -231,7 +247,7 @@ class FileLock:
         mode = fcntl.LOCK_SH if self.shared else fcntl.LOCK_EX
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666 & ~_UMASK)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
             except OSError:
@@ -262,7 +278,7 @@ class FileLock:
             return
         for _ in range(2):
             try:
-                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+                handle = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
             except FileExistsError:
                 try:
                     pid = int(self.path.read_text().strip() or 0)

@@ -18,6 +18,7 @@ from pathlib import Path
 from .errors import ReportError
 from .files import atomic_write_text
 from .paths import project_path, project_root
+from .project import shipped_notebooks
 from .settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, REPORTS
 
 __all__ = ["report", "execute_notebook", "render_html", "kernel_env", "HIDE_LABELS_ENV", "LABEL_TAG"]
@@ -162,7 +163,7 @@ def _title(notebook, fallback: str) -> str:
     return fallback
 
 
-def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
+def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED,
            timeout: int = CELL_TIMEOUT, progress: bool = False, hide_labels: bool = False) -> list[Path]:
     """Build if needed, execute every notebook and write one HTML file per notebook.
 
@@ -170,8 +171,10 @@ def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
     ----------
     out : str or Path
         Folder for the HTML files and ``index.html``.
-    notebooks : str or Path
-        Folder of ``*.ipynb`` files, run in name order.
+    notebooks : str or Path, optional
+        Folder of ``*.ipynb`` files, run in name order. By default the
+        project's ``notebooks/`` when it holds any (your edited copies from
+        ``peerbib init``), else the notebooks shipped with peerbib.
     raw : str or Path, optional
         Raw data to build from when the tables are missing or stale; by
         default the folder they were built from (see :func:`peerbib.load`).
@@ -200,8 +203,10 @@ def report(out=REPORTS, *, notebooks=NOTEBOOKS, raw=None, processed=PROCESSED,
     from . import __version__
     from .tables import BUILD_INFO, load
 
-    out, notebooks_dir = project_path(out), project_path(notebooks)
-    processed = project_path(processed)
+    out, processed = project_path(out), project_path(processed)
+    notebooks_dir = project_path(NOTEBOOKS if notebooks is None else notebooks)
+    if notebooks is None and not any(notebooks_dir.glob("*.ipynb")):
+        notebooks_dir = shipped_notebooks()
     paths = sorted(notebooks_dir.glob("*.ipynb"))
     if not paths:
         raise ReportError(f"no notebooks in {notebooks_dir}")

@@ -230,6 +230,7 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
         _, ax = plt.subplots(figsize=(10, 4))
     if not len(df):
         ax.text(0.5, 0.5, "no citation statements", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
     else:
         several = df["source"].nunique() > 1
         labels = [f"{v}\n[{s}]" if several else str(v) for v, s in zip(df[by], df["source"])]
@@ -278,6 +279,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
         hint = "\n(OpenAlex's counts come with `peerbib fetch`)" if definition == "openalex counts_by_year" else ""
         ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
                 transform=ax.transAxes)
+        ax.set_axis_off()
     else:
         frame = per_year.assign(citations=per_year["citations"].astype("int64"), year=per_year["year"].astype("int64"))
         total = frame.groupby("year")["citations"].sum()

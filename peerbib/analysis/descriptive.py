@@ -5,14 +5,96 @@ DataFrame behind the picture.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from ..errors import AnalysisError
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
-           "citations_per_year"]
+           "citations_per_year", "describe_corpus", "Sentences", "FETCH_HINT"]
 
 NOT_STATED = "(not stated)"
+
+#: What a corpus read from DOIs or bare exports lacks until it is fetched, and how to get it.
+FETCH_HINT = "run `peerbib fetch` for titles, years, abstracts and the works that cite them"
+
+
+class Sentences(str):
+    """Text that Jupyter (and the HTML reports) show as Markdown, and Python as plain text."""
+
+    def _repr_markdown_(self) -> str:
+        return str(self)
+
+
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def describe_corpus(tables) -> Sentences:
+    """A few sentences on what the corpus holds, from the data itself.
+
+    How many works, from which corpus files (with their format and records)
+    and how many duplicates were merged, the years covered, how many have a
+    title and an abstract, whether they were fetched from OpenAlex and how
+    many citing works the tables hold, and what to do about what is missing.
+
+    Parameters
+    ----------
+    tables : Tables
+        The built tables (``pb.load()``).
+
+    Returns
+    -------
+    Sentences
+        A ``str`` that notebooks show as Markdown.
+    """
+    works = getattr(tables, "works", None)
+    if works is None:
+        raise AnalysisError("describe_corpus needs the built tables (pb.load())")
+    info = getattr(tables, "info", None) or {}
+    corpus = _corpus(works, True)
+    n = len(corpus)
+    out = []
+    files = info.get("corpus") or []
+    if files:
+        listed = [f"`{f['file']}` ({f['format']}, {_n(f['records'], 'record')})" for f in files[:8]]
+        if len(files) > 8:
+            listed.append(f"{len(files) - 8} more")
+        merged = info.get("corpus_merged") or 0
+        out.append(f"**{_n(n, 'corpus work')}**, read from {_n(len(files), 'corpus file')}: {_join(listed)}"
+                   + (f"; {_n(merged, 'duplicate record')} merged into the work{'s' if merged != 1 else ''} "
+                      f"{'they repeat' if merged != 1 else 'it repeats'}." if merged else "."))
+    else:
+        out.append(f"**{_n(n, 'corpus work')}**.")
+    if n == 0:
+        return Sentences(" ".join(out))
+    years = corpus["publication_year"].dropna()
+    if len(years):
+        span = f"{int(years.min())}" if years.min() == years.max() else f"{int(years.min())}–{int(years.max())}"
+        undated = n - len(years)
+        out.append(f"Published {span}" + (f" ({_n(undated, 'work')} without a year)." if undated else "."))
+    titled = int(corpus["title"].notna().sum())
+    abstracts = int(corpus["abstract"].notna().sum())
+    out.append(f"{titled:,} of {n:,} have a title and {abstracts:,} an abstract.")
+    sources = corpus["source"].fillna("") if "source" in corpus.columns else pd.Series("", index=corpus.index)
+    fetched = int(sources.str.contains("openalex").sum())
+    citing = int((~works["is_corpus"].fillna(False).astype(bool)).sum()) if "is_corpus" in works.columns else 0
+    if fetched:
+        out.append(f"{fetched:,} of {n:,} were found in OpenAlex; the tables hold "
+                   f"{_n(citing, 'work')} citing them and {_n(len(tables.citations), 'citation link')}.")
+    else:
+        if len(tables.citations):
+            out.append(f"The corpus files' reference lists give {_n(len(tables.citations), 'citation link')}.")
+        out.append(f"Not fetched from OpenAlex yet: {FETCH_HINT}.")
+    raw = info.get("raw")
+    if raw and (Path(raw) / "README.md").is_file():
+        out.append("`data/raw/README.md` says where the raw data came from.")
+    return Sentences(" ".join(out))
 
 
 def _require(frame: pd.DataFrame, columns, what: str, table: str = "the works table (pb.load().works)") -> None:
@@ -103,6 +185,7 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
     group = next((c for c in df.columns if c not in ("year", "n_works")), None)
     if len(df) == 0:
         ax.text(0.5, 0.5, "no dated works", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
     elif group is None:
         ax.bar(df["year"], df["n_works"], color="#3b6ea5", width=0.8)
     else:

@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..ids import normalize_title
+from .formats import FORMATS
 from .read import CORPUS_COLUMNS, CORPUS_SUFFIXES, local_work_id, read_corpus
 
 __all__ = ["corpus_files", "read_corpora", "MergeReport"]
@@ -58,6 +59,8 @@ class MergeReport:
     #: records folded into another record of the same work (across files, or agreeing repeats in one file)
     merged: int = 0
     conflicts: list = field(default_factory=list)
+    #: one dict per file: ``file`` (name), ``format`` (e.g. "Scopus CSV"), ``records``
+    sources: list = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"corpus: {self.records} records in {self.files} file{'s' if self.files != 1 else ''}, "
@@ -108,13 +111,16 @@ def read_corpora(paths) -> pd.DataFrame:
     DataFrame's ``attrs["merge"]`` is the :class:`MergeReport`, and its
     ``corpus_files`` column names every file and line that held the work.
     """
+    paths = list(paths)
     frames = [read_corpus(path) for path in paths]
     report = MergeReport(files=len(frames))
     if not frames:
         empty = pd.DataFrame(columns=["work_id", "doi"])
         empty.attrs["merge"] = report
         return empty
-    report.records = sum(len(f) + f.attrs.get("duplicates", 0) for f in frames)
+    report.sources = [{"file": Path(path).name, "format": FORMATS[f.attrs.get("format", "csv")].label,
+                       "records": len(f) + f.attrs.get("duplicates", 0)} for path, f in zip(paths, frames)]
+    report.records = sum(s["records"] for s in report.sources)
     report.merged = sum(f.attrs.get("duplicates", 0) for f in frames)
     corpus = pd.concat(frames, ignore_index=True)
     rows = corpus.to_dict("records")

@@ -96,7 +96,7 @@ def read_corpus(path, format: str | None = None) -> pd.DataFrame:
         local ``work_id``, the DOI bare and lower case, ``corpus_format``, and
         ``corpus_file`` / ``corpus_line`` saying where each row came from.
         The same work twice in one file, agreeing, is kept once
-        (``attrs["duplicates"]`` counts them).
+        (``attrs["duplicates"]`` counts them); ``attrs["format"]`` names the format read.
 
     Raises
     ------
@@ -189,6 +189,7 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
         else:
             frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
     frame.attrs["duplicates"] = duplicates
+    frame.attrs["format"] = fmt
     return frame
 
 

@@ -33,7 +33,7 @@ import pandas as pd
 
 from ..corpus import read_corpora
 from ..errors import BuildError, CorpusError
-from ..files import FileLock, atomic_write_text, replace_dir
+from ..files import FileLock, atomic_write_text, ordinary_permissions, replace_dir
 from ..ids import normalize_doi
 from ..paths import project_path
 from ..settings import PROCESSED, RAW
@@ -188,8 +188,9 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     paths = corpus_files(raw)
     if not paths and snapshot is None:
         raise BuildError(
-            f"nothing to build in {raw}: put a corpus file (CSV/BibTeX/RIS) in {raw / 'corpus'} "
-            "or fetch an OpenAlex snapshot with `peerbib fetch`"
+            f"nothing to build in {raw}: copy your literature into {raw / 'corpus'} (a database export from "
+            "Scopus, Web of Science, PubMed, Zotero, OpenAlex, Lens or Dimensions, a BibTeX or RIS file, or a CSV "
+            "with a doi or title column), then run this again"
         )
     read = read_corpora(paths)
     merge = read.attrs.get("merge")
@@ -257,6 +258,8 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
         warnings=notes,
         notes=told,
+        info={"corpus": list(merge.sources) if merge is not None else [],
+              "corpus_merged": merge.merged if merge is not None else 0},
     )
 
 
@@ -310,10 +313,12 @@ def _build(raw: Path, processed: Path) -> Tables:
         "rows": {name: len(frame) for name, frame in tables.items()},
         "warnings": tables.warnings,
         "notes": tables.notes,
+        **tables.info,
     }
     for message in tables.warnings:
         warnings.warn(message, stacklevel=3)
     _write(tables, processed, info)
+    tables.info = info
     return tables
 
 
@@ -326,20 +331,14 @@ def _version() -> str:
 def _write(tables: Tables, processed: Path, info: dict) -> None:
     staging = Path(tempfile.mkdtemp(prefix=f".{processed.name}-build-", dir=processed.parent))
     try:
-        os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700; a project folder is shared like any other
+        ordinary_permissions(staging)  # mkdtemp makes 0700; a project folder is shared like any other
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         atomic_write_text(staging / BUILD_INFO, json.dumps(info, indent=2, sort_keys=True) + "\n")
         for path in staging.iterdir():
-            os.chmod(path, 0o666 & ~_umask())
+            ordinary_permissions(path)
         with read_lock(processed, shared=False):
             replace_dir(staging, processed)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -143,4 +143,4 @@ def _read(processed: Path) -> Tables:
     finally:
         if lock is not None:
             lock.release()
-    return Tables(**frames, warnings=list(info.get("warnings") or []))
+    return Tables(**frames, warnings=list(info.get("warnings") or []), notes=list(info.get("notes") or []), info=info)

@@ -136,6 +136,10 @@ class Tables:
         What the build did that a user should know (e.g. how many duplicate
         records of overlapping corpus files were merged); printed by
         ``peerbib build``, recorded in ``build_info.json``.
+    info : dict
+        The build's record (``build_info.json``): when and from what it was
+        built, ``raw_sha256``, and ``corpus``, the corpus files read with their
+        format and record count.
     """
 
     works: pd.DataFrame
@@ -145,6 +149,7 @@ class Tables:
     tallies: pd.DataFrame
     warnings: list = field(default_factory=list, repr=False, compare=False)
     notes: list = field(default_factory=list, repr=False, compare=False)
+    info: dict = field(default_factory=dict, repr=False, compare=False)
 
     def items(self):
         """(name, DataFrame) pairs in schema order."""
