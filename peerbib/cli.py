@@ -19,30 +19,44 @@ __all__ = ["main"]
 def _build(args) -> int:
     import warnings
 
-    from .statements.coverage import coverage_totals
-    from .paths import project_path
     from .tables import build
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # printed below, on one line each
         tables = build(args.raw, args.processed)
+    _say_built(tables, args.processed, "build")
+    return 0
+
+
+def _say_built(tables, processed, command: str) -> None:
+    """What a build did, its warnings (on stderr) and the size of each table."""
+    from .paths import project_path
+    from .statements.coverage import coverage_totals
+
     for message in tables.notes:
         print(message)
     for message in tables.warnings:
-        print(f"peerbib build: warning: {message}", file=sys.stderr)
-    print(f"built {project_path(args.processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
+        print(f"peerbib {command}: warning: {message}", file=sys.stderr)
+    print(f"built {project_path(processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
     totals = coverage_totals(tables)
     if totals["citing_works"]:
         share = totals["with_fulltext"] / totals["citing_works"]
         print(f"statements: {totals['statements_from_fulltext']} found in the full text of "
               f"{totals['with_fulltext']} of {totals['citing_works']} citing works ({share:.0%}); "
               f"{totals['with_statements']} of them cite a corpus work in a sentence")
-    return 0
 
 
 def _report(args) -> int:
-    from .reporting import report
+    import warnings
 
+    from .reporting import report
+    from .tables import load, needs_build
+
+    if needs_build(args.raw, args.processed):  # build first, saying what the build did
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tables = load(args.processed, raw=args.raw)
+        _say_built(tables, args.processed, "report")
     paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
                    timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels)
     for path in paths:

@@ -120,6 +120,8 @@ def test_own_literature_end_to_end_outside_the_clone(tmp_path):
     reports = project / "reports"
     first = _text(reports / "01_publication_years.html")
     duplicates = len(scopus) + len(wos) - len(dois)
+    assert f"{len(scopus) + len(wos)} records in 2 files, {len(dois)} works ({duplicates} duplicate records merged)" \
+        in reported.stdout
     assert f"{len(dois)} corpus works" in first
     assert "scopus_peer.csv (Scopus CSV" in first and "wos_peer.txt (Web of Science plain text" in first
     assert f"{duplicates} duplicate record" in first
