@@ -99,11 +99,17 @@ def short_id(value) -> str | None:
     return match.group(1).upper() if match else None
 
 
+_NOT_WORD = re.compile(r"[^\w\s]")
+
+
 def normalize_title(title) -> str:
     """Lower-case, accent- and punctuation-free form of a title for matching."""
     if is_blank(title):
         return ""
-    text = unicodedata.normalize("NFKD", html.unescape(str(title)))
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    text = re.sub(r"[^\w\s]", " ", text.lower())
-    return " ".join(text.split())
+    text = str(title)
+    if "&" in text:
+        text = html.unescape(text)
+    if not text.isascii():  # accents off (ASCII text has none: most titles skip this)
+        text = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(_NOT_WORD.sub(" ", text.lower()).split())

@@ -62,8 +62,11 @@ def csv_table(path, text: str | None = None, *, delimiter: str | None = None, qu
     """
     if text is None:
         text = read_text(Path(path))
-    lines = text.split("\n")
-    body = "\n".join(lines[skip:])
+    if skip:
+        parts = text.split("\n", skip)
+        body = parts[skip] if len(parts) > skip else ""
+    else:
+        body = text
     if not body.strip():
         raise CorpusError("the file is empty; it needs a header row and at least one record", path=path)
     if delimiter is None:
@@ -77,11 +80,16 @@ def csv_table(path, text: str | None = None, *, delimiter: str | None = None, qu
     if header_only:
         return header, []
     rows = []
+    # csv reports the line a record ends on; a record spans lines when a quoted
+    # value holds a newline, and users look for where it starts: the line after
+    # the previous record (or blank line) ended.
+    ended = reader.line_num
     try:
         for fields in reader:
+            start, ended = ended + 1, reader.line_num
             if not any(f.strip() for f in fields):
                 continue
-            rows.append((skip + _record_start(reader.line_num, fields), fields))
+            rows.append((skip + start, fields))
     except csv.Error as exc:
         raise CorpusError(f"not valid CSV: {exc}; a quote may be missing", path=path,
                           line=skip + reader.line_num) from None
@@ -133,10 +141,4 @@ def read_csv_rows(path, *, required_any=(), required_all=(), aliases=None, text:
             )
         records.append((line, dict(zip(columns, fields))))
     return records
-
-
-def _record_start(end_line: int, fields: list[str]) -> int:
-    # csv reports the line a record ends on; quoted values with newlines make
-    # a record span lines, and users look for where it starts.
-    return end_line - sum(f.count("\n") for f in fields)
 

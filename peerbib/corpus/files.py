@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..ids import normalize_title
 from .formats import FORMATS
-from .read import CORPUS_COLUMNS, CORPUS_SUFFIXES, local_work_id, read_corpus
+from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
 
 __all__ = ["corpus_files", "read_corpora", "MergeReport"]
 
@@ -112,29 +112,23 @@ def read_corpora(paths) -> pd.DataFrame:
     ``corpus_files`` column names every file and line that held the work.
     """
     paths = list(paths)
-    frames = [read_corpus(path) for path in paths]
-    report = MergeReport(files=len(frames))
-    if not frames:
+    read = [read_corpus_rows(path) for path in paths]
+    report = MergeReport(files=len(read))
+    if not read:
         empty = pd.DataFrame(columns=["work_id", "doi"])
         empty.attrs["merge"] = report
         return empty
-    report.sources = [{"file": Path(path).name, "format": FORMATS[f.attrs.get("format", "csv")].label,
-                       "records": len(f) + f.attrs.get("duplicates", 0)} for path, f in zip(paths, frames)]
+    report.sources = [{"file": Path(path).name, "format": FORMATS[attrs.get("format", "csv")].label,
+                       "records": len(rows) + attrs.get("duplicates", 0)} for path, (rows, _, attrs) in zip(paths, read)]
     report.records = sum(s["records"] for s in report.sources)
-    report.merged = sum(f.attrs.get("duplicates", 0) for f in frames)
-    corpus = pd.concat(frames, ignore_index=True)
-    rows = corpus.to_dict("records")
+    report.merged = sum(attrs.get("duplicates", 0) for _, _, attrs in read)
+    columns = list(dict.fromkeys(c for _, cols, _ in read for c in cols))
+    rows = [row for file_rows, _, _ in read for row in file_rows]
     groups = _group(rows, report)
     merged = [_merge([rows[i] for i in members], report) for members in groups]
     report.works = len(merged)
     report.merged += len(rows) - len(merged)
-    columns = list(corpus.columns) + (["corpus_files"] if "corpus_files" not in corpus.columns else [])
-    out = pd.DataFrame(merged, columns=columns)
-    for column in out.columns:
-        if column in ("publication_year", "corpus_line"):
-            out[column] = out[column].astype("Int64")
-        elif column not in CORPUS_COLUMNS or out[column].dtype == object:
-            out[column] = out[column].astype("str").where(out[column].notna(), None)
+    out = corpus_frame(merged, columns + (["corpus_files"] if "corpus_files" not in columns else []), {})
     out.attrs["merge"] = report
     return out
 

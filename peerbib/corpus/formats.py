@@ -23,10 +23,14 @@ __all__ = ["FORMATS", "detect_format", "read_records", "normalize_type_label", "
 
 #: Placeholders databases write where a field is empty.
 _PLACEHOLDERS = {"[no abstract available]", "no abstract available", "[no abstract]", "n/a", "none"}
+_PLACEHOLDER_LENGTH = max(map(len, _PLACEHOLDERS))
 
 
 def _empty(value) -> bool:
-    return value is None or not str(value).strip() or str(value).strip().lower() in _PLACEHOLDERS
+    if value is None:
+        return True
+    text = (value if isinstance(value, str) else str(value)).strip()
+    return not text or (len(text) <= _PLACEHOLDER_LENGTH and text.lower() in _PLACEHOLDERS)
 
 
 # --- types ------------------------------------------------------------------------------------------
@@ -184,7 +188,7 @@ FORMATS: dict[str, Format] = {f.name: f for f in (SCOPUS, WOS, WOS_TAB, PUBMED, 
 
 
 def _first_lines(text: str, n: int = 5) -> list[str]:
-    return [line for line in text.split("\n")[:50] if line.strip()][:n]
+    return [line for line in _head_lines(text, 50) if line.strip()][:n]
 
 
 def detect_format(path: Path, text: str) -> str:
@@ -208,7 +212,7 @@ def detect_format(path: Path, text: str) -> str:
         return "ris"
     if suffix == ".nbib":
         return "pubmed"
-    header = set(_header(text, _dimensions_preamble(text.split("\n"))))
+    header = set(_header(text, _dimensions_preamble(_head_lines(text, 5))))
     for fmt in CSV_FORMATS:
         if fmt.detect(header, first):
             return fmt.name
@@ -220,8 +224,14 @@ def detect_format(path: Path, text: str) -> str:
     return "csv"
 
 
+def _head_lines(text: str, n: int) -> list[str]:
+    """The first ``n`` lines of ``text`` (without copying the rest of a large file)."""
+    head = text[: 1 << 20]
+    return head.split("\n", n)[:n]
+
+
 def _header(text: str, skip: int = 0) -> list[str]:
-    lines = text.split("\n")[skip:skip + 1]
+    lines = _head_lines(text, skip + 1)[skip:skip + 1]
     if not lines or not lines[0].strip():
         return []
     try:
@@ -373,13 +383,15 @@ def _from_medline(tags: dict[str, list[str]]) -> dict:
 
 
 def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict]]:
-    header, rows = csv_table(path, text, skip=fmt.preamble(text.split("\n")) if fmt.preamble else 0)
+    header, rows = csv_table(path, text, skip=fmt.preamble(_head_lines(text, 5)) if fmt.preamble else 0)
     header = [h.strip() for h in header]
     index = {name: i for i, name in enumerate(header)}
     width = len(header)
     # Scopus writes an extra "Funding Text n" field that its header does not name: the columns up to
     # the funding block stay in place, the ones after it are read from the row's end.
     funding = next((i for i, name in enumerate(header) if name.startswith("Funding Text")), None)
+    targets = [(target, [index[n] for n in names if n in index]) for target, names in fmt.columns.items()]
+    keyword_columns = [index[name] for name in fmt.keywords if name in index]
     records = []
     for line, fields in rows:
         if len(fields) != width:
@@ -388,17 +400,11 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
                                   "or quote values that contain the separator", path=path, line=line)
             shift = len(fields) - width
             fields = fields[: funding + 1] + fields[funding + 1 + shift:]
-
-        def value(name):
-            i = index.get(name)
-            return fields[i] if i is not None else None
-
-        record = {}
-        for target, names in fmt.columns.items():
-            record[target] = next((value(n) for n in names if not _empty(value(n))), None)
+        record = {target: next((fields[i] for i in columns if not _empty(fields[i])), None)
+                  for target, columns in targets}
         if record.get("authors") and fmt.split_authors:
             record["authors"] = "; ".join(fmt.split_authors(record["authors"]))
-        record["keywords"] = _join(k for name in fmt.keywords if value(name) for k in _split_semicolons(value(name)))
+        record["keywords"] = _join(k for i in keyword_columns if fields[i] for k in _split_semicolons(fields[i]))
         record["publication_year"] = _year(record.get("publication_year"))
         records.append((line, _finish(record)))
     return records

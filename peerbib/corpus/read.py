@@ -22,7 +22,7 @@ from ..errors import CorpusError
 from ..ids import is_blank as _blank, is_valid_doi, normalize_doi, normalize_title
 from .formats import FORMATS, read_records
 
-__all__ = ["read_corpus", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
+__all__ = ["read_corpus", "read_corpus_rows", "corpus_frame", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
 
 #: Columns every corpus DataFrame has, in this order; extra columns of a CSV
 #: corpus file (e.g. ``seed_file``) are kept after them.
@@ -106,6 +106,15 @@ def read_corpus(path, format: str | None = None) -> pd.DataFrame:
         work, a year is not a year, a required column is missing, a record is
         cut short, or the file holds no records. Nothing is written.
     """
+    return corpus_frame(*read_corpus_rows(path, format))
+
+
+def read_corpus_rows(path, format: str | None = None) -> tuple[list[dict], list[str], dict]:
+    """:func:`read_corpus` before the DataFrame: (rows, columns, attrs).
+
+    ``read_corpora`` merges many files' rows and makes one DataFrame of the
+    result, instead of a DataFrame per file turned back into rows.
+    """
     path = Path(path)
     if not path.exists():
         raise CorpusError("file not found; give the path of a corpus file (a database export, CSV, BibTeX or RIS)",
@@ -116,10 +125,22 @@ def read_corpus(path, format: str | None = None) -> pd.DataFrame:
     return _validate(records, path, name)
 
 
+def corpus_frame(rows: list[dict], columns: list[str], attrs: dict) -> pd.DataFrame:
+    """The DataFrame of corpus rows: years and line numbers as Int64, every other column as strings."""
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in frame.columns:
+        if column in ("publication_year", "corpus_line"):
+            frame[column] = frame[column].astype("Int64")
+        else:
+            frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
+    frame.attrs.update(attrs)
+    return frame
+
+
 # --- validation, shared by every format --------------------------------------
 
 
-def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> pd.DataFrame:
+def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> tuple[list[dict], list[str], dict]:
     rows = []
     seen_doi: dict[str, int] = {}
     seen_id: dict[str, int] = {}
@@ -182,15 +203,7 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
         for key in record:
             if key not in CORPUS_COLUMNS and key not in extra:
                 extra.append(key)
-    frame = pd.DataFrame(rows, columns=CORPUS_COLUMNS + extra)
-    for column in frame.columns:
-        if column in ("publication_year", "corpus_line"):
-            frame[column] = frame[column].astype("Int64")
-        else:
-            frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
-    frame.attrs["duplicates"] = duplicates
-    frame.attrs["format"] = fmt
-    return frame
+    return rows, CORPUS_COLUMNS + extra, {"duplicates": duplicates, "format": fmt}
 
 
 def _parse_year(value, path, line) -> int | None:

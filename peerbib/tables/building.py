@@ -220,10 +220,10 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     dois = doi_index(works)
     # A corpus row resolved by title keeps being known by the DOI its corpus
     # file gives, even where OpenAlex records another (e.g. a publisher version).
-    for row in corpus.to_dict("records") if len(corpus) else []:
-        doi = normalize_doi(row.get("doi"))
-        if doi and row["work_id"] in local_to_final:
-            dois.setdefault(doi, local_to_final[row["work_id"]])
+    for raw_doi, work_id in zip(corpus["doi"], corpus["work_id"]) if len(corpus) and local_to_final else []:
+        doi = normalize_doi(raw_doi)
+        if doi and work_id in local_to_final:
+            dois.setdefault(doi, local_to_final[work_id])
     # Reference lists in corpus files name works by DOI; the edges are made
     # with the corpus's local ids, then moved to OpenAlex ids where resolved.
     references = reference_edges(corpus, doi_index(conform(corpus, "works")) if len(corpus) else {})

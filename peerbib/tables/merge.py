@@ -28,14 +28,18 @@ def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
     corpus["source"] = "corpus"
     corpus["corpus_role"] = corpus.get("seed_role")
     corpus["abstract_truncated"] = corpus.get("abstract_truncated")
-    corpus["provenance"] = [_provenance(row) for row in corpus.to_dict("records")]
+    none = [None] * len(corpus)
+    corpus["provenance"] = [
+        _provenance(files, file, line, seed_file, seed_line)
+        for files, file, line, seed_file, seed_line in zip(
+            corpus.get("corpus_files", none), corpus["corpus_file"], corpus["corpus_line"],
+            corpus.get("seed_file", none), corpus.get("seed_line", none))
+    ]
     return corpus
 
 
-def _provenance(row: dict) -> str:
-    where = row.get("corpus_files") if isinstance(row.get("corpus_files"), str) and row.get("corpus_files") \
-        else f"{row['corpus_file']}:{row['corpus_line']}"
-    seed_file, seed_line = row.get("seed_file"), row.get("seed_line")
+def _provenance(files, file, line, seed_file, seed_line) -> str:
+    where = files if isinstance(files, str) and files else f"{file}:{line}"
     if isinstance(seed_file, str) and seed_file:
         where += f" (seed {seed_file}:{seed_line})"
     return where
