@@ -37,32 +37,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _measure import growth, prelude, run
 
 TARGET_BUILD_SECONDS = 30.0
 TARGET_BUILD_MB = 1024.0
 TARGET_WARM_SECONDS = 10.0
 
-_PRELUDE = f"""
-import json, os, sys, time
-sys.path.insert(0, {str(ROOT / "tests")!r})
-sys.path.insert(0, {str(ROOT)!r})
-
-def peak_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-"""
+_PRELUDE = prelude(tests=True)
 
 GENERATE = _PRELUDE + """
 import responses
@@ -141,22 +128,8 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "requests": summary.
 """
 
 
-def run(script: str, *args) -> dict:
-    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 def folder_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 2**20
-
-
-def growth(sizes, seconds) -> float:
-    """The exponent b of seconds ~ size^b between the smallest and the largest size."""
-    if len(sizes) < 2 or seconds[0] <= 0:
-        return float("nan")
-    return math.log(seconds[-1] / seconds[0]) / math.log(sizes[-1] / sizes[0])
 
 
 def main(argv=None) -> int:

@@ -40,18 +40,15 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import math
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _measure import growth, prelude, run
 
 TARGET_SECONDS = 30.0
 TARGET_MB = 2048.0
@@ -181,17 +178,7 @@ def write_wos(works: list[dict], path: Path) -> None:
 
 # --- the measured steps, each in a fresh process ---------------------------------------------------
 
-_PRELUDE = f"""
-import json, os, sys, time, warnings
-sys.path.insert(0, {str(ROOT)!r})
-
-def peak_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-"""
+_PRELUDE = prelude()
 
 BASELINE = _PRELUDE + """
 import pandas as pd
@@ -238,20 +225,6 @@ works = tables.works
 print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "works": len(works),
                   "in_both": int(works["corpus_files"].str.contains("; ").sum()), "notes": tables.notes}))
 """
-
-
-def run(script: str, *args) -> dict:
-    result = subprocess.run([sys.executable, "-c", script, *map(str, args)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def growth(sizes, seconds) -> float:
-    """The exponent b of seconds ~ size^b between the smallest and the largest size."""
-    if len(sizes) < 2 or seconds[0] <= 0:
-        return float("nan")
-    return math.log(seconds[-1] / seconds[0]) / math.log(sizes[-1] / sizes[0])
 
 
 def main(argv=None) -> int:

@@ -32,27 +32,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _measure import ROOT, prelude, run
 FULLTEXT = ROOT / "tests" / "fixtures" / "fulltext"
 TARGET = 200.0
 
-_PRELUDE = f"""
-import json, os, sys, time
-sys.path.insert(0, {str(ROOT)!r})
-os.sched_setaffinity(0, {{sorted(os.sched_getaffinity(0))[0]}})  # one core
-
-def peak_mb():
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-"""
+_PRELUDE = prelude(one_core=True)
 
 EXTRACT = _PRELUDE + """
 from peerbib.statements.fulltext import fulltext_statements
@@ -117,13 +105,6 @@ def make_snapshot(folder: Path, n: int, every: int = 1) -> tuple[int, int]:
     atomic_write_text(snapshot / "manifest.json", json.dumps(manifest))
     (folder / "corpus.json").write_text(json.dumps(corpus))
     return len(files), len(corpus)
-
-
-def run(script: str, folder: Path) -> dict:
-    result = subprocess.run([sys.executable, "-c", script, str(folder)], capture_output=True, text=True)
-    if result.returncode != 0:
-        raise SystemExit(f"benchmark step failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def main(argv=None) -> int:
