@@ -190,3 +190,30 @@ def test_the_notebooks_are_package_data():
     assert config["package-data"]["peerbib.notebooks"] == ["*.ipynb"]
     present = {".".join(p.parent.relative_to(REPO).parts) for p in (REPO / "peerbib").rglob("__init__.py")}
     assert present <= set(config["packages"]), "every subpackage is listed"
+
+
+def test_fetch_reads_the_exports_of_a_project(tmp_path, monkeypatch, api):
+    """`peerbib fetch` in a project fetches every work of its exports, merged across files, once.
+    The OpenAlex records are SYNTHETIC (tests/fixtures/openalex.py), with the exports' DOIs."""
+    from fixtures.openalex import make_work
+
+    root = tmp_path / "mylit"
+    pb.init_project(root)
+    for name in ("scopus_peer.csv", "wos_peer.txt"):
+        shutil.copy(EXPORTS / name, root / "data" / "raw" / "corpus")
+    monkeypatch.setenv("PEERBIB_PROJECT", str(root))
+    dois = sorted(set(pb.read_corpus(EXPORTS / "scopus_peer.csv")["doi"].dropna())
+                  | set(pb.read_corpus(EXPORTS / "wos_peer.txt")["doi"].dropna()))
+    api.add([make_work(i + 1, doi=doi, title=f"SYNTHETIC OpenAlex record {i + 1}", year=2015,
+                       cited_by_count=1 if i < 2 else 0)
+             for i, doi in enumerate(dois)]
+            + [make_work(100, title="SYNTHETIC citing work", year=2024, references=["W1", "W2"])])
+    summary = pb.fetch(api_key=api.api_key, progress=False, max_rate=0, sleep=lambda s: None)
+    assert summary.works == len(dois)
+    with pytest.warns(UserWarning, match="different years"):  # the samples disagree on one year, on purpose
+        tables = pb.load()
+    corpus = tables.works[tables.works["is_corpus"]]
+    assert len(corpus) == len(dois) and (corpus["source"] == "openalex+corpus").all()
+    text = pb.describe_corpus(tables)
+    assert f"{len(dois)} of {len(dois)} were found in OpenAlex" in text and "Not fetched" not in text
+    assert "1 work citing them" in text
