@@ -33,6 +33,10 @@ _EXPORTS = {
     "citations_per_year": "analysis.descriptive",
     "describe_corpus": "analysis.descriptive",
     "FETCH_HINT": "analysis.descriptive",
+    "show_table": "analysis.present",
+    "Sentences": "analysis.present",
+    "PALETTE": "analysis.present",
+    "TYPE_COLORS": "analysis.present",
     "statement_coverage": "statements.coverage",
     "tally_citation_types": "statements.tallies",
     "classify_statements": "statements.classify",
@@ -63,6 +67,7 @@ _EXPORTS = {
     "project_root": "paths",
     "project_path": "paths",
     "FetchSettings": "settings",
+    "RANDOM_STATE": "settings",
     **{name: "errors" for name in (
         "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
         "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",

@@ -58,7 +58,8 @@ def _report(args) -> int:
             tables = load(args.processed, raw=args.raw)
         _say_built(tables, args.processed, "report")
     paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
-                   timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels)
+                   timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
+                   with_code=args.with_code)
     for path in paths:
         print(path)
     return 0
@@ -202,6 +203,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--hide-labels", action="store_true",
                         help="leave citation-type labels, colours and example statements out of the reports "
                              "(for reviewers screening papers blind)")
+    report.add_argument("--only", nargs="+", metavar="NOTEBOOK",
+                        help="run only these notebooks (e.g. 01 or 02_citation_types); the other pages stay")
+    report.add_argument("--with-code", action="store_true", help="show the code cells (hidden by default)")
     report.set_defaults(run=_report)
 
     code = commands.add_parser("code", help="hand coding of citation statements: export a CSV, measure agreement")

@@ -20,6 +20,7 @@ __all__ = [
     "REPORTS",
     "NOTEBOOKS",
     "CELL_TIMEOUT",
+    "RANDOM_STATE",
     "FetchSettings",
     "add_setting_flags",
     "settings_from_args",
@@ -33,6 +34,8 @@ REPORTS = "reports"
 NOTEBOOKS = "notebooks"
 #: Seconds one notebook cell may run while a report renders (nbconvert has no default).
 CELL_TIMEOUT = 600
+#: The seed of everything random in the notebooks (k-means, samples); reports show it.
+RANDOM_STATE = 0
 
 
 def _setting(default, help: str, *, cli: bool = True, metavar: str | None = None):

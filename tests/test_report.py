@@ -41,7 +41,7 @@ def test_report_has_figures_stamp_and_no_remote_scripts(rendered):
     # (the template's CSS holds a tiny data: PNG too, so count <img> tags)
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', page)) >= 1
     assert f"peerbib {pb.__version__}" in page
-    assert re.search(r"raw data sha256 [0-9a-f]{16}", page)
+    assert re.search(r"raw data sha256 <code>[0-9a-f]{16}</code>", page)
     assert not re.search(r"<script[^>]+src=[\"']https?://", page)
     assert "Traceback" not in page and "Warning" not in page
     assert "%matplotlib" not in page  # code cells are not shown

@@ -19,13 +19,11 @@ from ..statements.coverage import coverage_totals, statement_coverage
 from ..statements.sections import CITATION_TYPES, SECTIONS
 from ..statements.tallies import tally_citation_types
 from .descriptive import work_label
+from .present import PALETTE, TYPE_COLORS
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
            "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note"]
 
-#: One colour per citation type, the same on every chart (colour-blind safe: Okabe-Ito).
-TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": "#D55E00",
-               "unclassified": "#E0E0E0"}
 #: The colour of every bar when the labels are hidden.
 HIDDEN_COLOR = "#56678a"
 _COUNTS = list(CITATION_TYPES)
@@ -287,7 +285,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
                 label="all corpus works")
         ranked = frame.groupby("work_id")["citations"].sum().sort_values(ascending=False, kind="mergesort")
         names = works.set_index("work_id") if works is not None else None
-        colors = plt.get_cmap("tab10")
+        colors = lambda i: PALETTE[i % len(PALETTE)]  # noqa: E731
         for i, work_id in enumerate([w for w, n in ranked.items() if n > 0][:top]):
             line = frame[frame["work_id"] == work_id].sort_values("year")
             name = _short_label(names.loc[work_id].to_dict(), 40) if names is not None and work_id in names.index \

@@ -10,21 +10,15 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
+from .present import PALETTE, Sentences
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
-           "citations_per_year", "describe_corpus", "Sentences", "FETCH_HINT"]
+           "citations_per_year", "describe_corpus", "FETCH_HINT"]
 
 NOT_STATED = "(not stated)"
 
 #: What a corpus read from DOIs or bare exports lacks until it is fetched, and how to get it.
 FETCH_HINT = "run `peerbib fetch` for titles, years, abstracts and the works that cite them"
-
-
-class Sentences(str):
-    """Text that Jupyter (and the HTML reports) show as Markdown, and Python as plain text."""
-
-    def _repr_markdown_(self) -> str:
-        return str(self)
 
 
 def _n(count: int, noun: str, plural: str | None = None) -> str:
@@ -187,13 +181,13 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
         ax.text(0.5, 0.5, "no dated works", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     elif group is None:
-        ax.bar(df["year"], df["n_works"], color="#3b6ea5", width=0.8)
+        ax.bar(df["year"], df["n_works"], color=PALETTE[0], width=0.8)
     else:
         table = df.pivot_table(index="year", columns=group, values="n_works", aggfunc="sum", fill_value=0)
         bottom = None
-        colors = plt.get_cmap("tab10")
         for i, column in enumerate(table.columns):
-            ax.bar(table.index, table[column], bottom=bottom, width=0.8, label=str(column), color=colors(i % 10))
+            ax.bar(table.index, table[column], bottom=bottom, width=0.8, label=str(column),
+                   color=PALETTE[i % len(PALETTE)])
             bottom = table[column] if bottom is None else bottom + table[column]
         ax.legend(title=group, frameon=False, fontsize="small")
     ax.set_xlabel("Publication year")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
+from ..present import PALETTE
 from .model import Clustering
 
 __all__ = ["cluster_map", "plot_cluster_map", "cluster_sizes", "plot_cluster_sizes", "clusters_by_year",
@@ -30,7 +31,8 @@ def _colours(clusters) -> dict:
 
     clusters = sorted(int(c) for c in pd.unique(pd.Series(clusters)))
     n = max(clusters, default=0) + 1
-    palette = sns.color_palette("tab10" if n <= 10 else "tab20" if n <= 20 else "husl", n)
+    # colour-blind safe while there are colours enough (Okabe & Ito's 8, seaborn's 10), then evenly spaced hues
+    palette = PALETTE[:n] if n <= len(PALETTE) else sns.color_palette("colorblind" if n <= 10 else "husl", n)
     return {c: palette[c] for c in clusters}
 
 

@@ -1,0 +1,135 @@
+"""Tables and sentences as a report shows them: titled, formatted, escaped, never silently cut.
+
+Notebooks end a cell with ``pb.show_table(frame, "Title")`` instead of a bare
+DataFrame: no index unless it means something, shares as percentages, missing
+values as an em dash, long text wrapped (not cut), and a long table capped with
+a line saying how many rows are shown and where the whole table is. Every
+value is HTML-escaped: titles, authors and abstracts come from outside.
+
+One colour-blind-safe palette serves every chart (Okabe & Ito's eight
+colours), and the citation types always take the same ones.
+"""
+from __future__ import annotations
+
+import html
+import numbers
+import re
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING"]
+
+#: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+#: The citation types' colours, the same in every chart and table.
+TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": "#D55E00",
+               "unclassified": "#E0E0E0"}
+#: How a missing value is shown.
+MISSING = "—"
+
+_TABLE_CSS = """<style>
+.pb-table{border-collapse:collapse;margin:0.4em 0 1.2em;font-size:13px;max-width:100%}
+.pb-table caption{caption-side:top;text-align:left;font-weight:600;font-size:14px;padding:0 0 0.4em}
+.pb-table th,.pb-table td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left}
+.pb-table th{background:#f4f4f4}
+.pb-table td.pb-num{text-align:right;white-space:nowrap}
+.pb-table td.pb-text{min-width:12em;max-width:40em;white-space:normal;overflow-wrap:anywhere}
+.pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
+</style>"""
+
+
+class Sentences(str):
+    """Text that notebooks and reports show as a paragraph (``**bold**`` and ```code``` marked up),
+    and Python as plain text. The text is escaped first: it may hold file names and titles."""
+
+    def _repr_html_(self) -> str:
+        text = html.escape(str(self))
+        text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
+        text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+        return f"<p>{text}</p>"
+
+
+class ReportTable:
+    """A formatted table: :func:`show_table`'s result. ``frame`` holds every row; Jupyter shows the first ``max_rows``."""
+
+    def __init__(self, frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3, max_rows: int = 50,
+                 full: str | None = None, index: bool = False, note: str | None = None):
+        self.frame, self.title, self.percent, self.decimals = frame, title, tuple(percent), decimals
+        self.max_rows, self.full, self.index, self.note = max_rows, full, index, note
+
+    def __repr__(self) -> str:
+        return f"{self.title}\n{self.frame.to_string(index=self.index, max_rows=self.max_rows)}"
+
+    def _cell(self, column, value) -> tuple[str, str]:
+        """(css class, escaped text) of one value."""
+        if value is None or (not isinstance(value, (list, tuple, dict)) and pd.isna(value)):
+            return "pb-num", MISSING
+        if column in self.percent:
+            share = float(value)
+            return "pb-num", f"{share:.0%}" if share == 0 or share >= 0.01 else f"{share:.1%}"
+        if isinstance(value, (bool, np.bool_)):
+            return "", "yes" if value else "no"
+        if isinstance(value, numbers.Integral):
+            return "pb-num", f"{int(value):,}"
+        if isinstance(value, numbers.Real):
+            return "pb-num", f"{float(value):,.{self.decimals}f}"
+        text = str(value)
+        return ("pb-text" if len(text) > 30 else ""), html.escape(text).replace("\n", "<br>")
+
+    def _repr_html_(self) -> str:
+        frame = self.frame.reset_index() if self.index else self.frame
+        shown = frame.head(self.max_rows)
+        head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in frame.columns)
+        rows = []
+        for values in shown.itertuples(index=False, name=None):
+            cells = [self._cell(c, v) for c, v in zip(frame.columns, values)]
+            rows.append("<tr>" + "".join(f'<td class="{k}">{t}</td>' if k else f"<td>{t}</td>" for k, t in cells)
+                        + "</tr>")
+        out = [_TABLE_CSS, f'<table class="pb-table"><caption>{html.escape(self.title)}</caption>',
+               f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
+        notes = []
+        if len(frame) > len(shown):
+            notes.append(f"showing {len(shown):,} of {len(frame):,} rows"
+                         + (f" — the full table is in {self.full}" if self.full else ""))
+        elif not len(frame):
+            notes.append("no rows")
+        if self.note:
+            notes.append(self.note)
+        if notes:
+            out.append(f'<p class="pb-note">{html.escape("; ".join(notes))}</p>')
+        return "".join(out)
+
+
+def _header(column) -> str:
+    if isinstance(column, tuple):
+        column = " / ".join(str(c) for c in column)
+    text = str(column).replace("_", " ")
+    return text[:1].upper() + text[1:]
+
+
+def show_table(frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3, max_rows: int = 50,
+               full: str | None = None, index: bool = False, note: str | None = None) -> ReportTable:
+    """A DataFrame as a report table: a title, formatted values, at most ``max_rows`` rows shown.
+
+    Parameters
+    ----------
+    frame : DataFrame
+    title : str
+        Shown above the table.
+    percent : iterable of str
+        Columns holding shares (0-1), shown as percentages.
+    decimals : int
+        Decimals of other non-integer numbers.
+    max_rows : int
+        Rows shown; a longer table says "showing 50 of 20,000 rows" and, with
+        ``full``, where the whole table is.
+    full : str, optional
+        Where the whole table is (e.g. ``"data/processed/works.parquet"``).
+    index : bool
+        Show the index as columns (when it means something).
+    note : str, optional
+        A line under the table.
+    """
+    return ReportTable(frame, title, percent=percent, decimals=decimals, max_rows=max_rows, full=full, index=index,
+                       note=note)
