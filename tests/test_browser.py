@@ -78,16 +78,11 @@ const live = [];
 for (const s of document.scripts) {
   if (/alert/.test(s.textContent)) live.push("script: " + s.outerHTML.slice(0, 200));
 }
-for (const el of document.querySelectorAll("svg[onload], img[onerror]")) {
-  live.push("element: " + el.outerHTML.slice(0, 200));
-}
+const flagged = new Set(document.querySelectorAll("svg[onload], img[onerror]"));
 for (const el of document.querySelectorAll("*")) {
-  for (const attr of el.attributes) {
-    if (attr.name.startsWith("on") && /alert/.test(attr.value)) {
-      live.push("handler: " + el.outerHTML.slice(0, 200));
-    }
-  }
+  if (Array.from(el.attributes).some(a => a.name.startsWith("on") && /alert/.test(a.value))) flagged.add(el);
 }
+for (const el of flagged) live.push("element: " + el.outerHTML.slice(0, 200));
 return {
   dialogs: Array.from(window.__dialogs || []),
   recorder: Array.isArray(window.__dialogs),
@@ -95,6 +90,10 @@ return {
                                width: img.naturalWidth})),
   resources: performance.getEntriesByType("resource").map(e => e.name),
   links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+  missing_anchors: Array.from(document.querySelectorAll("a[href*='#']"))
+    .filter(a => a.protocol === location.protocol && a.pathname === location.pathname && a.hash.length > 1)
+    .filter(a => !document.getElementById(decodeURIComponent(a.hash.slice(1))))
+    .map(a => a.getAttribute("href")),
   live: Array.from(new Set(live)),
   text: document.body ? document.body.innerText : "",
 };
@@ -207,6 +206,7 @@ class Visit:
             parts = urlsplit(link)
             if parts.scheme == "file" and not Path(unquote(parts.path)).exists():
                 found.append(f"broken local link: {link}")
+        found += [f"link to a missing anchor: {a}" for a in self.page.get("missing_anchors", [])]
         return found
 
 

@@ -70,8 +70,9 @@ class ReportTable:
             return "pb-num", f"{share:.0%}" if share == 0 or share >= 0.01 else f"{share:.1%}"
         if isinstance(value, (bool, np.bool_)):
             return "", "yes" if value else "no"
-        if isinstance(value, numbers.Integral):
-            return "pb-num", f"{int(value):,}"
+        if isinstance(value, numbers.Integral):  # years and ranks without a thousands separator
+            plain = "year" in str(column).lower() or str(column).lower() in ("k", "rank", "cluster")
+            return "pb-num", f"{int(value)}" if plain else f"{int(value):,}"
         if isinstance(value, numbers.Real):
             return "pb-num", f"{float(value):,.{self.decimals}f}"
         text = str(value)
@@ -105,7 +106,7 @@ def _header(column) -> str:
     if isinstance(column, tuple):
         column = " / ".join(str(c) for c in column)
     text = str(column).replace("_", " ")
-    return text[:1].upper() + text[1:]
+    return text if len(text) == 1 else text[:1].upper() + text[1:]
 
 
 def show_table(frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3, max_rows: int = 50,

@@ -141,6 +141,41 @@ class Clustering:
     path: str
     random_state: int | None
     settings: dict = field(default_factory=dict)
+    baselines: dict = field(default_factory=dict)
+
+    @property
+    def has_structure(self) -> bool:
+        """True when the clusters score clearly better than clusters of the same text with no structure.
+
+        That is: the mean silhouette beats random labels, and beats k-means on
+        the shuffled-terms vectors by more than twice the larger of that
+        baseline's spread and the silhouette's standard error (see
+        :attr:`baselines`). Without it, the clusters are not topics.
+        """
+        if not self.baselines:
+            return True
+        real_se = float(self.k_scores.loc[self.k_scores["chosen"], "silhouette_se"].iloc[0]) \
+            if "chosen" in self.k_scores and self.k_scores["chosen"].any() else 0.0
+        null = self.baselines.get("shuffled_terms", float("nan"))
+        margin = 2 * max(self.baselines.get("shuffled_sd", 0.0), real_se, 0.005)
+        beats_null = np.isnan(null) or self.silhouette > null + margin
+        return bool(self.silhouette > self.baselines.get("random_labels", -1.0) and beats_null)
+
+    def describe(self):
+        """A few sentences on the clustering for a report, saying plainly when it found no structure."""
+        from ..present import Sentences
+
+        b = self.baselines
+        figures = (f"mean silhouette {self.silhouette:.3f}, against {b.get('shuffled_terms', float('nan')):.3f} for "
+                   f"the same k on the same words shuffled across works and {b.get('random_labels', float('nan')):.3f}"
+                   " for random labels") if b else f"mean silhouette {self.silhouette:.3f}"
+        where = f"{len(self.labels):,} works in {self.k} clusters ({figures})."
+        if self.has_structure:
+            return Sentences(f"**{where}** The clusters are clearly better than chance: read them as topics, "
+                             "named from their terms.")
+        return Sentences(f"**No topic structure found.** {where} The clusters are no better than those of text "
+                         "with no topics: they are groups of convenience, not topics; do not read the map or the "
+                         "terms as themes of the literature.")
 
     def __repr__(self) -> str:
         return (
@@ -375,6 +410,50 @@ def _cosine_silhouette(X, labels: np.ndarray, k: int) -> np.ndarray:
         s = np.where(denom > 0, (b - a) / denom, 0.0)
     s[own_n <= 1] = 0.0
     return np.clip(np.nan_to_num(s), -1.0, 1.0)
+
+
+#: Texts the shuffled-terms baseline is fitted on, at most (a sample of larger corpora).
+BASELINE_SAMPLE = 2000
+
+
+def _baselines(space, labels: np.ndarray, k: int, random_state) -> dict:
+    """What a clustering with no structure scores, measured on the same vectors.
+
+    ``random_labels``: the mean silhouette of the same cluster sizes given to
+    works at random (5 draws). ``shuffled_terms``: the mean silhouette of
+    k-means with the same k on the vectors with each term's weights shuffled
+    across works (3 draws, at most :data:`BASELINE_SAMPLE` works): the words
+    and their frequencies stay, what goes together is gone. Text with no
+    topics scores about as well as this; ``shuffled_sd`` is its spread.
+    """
+    from sklearn.cluster import KMeans
+    from sklearn.preprocessing import normalize
+
+    rng = np.random.default_rng(random_state)
+    n = space.shape[0]
+    random_labels = float(np.mean([_cosine_silhouette(space, rng.permutation(labels), k).mean() for _ in range(5)]))
+    rows = np.sort(rng.choice(n, size=min(n, BASELINE_SAMPLE), replace=False))
+    sample = space[rows]
+    scores = []
+    for _ in range(3):
+        if sparse.issparse(sample):
+            columns = sparse.csc_matrix(sample)
+            m = columns.shape[0]
+            new_rows = np.concatenate([rng.choice(m, size=columns.indptr[j + 1] - columns.indptr[j], replace=False)
+                                       for j in range(columns.shape[1])]) if columns.nnz else np.array([], int)
+            shuffled = sparse.csc_matrix((columns.data, new_rows, columns.indptr), shape=columns.shape).tocsr()
+            shuffled = shuffled[np.diff(shuffled.indptr) > 0]
+        else:
+            shuffled = rng.permuted(np.asarray(sample), axis=0)
+            shuffled = shuffled[np.linalg.norm(shuffled, axis=1) > 0]
+        shuffled = normalize(shuffled)
+        if shuffled.shape[0] <= k:
+            continue
+        fitted = KMeans(n_clusters=k, n_init=3, random_state=int(rng.integers(2**31))).fit(shuffled).labels_
+        scores.append(float(_cosine_silhouette(shuffled, fitted, k).mean()))
+    return {"random_labels": random_labels,
+            "shuffled_terms": float(np.mean(scores)) if scores else float("nan"),
+            "shuffled_sd": float(np.std(scores, ddof=1)) if len(scores) > 1 else 0.0}
 
 
 def _renumber_by_size(labels: np.ndarray, k: int) -> np.ndarray:
@@ -764,6 +843,8 @@ def cluster_abstracts(
     k_scores["chosen"] = k_scores["k"] == chosen
     k_scores = k_scores.astype({"k": "int64", "smallest_cluster": "int64"})
     silhouettes = _cosine_silhouette(space, labels, chosen)
+    with threadpool_limits(limits=1, user_api="openmp"):
+        baselines = _baselines(space, labels, chosen, random_state)
     coords = _coordinates(space, random_state)
 
     # Back to the caller's row order for the per-work outputs.
@@ -797,6 +878,7 @@ def cluster_abstracts(
             "lsa_components": lsa_components,
             "sample_size": int(sample_size),
         },
+        baselines=baselines,
     )
 
 

@@ -36,6 +36,15 @@ def _colours(clusters) -> dict:
     return {c: palette[c] for c in clusters}
 
 
+def _name(clustering, *, singular: bool = False) -> str:
+    """ "Topic clusters" only for a clustering that found structure (see :attr:`Clustering.has_structure`)."""
+    topical = isinstance(clustering, Clustering) and clustering.has_structure
+    if singular:
+        return "topic cluster" if topical else "cluster"
+    return "Topic clusters" if topical else "Clusters (no topic structure found)" \
+        if isinstance(clustering, Clustering) else "Clusters"
+
+
 def _require(frame: pd.DataFrame, columns: list[str], made_by: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
@@ -151,7 +160,7 @@ def plot_cluster_map(
             )
     _cluster_legend(ax, markerscale=1.0 if size >= 12 else 2.5)
     k = table["cluster"].nunique()
-    title = f"Topic clusters of {len(table):,} works (k = {k})"
+    title = f"{_name(clustering)} of {len(table):,} works (k = {k})"
     if len(shown) < len(table):
         title += f"\n{len(shown):,} works drawn at random"
     ax.set_title(title)
@@ -218,7 +227,7 @@ def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_term
     )
     for container in ax.containers:
         ax.bar_label(container, fontsize=8, padding=2)
-    ax.set_title(f"Works per topic cluster ({int(table['n_works'].sum()):,} works)")
+    ax.set_title(f"Works per {_name(clustering, singular=True)} ({int(table['n_works'].sum()):,} works)")
     ax.set_xlabel("Works")
     ax.set_ylabel("Cluster: top terms")
     return ax
@@ -337,7 +346,7 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
                color=colours[int(cluster)], label=rows["label"].iloc[0])
         bottom = bottom + counts
     n_without = int(table.attrs.get("n_without_year", 0))
-    title = "Topic clusters by publication year"
+    title = f"{_name(clustering)} by publication year"
     if n_without:
         title += f"\n({n_without:,} works without a publication year not shown)"
     if not len(table):
