@@ -9,7 +9,7 @@ A full-page screenshot of each page is saved to tests/output/screenshots/.
 
 Skipped, with the reason, when /usr/bin/chromium, /usr/bin/chromedriver or
 selenium is missing (``sudo apt-get install chromium chromium-driver
-fonts-noto-cjk``; ``pip install -e '.[test]'``). selenium-manager is never
+fonts-noto-cjk``; ``python -m pip install '.[test]'``). selenium-manager is never
 used: the driver and browser paths are given.
 """
 from __future__ import annotations
@@ -108,7 +108,7 @@ def _missing() -> str | None:
         return f"browser test needs Debian's chromium and chromedriver; missing: {', '.join(absent)}. " \
                f"Install: {INSTALL_HINT}"
     if SELENIUM_ERROR:
-        return f"browser test needs selenium ({SELENIUM_ERROR}). Install: pip install -e '.[test]'"
+        return f"browser test needs selenium ({SELENIUM_ERROR}). Install: python -m pip install '.[test]'"
     return None
 
 
@@ -198,16 +198,20 @@ class Visit:
             found.append("the dialog recorder was not installed: dialogs could not be checked")
         found += [f"dialog {d['name']}({', '.join(d['args'])})" for d in self.page.get("dialogs", [])]
         remote = {u for u in self.requests + self.page.get("resources", []) if urlsplit(u).scheme not in LOCAL_SCHEMES}
-        found += [f"non-local resource load (not self-contained): {u}" for u in sorted(remote)]
+        found += [f"non-local resource load (not self-contained): {_short(u)}" for u in sorted(remote)]
         found += [f"image not loaded ({i['src']}...): complete={i['complete']}, naturalWidth={i['width']}"
                   for i in self.page.get("images", []) if not (i["complete"] and i["width"] > 0)]
         found += [f"injection is live markup: {m}" for m in self.page.get("live", [])]
         for link in self.page.get("links", []):
             parts = urlsplit(link)
             if parts.scheme == "file" and not Path(unquote(parts.path)).exists():
-                found.append(f"broken local link: {link}")
+                found.append(f"broken local link: {_short(link)}")
         found += [f"link to a missing anchor: {a}" for a in self.page.get("missing_anchors", [])]
         return found
+
+
+def _short(url: str, limit: int = 120) -> str:
+    return url if len(url) <= limit else url[:limit] + "..."
 
 
 def _performance_requests(driver) -> list[str]:
@@ -275,7 +279,8 @@ def test_every_page_is_checked(reports):
 def test_page_in_browser(visit, stem):
     result = visit(stem)
     problems = result.problems()
-    assert not problems, f"{stem}.html (screenshot {result.screenshot}):\n  " + "\n  ".join(problems)
+    if problems:
+        pytest.fail(f"{stem}.html (screenshot {result.screenshot}):\n  " + "\n  ".join(problems), pytrace=False)
     assert result.screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert result.page["text"].strip(), f"{stem}.html shows no text"
 

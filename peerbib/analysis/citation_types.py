@@ -19,7 +19,7 @@ from ..statements.coverage import coverage_totals, statement_coverage
 from ..statements.sections import CITATION_TYPES, SECTIONS
 from ..statements.tallies import tally_citation_types
 from .descriptive import work_label
-from .present import PALETTE, TYPE_COLORS
+from .present import PALETTE, TYPE_COLORS, new_axes
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
            "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note"]
@@ -161,12 +161,10 @@ def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: boo
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
 
     if not isinstance(counts, pd.DataFrame):
         counts = citation_type_counts(counts)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, max(2.5, 0.55 * len(counts) + 1.5)))
+    ax = new_axes(ax, (10, max(2.5, 0.55 * len(counts) + 1.5)))
     if not len(counts):
         ax.text(0.5, 0.5, "no citation statements or tallies", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -217,15 +215,13 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
 
     ``df`` is :func:`citation_types_by` (or the tables, with ``by``).
     """
-    import matplotlib.pyplot as plt
 
     if not isinstance(df, pd.DataFrame):
         if by is None:
             raise AnalysisError("plot_citation_types_by needs by= (section or citing_year) with the tables")
         df = citation_types_by(df, by)
     by = by or df.attrs.get("by") or next(c for c in df.columns if c not in _COUNTS + ["source", "statements"])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4))
+    ax = new_axes(ax, (10, 4))
     if not len(df):
         ax.text(0.5, 0.5, "no citation statements", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -264,10 +260,8 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
     top : int
         Works drawn as their own line (the most cited); "all corpus works" is the sum of every work.
     """
-    import matplotlib.pyplot as plt
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(10, 4))
+    ax = new_axes(ax, (10, 4))
     definitions = sorted(per_year["definition"].dropna().unique()) if "definition" in per_year else []
     if len(definitions) > 1:
         raise AnalysisError("plot_citations_per_year draws one definition: "

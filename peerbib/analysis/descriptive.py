@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
-from .present import PALETTE, Sentences
+from .present import PALETTE, Sentences, new_axes
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
            "citations_per_year", "describe_corpus", "FETCH_HINT"]
@@ -152,6 +152,9 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
     return counts
 
 
+_LEGEND_TITLES = {"corpus_role": "Role in its source", "type": "Type of work", "venue": "Venue"}
+
+
 def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, title: str | None = None):
     """Bar chart of works per publication year.
 
@@ -170,12 +173,10 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
     -------
     matplotlib Axes
     """
-    import matplotlib.pyplot as plt
 
     if "n_works" not in df.columns:
         df = publication_years(df, by=by)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4))
+    ax = new_axes(ax, (9, 4))
     group = next((c for c in df.columns if c not in ("year", "n_works")), None)
     if len(df) == 0:
         ax.text(0.5, 0.5, "no dated works", ha="center", va="center", transform=ax.transAxes)
@@ -189,7 +190,8 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
             ax.bar(table.index, table[column], bottom=bottom, width=0.8, label=str(column),
                    color=PALETTE[i % len(PALETTE)])
             bottom = table[column] if bottom is None else bottom + table[column]
-        ax.legend(title=group, frameon=False, fontsize="small")
+        ax.legend(title=_LEGEND_TITLES.get(group, group.replace("_", " ")), frameon=False, fontsize="small",
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on them
     ax.set_xlabel("Publication year")
     ax.set_ylabel("Works")
     ax.yaxis.get_major_locator().set_params(integer=True)

@@ -15,10 +15,13 @@ import html
 import numbers
 import re
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-__all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING"]
+__all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING", "new_axes",
+           "ensure_fonts"]
 
 #: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -37,6 +40,52 @@ _TABLE_CSS = """<style>
 .pb-table td.pb-text{min-width:12em;max-width:40em;white-space:normal;overflow-wrap:anywhere}
 .pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
 </style>"""
+
+
+#: Fonts tried, in order, for characters DejaVu Sans lacks (Debian's fonts-noto-cjk, others' names for it).
+FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+                  "Source Han Sans", "WenQuanYi Zen Hei", "Noto Sans Thai")
+_fonts_ready = False
+
+
+def ensure_fonts() -> list[str]:
+    """Let matplotlib fall back to a CJK (and Thai) font for glyphs DejaVu Sans lacks, where one is installed.
+
+    A font installed after matplotlib built its font cache is added from the
+    system's font folders. Returns the fallback fonts in use (empty when none
+    is installed: such characters then draw as boxes, and the report says so).
+    """
+    global _fonts_ready
+    import matplotlib as mpl
+    from matplotlib import font_manager
+
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    if not _fonts_ready and not any(name in known for name in FALLBACK_FONTS):
+        for path in font_manager.findSystemFonts():
+            if re.search(r"NotoSans(CJK|Thai)|SourceHanSans|wqy-zenhei", Path(path).name, re.IGNORECASE):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        known = {f.name for f in font_manager.fontManager.ttflist}
+    _fonts_ready = True
+    found = [name for name in FALLBACK_FONTS if name in known]
+    # matplotlib falls back glyph by glyph along font.family when it is a list of families
+    families = list(mpl.rcParams["font.family"])
+    if found and families == ["sans-serif"]:
+        mpl.rcParams["font.family"] = ["DejaVu Sans", *found]
+    return found
+
+
+def new_axes(ax=None, figsize=(9, 4)):
+    """``ax``, or the axes of a new figure of ``figsize`` (constrained layout); fonts made ready either way."""
+    ensure_fonts()
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
 
 
 class Sentences(str):

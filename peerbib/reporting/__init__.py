@@ -120,13 +120,18 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
             if progress:
                 print(f"running {path.name} ...", flush=True)
             notebook = execute_notebook(path, timeout=timeout, hide_labels=hide_labels)
-            for cell, text in stderr_messages(notebook):
+            messages = stderr_messages(notebook)
+            glyphs = any("missing from font" in text for _, text in messages)
+            note = ("Some characters of this page's figures could not be drawn: no installed font covers them "
+                    "(install fonts-noto-cjk, then render again)." if glyphs else None)
+            for cell, text in messages:
                 first = text.strip().splitlines()[-1] if text.strip() else ""
                 print(f"peerbib report: {path.name} cell {cell} wrote to stderr (left out of the page): {first}",
                       file=sys.stderr)
             page_command = command(only=[path.stem], hide_labels=hide_labels, with_code=with_code)
             page = render_html(notebook, title=_title(notebook, path.stem), with_code=with_code,
-                               footer=footer_html(prov, page_command, rendered_at, hide_labels=hide_labels))
+                               footer=footer_html(prov, page_command, rendered_at, hide_labels=hide_labels,
+                                                  note=note))
             target = staging / f"{path.stem}.html"
             atomic_write_text(target, page)
             written.append(target)

@@ -91,7 +91,8 @@ def command(*, only=None, hide_labels: bool = False, with_code: bool = False) ->
     return " ".join(parts)
 
 
-def footer_html(prov: dict, page_command: str, rendered_at: str, *, hide_labels: bool = False) -> str:
+def footer_html(prov: dict, page_command: str, rendered_at: str, *, hide_labels: bool = False,
+                note: str | None = None) -> str:
     """The footer of every page: the essentials in two lines, escaped."""
     e = html.escape
     snap = prov.get("snapshot")
@@ -103,7 +104,7 @@ def footer_html(prov: dict, page_command: str, rendered_at: str, *, hide_labels:
         f"<code>{e(prov['raw_sha256'][:16])}</code> ({e(prov['raw'])}, built {e(prov['built_at'])}) · "
         f"{source} · classifier {e(classifiers)} · random_state {e(str(prov['random_state']))} · "
         f"rendered {e(rendered_at)}{' · citation-type labels hidden' if hide_labels else ''}<br>made by <code>{e(page_command)}</code> in the project folder; "
-        "the index page has the full provenance"
+        "the index page has the full provenance" + (f"<br><strong>{e(note)}</strong>" if note else "")
     )
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
-from ..present import PALETTE
+from ..present import PALETTE, new_axes
 from .model import Clustering
 
 __all__ = ["cluster_map", "plot_cluster_map", "cluster_sizes", "plot_cluster_sizes", "clusters_by_year",
@@ -65,13 +65,6 @@ def _plot_table(clustering, compute, columns: list[str], *, n_terms: int) -> pd.
         table = table.assign(label=table["cluster"].astype("str"))
     return table
 
-
-def _new_axes(ax, figsize):
-    if ax is None:
-        import matplotlib.pyplot as plt
-
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax
 
 
 def _cluster_legend(ax, **options) -> None:
@@ -136,7 +129,7 @@ def plot_cluster_map(
     matplotlib.axes.Axes
     """
     table = _plot_table(clustering, cluster_map, ["cluster", "x", "y"], n_terms=n_terms)
-    ax = _new_axes(ax, (10, 6))
+    ax = new_axes(ax, (10, 6))
     shown = table
     if len(table) > max_points:
         shown = table.sample(n=max_points, random_state=random_state).sort_index()
@@ -218,7 +211,7 @@ def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_term
     import seaborn as sns
 
     table = _plot_table(clustering, cluster_sizes, ["cluster", "n_works"], n_terms=n_terms)
-    ax = _new_axes(ax, (8, 0.45 * len(table) + 1.5))
+    ax = new_axes(ax, (8, 0.45 * len(table) + 1.5))
     colours = _colours(table["cluster"])
     palette = {label: colours[int(c)] for c, label in zip(table["cluster"], table["label"])}
     sns.barplot(
@@ -255,7 +248,7 @@ def plot_k_scores(clustering: Clustering | pd.DataFrame, *, ax=None):
 
     scores = clustering.k_scores if isinstance(clustering, Clustering) else clustering
     _require(scores, ["k", "silhouette"], "Clustering.k_scores")
-    ax = _new_axes(ax, (7, 4))
+    ax = new_axes(ax, (7, 4))
     errors = scores["silhouette_se"] if "silhouette_se" in scores.columns else None
     ax.errorbar(scores["k"], scores["silhouette"], yerr=errors, marker="o", markersize=4, capsize=2,
                 label="mean silhouette ± 1 standard error")
@@ -334,7 +327,7 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
     from matplotlib.ticker import MaxNLocator
 
     table = _plot_table(clustering, clusters_by_year, ["year", "cluster", "n_works"], n_terms=n_terms)
-    ax = _new_axes(ax, (10, 4.5))
+    ax = new_axes(ax, (10, 4.5))
     colours = _colours(table["cluster"]) if len(table) else {}
     bottom = None
     for cluster, rows in table.groupby("cluster", sort=True):

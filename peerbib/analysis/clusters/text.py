@@ -82,6 +82,34 @@ _HYPHENS_RE = re.compile(r"[‐‑‒–—−]")
 # they never become terms, but no bigram spans them.
 _TOKEN_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[^\w\s]|\d+")
 # The same on lower-cased ASCII text, a third faster.
+# Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai): a run of
+# them is one "word" to the token pattern, often a whole sentence. Such runs are cut into
+# overlapping character bigrams, the usual unit for these scripts when no segmenter is at hand.
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNSPACED_RUN_RE = re.compile(f"[{_UNSPACED}]+|[^{_UNSPACED}]+")
+_HAS_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
+# Between two bigrams: a mark that is no term and breaks word pairs (bigrams of bigrams say nothing more).
+_BREAK = "."
+
+
+def _unspaced_bigrams(tokens: list[str]) -> list[str]:
+    """Tokens with every run of an unspaced script cut into character bigrams, a break after each."""
+    out: list[str] = []
+    for token in tokens:
+        if not _HAS_UNSPACED_RE.search(token):
+            out.append(token)
+            continue
+        for run in _UNSPACED_RUN_RE.findall(token):
+            if not _HAS_UNSPACED_RE.match(run):
+                out.append(run)
+            elif len(run) == 1:
+                out += [run, _BREAK]
+            else:
+                for i in range(len(run) - 1):
+                    out += [run[i:i + 2], _BREAK]
+    return out
+
+
 _ASCII_TOKEN_RE = re.compile(r"[a-z]+(?:-[a-z]+)*|[^\w\s]|\d+")
 
 # sklearn's English list, less a few entries that are topic words in health and
@@ -257,7 +285,12 @@ def _term_counts(texts, stop_words: frozenset[str]) -> tuple[sparse.csr_matrix, 
     lengths = np.zeros(len(texts), dtype=np.int64)
     for i, text in enumerate(texts):
         text = clean_text(text).lower()
-        tokens = (_ASCII_TOKEN_RE if text.isascii() else _TOKEN_RE).findall(text)
+        if text.isascii():
+            tokens = _ASCII_TOKEN_RE.findall(text)
+        else:
+            tokens = _TOKEN_RE.findall(text)
+            if _HAS_UNSPACED_RE.search(text):
+                tokens = _unspaced_bigrams(tokens)
         flat.extend(map(lookup, tokens))  # no per-token Python code once a token is known
         lengths[i] = len(tokens)
         if len(flat) > 1_000_000:
