@@ -32,6 +32,7 @@ _EXPORTS = {
     "list_works": "analysis.descriptive",
     "citations_per_year": "analysis.descriptive",
     "describe_corpus": "analysis.descriptive",
+    "disputed_years": "analysis.descriptive",
     "FETCH_HINT": "analysis.descriptive",
     "show_table": "analysis.present",
     "Sentences": "analysis.present",

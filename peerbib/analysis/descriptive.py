@@ -13,7 +13,7 @@ from ..errors import AnalysisError
 from .present import PALETTE, Sentences, new_axes
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
-           "citations_per_year", "describe_corpus", "FETCH_HINT"]
+           "citations_per_year", "describe_corpus", "FETCH_HINT", "disputed_years"]
 
 NOT_STATED = "(not stated)"
 
@@ -147,6 +147,8 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
         counts = pd.DataFrame({k: pd.Series(dtype="int64" if k == "year" else "object") for k in keys}
                               | {"n_works": pd.Series(dtype="int64")})
     counts.attrs["n_without_year"] = int(years.isna().sum())
+    if "year_doubt" in selected.columns:
+        counts.attrs["n_year_doubts"] = int((selected["year_doubt"].notna() & years.notna()).sum())
     if "source" in selected.columns:
         counts.attrs["sources"] = sorted(str(v) for v in selected["source"].dropna().unique())
     return counts
@@ -203,11 +205,31 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
     notes = []
     if df.attrs.get("n_without_year"):
         notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
+    if df.attrs.get("n_year_doubts"):
+        notes.append(f"{df.attrs['n_year_doubts']} work(s) with a year the data disputes")
     if df.attrs.get("sources"):
         notes.append("data: " + ", ".join(df.attrs["sources"]))
     if notes:
         ax.set_xlabel("Publication year\n" + "; ".join(notes), linespacing=1.6)
     return ax
+
+
+def disputed_years(works: pd.DataFrame, *, corpus_only: bool = True) -> pd.DataFrame:
+    """The dated works whose year the data disputes, and why.
+
+    A doubt comes from the corpus file's own notes on the year (a page giving
+    an online and a print date, a year read from a volume number), from
+    corpus files that disagree, or from OpenAlex giving another year than the
+    corpus file. Columns ``publication_year, label, doi, year_doubt``.
+    """
+    _require(works, ["publication_year"], "disputed_years")
+    selected = _corpus(works, corpus_only)
+    if "year_doubt" not in selected.columns:
+        return pd.DataFrame(columns=["publication_year", "label", "doi", "year_doubt"])
+    doubted = selected[selected["year_doubt"].notna() & selected["publication_year"].notna()]
+    table = doubted.assign(label=[work_label(r) for r in doubted.to_dict("records")])
+    return table[["publication_year", "label", "doi", "year_doubt"]].sort_values(
+        ["publication_year", "label"], kind="mergesort").reset_index(drop=True)
 
 
 def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd.DataFrame:

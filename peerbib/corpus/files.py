@@ -128,7 +128,7 @@ def read_corpora(paths) -> pd.DataFrame:
     merged = [_merge([rows[i] for i in members], report) for members in groups]
     report.works = len(merged)
     report.merged += len(rows) - len(merged)
-    out = corpus_frame(merged, columns + (["corpus_files"] if "corpus_files" not in columns else []), {})
+    out = corpus_frame(merged, columns + [c for c in ("corpus_files", "year_doubt") if c not in columns], {})
     out.attrs["merge"] = report
     return out
 
@@ -217,6 +217,7 @@ def _merge(records: list[dict], report: MergeReport) -> dict:
                           if r.get("publication_year") is not None and r["publication_year"] == r["publication_year"])
         report.conflicts.append(f"{row.get('doi') or row.get('title')}: different years ({shown}); "
                                 f"kept {row['publication_year']}")
+        row["year_doubt"] = f"the corpus files disagree: {shown}"
     row["work_id"] = local_work_id(row.get("doi"), row.get("title"), row.get("authors"), row.get("publication_year"),
                                    row.get("venue"), row.get("abstract"))
     row["corpus_files"] = "; ".join(f"{r['corpus_file']}:{r['corpus_line']}" for r in records)

@@ -8,6 +8,8 @@ said when it was matched; the build then says which row changed.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..errors import CorpusError
@@ -29,6 +31,7 @@ def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
     corpus["corpus_role"] = corpus.get("seed_role")
     corpus["abstract_truncated"] = corpus.get("abstract_truncated")
     none = [None] * len(corpus)
+    corpus["year_doubt"] = _year_doubts(corpus)
     corpus["provenance"] = [
         _provenance(files, file, line, seed_file, seed_line)
         for files, file, line, seed_file, seed_line in zip(
@@ -36,6 +39,27 @@ def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
             corpus.get("seed_file", none), corpus.get("seed_line", none))
     ]
     return corpus
+
+
+_YEAR_WORDS = re.compile(r"\byears?\b|published online|\bonline\b|\bprint\b|\bissue year", re.IGNORECASE)
+
+
+def _year_doubts(corpus: pd.DataFrame) -> list:
+    """Per corpus row, what the data says against its year: the corpus file's own notes about
+    the year (e.g. "published online 12 December 2020 … publication_year is the issue year"),
+    and corpus files that disagree on it."""
+    none = [None] * len(corpus)
+    out = []
+    for merged, notes, year in zip(corpus.get("year_doubt", none), corpus.get("notes", none),
+                                   corpus.get("publication_year", none)):
+        if _missing(year):  # no year, nothing to doubt (the works without a year are counted apart)
+            out.append(None)
+            continue
+        parts = [p for p in (merged,) if isinstance(p, str) and p]
+        if isinstance(notes, str):
+            parts += [n.strip() for n in notes.split(";") if _YEAR_WORDS.search(n)]
+        out.append("; ".join(parts) or None)
+    return out
 
 
 def _provenance(files, file, line, seed_file, seed_line) -> str:
@@ -88,6 +112,11 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
             continue
         local_to_final[row["work_id"]] = wid
         combined = dict(row)
+        theirs = fetched_rows[wid].get("publication_year")
+        ours = row.get("publication_year")
+        if not _missing(theirs) and not _missing(ours) and int(theirs) != int(ours):
+            doubt = f"OpenAlex gives {int(theirs)}, {row.get('corpus_file', 'the corpus file')} {int(ours)}"
+            combined["year_doubt"] = "; ".join(d for d in (row.get("year_doubt"), doubt) if isinstance(d, str))
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
                 continue

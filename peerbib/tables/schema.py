@@ -30,6 +30,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         # from the corpus files: keywords ("; "), and every file:line that held the work
         "keywords": "str",
         "corpus_files": "str",
+        # what the data says against the publication year (corpus notes, files or OpenAlex disagreeing)
+        "year_doubt": "str",
     },
     "citations": {
         "citing_id": "str",
