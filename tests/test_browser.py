@@ -170,7 +170,7 @@ def driver(requirements, tmp_path_factory):
     service = Service(executable_path=str(CHROMEDRIVER), log_output=str(tmp / "chromedriver.log"))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SE_AVOID_STATS", "true")  # selenium-manager is not run (paths given); no stats if it were
-        patch.setenv("SE_OFFLINE", "true")
+        patch.setenv("SE_OFFLINE", "true")  # nor any download, should it run all the same
         browser = webdriver.Chrome(service=service, options=options)
         try:
             browser.set_page_load_timeout(PAGE_TIMEOUT)

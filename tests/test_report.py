@@ -5,10 +5,12 @@ import re
 import shutil
 
 import nbformat
+import pandas as pd
 import pytest
 
 import peerbib as pb
 from conftest import REPO
+from peerbib.cli import main
 
 
 @pytest.fixture(scope="module")
@@ -117,3 +119,117 @@ def test_report_shows_the_fetched_snapshot(project, api):
     assert len(paths) == len(list((project / "notebooks").glob("*.ipynb"))) + 1
     tables = pb.load()
     assert tables.works.set_index("doi").loc["10.1111/hex.13151", "source"] == "openalex+corpus"
+
+
+# --- pages that read like a report -----------------------------------------------------------------
+
+_REPRS = [r"Tables\(", r"Clustering\(", r"dtype: ", r"Name: count", r"&lt;NA&gt;", r"\bNaN\b", r"<NA>",
+          r"Traceback", r"Warning", r"UserWarning", r"FutureWarning", r"Error\b", r"<Axes", r"<Figure"]
+
+
+def _visible(page: str) -> str:
+    """The text of a page outside its style and script blocks and outside image data."""
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    return re.sub(r'src="data:image/[^"]+"', 'src=""', page)
+
+
+def test_no_page_holds_a_repr_a_warning_a_traceback_or_a_path(rendered):
+    root, paths = rendered
+    machine_paths = {str(REPO), str(root), str(root.parent), "/tmp/", "/home/", "/root/", "site-packages"}
+    for path in paths:
+        page = _visible(path.read_text(encoding="utf-8"))
+        for pattern in _REPRS:
+            assert not re.search(pattern, page), f"{path.name}: {pattern}"
+        for folder in machine_paths:
+            assert folder not in page, f"{path.name}: {folder}"
+
+
+def test_every_page_has_a_provenance_footer_and_the_index_has_it_in_full(rendered):
+    root, paths = rendered
+    info = pb.load(root / "data" / "processed").info
+    for path in paths[:-1]:
+        page = path.read_text(encoding="utf-8")
+        footer = page[page.index('<footer class="peerbib-footer">'):]
+        assert f"peerbib {pb.__version__}" in footer and "pyalex " in footer
+        assert info["raw_sha256"][:16] in footer
+        assert "classifier peerbib-cues/" in footer and "random_state 0" in footer
+        assert f"peerbib report --only {path.stem}" in footer
+    index = paths[-1].read_text(encoding="utf-8")
+    assert info["raw_sha256"] in index and "scikit-learn" in index and "peerbib report" in index
+    for name in ("corpus works", "years covered", "citing works", "statement coverage", "sources"):
+        assert f"<th>{name}</th>" in index
+    # each report linked with its question and a key figure
+    for path in paths[:-1]:
+        assert f'href="{path.name}"' in index
+    assert len(re.findall(r'<img src="data:image/png;base64,', index)) == len(paths) - 1
+
+
+def test_tables_are_formatted_not_cut(rendered):
+    root, _ = rendered
+    page = (root / "reports" / "01_publication_years.html").read_text(encoding="utf-8")
+    assert '<table class="pb-table"><caption>The corpus works, newest first</caption>' in page
+    works = pb.load(root / "data" / "processed").works
+    longest = max(works.loc[works["is_corpus"], "title"].dropna(), key=len)
+    assert len(longest) > 100 and pb.show_table(works, "x")._repr_html_() and longest.replace("'", "&#x27;") in page
+    assert re.search(r"<td class=\"pb-num\">\d+%</td>", page)  # shares as percentages
+    assert "—" in page  # missing as an em dash
+
+
+def test_a_long_table_says_how_much_it_shows_and_where_the_rest_is():
+    frame = pd.DataFrame({"title": [f"work {i}" for i in range(20_000)], "share": 0.00005})
+    html = pb.show_table(frame, "All works", percent=["share"], full="data/processed/works.parquet")._repr_html_()
+    assert html.count("<tr>") == 51  # header and 50 rows
+    assert "showing 50 of 20,000 rows — the full table is in data/processed/works.parquet" in html
+    assert "0.0%" in html and "<caption>All works</caption>" in html
+
+
+def test_show_table_escapes_what_comes_from_outside():
+    frame = pd.DataFrame({"title": ["<script>alert(1)</script>", '"><svg onload=alert(1)>'], "n": [1, None]})
+    html = pb.show_table(frame, "<b>t</b>")._repr_html_()
+    assert "<script>alert" not in html and "<svg" not in html and "<b>t</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "—" in html
+
+
+# --- all or nothing; --only; --with-code -------------------------------------------------------------
+
+
+def test_a_failing_run_leaves_the_previous_reports_as_they_were(project):
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    _notebook(project / "notebooks" / "01_fine.ipynb", "print('first run')")
+    pb.report()
+    before = {p.name: p.read_bytes() for p in (project / "reports").iterdir()}
+    _notebook(project / "notebooks" / "01_fine.ipynb", "print('second run')")
+    _notebook(project / "notebooks" / "02_broken.ipynb", "raise ValueError('boom')")
+    with pytest.raises(pb.ReportError, match=r"02_broken.ipynb: cell 1"):
+        pb.report()
+    assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == before
+    assert not [p for p in project.iterdir() if p.name.startswith(".reports-")]  # no staging left behind
+
+
+def test_only_runs_the_named_notebooks_and_keeps_the_other_pages(project):
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    _notebook(project / "notebooks" / "01_a.ipynb", "print('a one')")
+    _notebook(project / "notebooks" / "02_b.ipynb", "print('b one')")
+    pb.report()
+    _notebook(project / "notebooks" / "01_a.ipynb", "print('a two')")
+    _notebook(project / "notebooks" / "02_b.ipynb", "print('b two')")
+    assert main(["report", "--only", "02", "--quiet"]) == 0
+    reports = project / "reports"
+    assert "a one" in (reports / "01_a.html").read_text(encoding="utf-8")
+    assert "b two" in (reports / "02_b.html").read_text(encoding="utf-8")
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert 'href="01_a.html"' in index and 'href="02_b.html"' in index
+    with pytest.raises(pb.ReportError, match="no notebook '09'"):
+        pb.report(only=["09"])
+
+
+def test_code_is_hidden_unless_asked_for(project):
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    _notebook(project / "notebooks" / "01_a.ipynb", "answer = 6 * 7\nprint(answer)")
+    hidden = pb.report()[0].read_text(encoding="utf-8")
+    shown = pb.report(with_code=True)[0].read_text(encoding="utf-8")
+    assert "answer = 6" not in _visible(hidden) and "42" in hidden
+    assert "answer" in _visible(shown) and "--with-code" in shown

@@ -32,12 +32,12 @@ TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": 
 MISSING = "—"
 
 _TABLE_CSS = """<style>
-.pb-table{border-collapse:collapse;margin:0.4em 0 1.2em;font-size:13px;max-width:100%}
+.pb-table{border-collapse:collapse;margin:0.4em 0 1.2em;font-size:12.5px;width:auto;max-width:100%}
 .pb-table caption{caption-side:top;text-align:left;font-weight:600;font-size:14px;padding:0 0 0.4em}
 .pb-table th,.pb-table td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left}
-.pb-table th{background:#f4f4f4}
+.pb-table th{background:#f4f4f4;white-space:normal;overflow-wrap:break-word}
 .pb-table td.pb-num{text-align:right;white-space:nowrap}
-.pb-table td.pb-text{min-width:12em;max-width:40em;white-space:normal;overflow-wrap:anywhere}
+.pb-table td.pb-text{min-width:10em;max-width:32em;white-space:normal;overflow-wrap:anywhere}
 .pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
 </style>"""
 

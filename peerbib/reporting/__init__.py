@@ -177,14 +177,16 @@ def _index(folder: Path, tables, prov: dict, rendered_at: str, run_command: str,
         text = page.read_text(encoding="utf-8")
         title = _TITLE.search(text)
         name = html.unescape(title.group(1).strip()) if title else page.stem
-        image = _IMG.search(text)
+        key = text.find("celltag_key-figure")
+        image = _IMG.search(text, key if key >= 0 else 0) or _IMG.search(text)
         figure = (f'<img src="{image.group(1)}" alt="key figure of {e(name, quote=True)}" '
                   'style="max-width:320px;max-height:200px;border:1px solid #ddd">' if image else "")
         cards.append(f'<li style="margin:0 0 1.5em"><a href="{e(page.name, quote=True)}" style="font-size:1.15em">'
                      f"{e(name)}</a><br>{figure}</li>")
     labels = "<p>Citation-type labels are hidden in these reports.</p>" if hide_labels else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>peerbib reports</title>"
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>peerbib reports</title>"
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #ddd}"
         "dt{font-weight:600;margin-top:0.4em}dd{margin-left:1.5em;overflow-wrap:anywhere}"

@@ -10,6 +10,7 @@ warning, traceback or path of the machine.
 from __future__ import annotations
 
 import copy
+import html
 import re
 
 __all__ = ["render_html", "stderr_messages"]
@@ -24,6 +25,7 @@ _MODULE_IMPORT = re.compile(
 _MATHJAX_CONFIG = re.compile(
     r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->\s*", re.DOTALL
 )
+_NO_ALT = re.compile(r'alt="No description has been provided for this image"')
 _PAGE_CSS = """<style>
 body{max-width:72em;margin:0 auto}
 .peerbib-footer{font:12px/1.5 sans-serif;color:#444;border-top:1px solid #ccc;margin:2em 0 0;padding:0.8em 1em}
@@ -71,6 +73,8 @@ def render_html(notebook, *, title: str, footer: str = "", with_code: bool = Fal
     body = _CDN_SCRIPT.sub("", body)
     body = _MODULE_IMPORT.sub("", body)
     body = body.replace("</head>", _PAGE_CSS + "</head>", 1)
+    figures = iter(range(1, 10_000))
+    body = _NO_ALT.sub(lambda m: f'alt="{html.escape(title, quote=True)}: figure {next(figures)}"', body)
     body = re.sub(r"(</body>)", lambda m: f'<footer class="peerbib-footer">{footer}</footer>' + m.group(1), body,
                   count=1)
     return body
