@@ -227,8 +227,8 @@ def _performance_requests(driver) -> list[str]:
     return urls
 
 
-def _open(driver, path: Path) -> Visit:
-    visit = Visit(path.stem)
+def _open(driver, path: Path, prefix: str = "") -> Visit:
+    visit = Visit(prefix + path.stem)
     driver.get("about:blank")  # the previous page is gone: what the logs hold next is this page's
     driver.get_log("browser"), driver.get_log("performance")  # reading empties them
     driver.get(path.as_uri())
@@ -246,7 +246,7 @@ def _open(driver, path: Path) -> Visit:
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    visit.screenshot = SCREENSHOTS / f"{path.stem}.png"
+    visit.screenshot = SCREENSHOTS / f"{prefix}{path.stem}.png"
     visit.screenshot.write_bytes(base64.b64decode(shot["data"]))
     visit.console = driver.get_log("browser")
     visit.requests = _performance_requests(driver)
@@ -290,3 +290,67 @@ def test_injected_strings_are_shown_as_text(visit):
     assert INJECTIONS[0] in texts[LISTING_PAGE], f"{LISTING_PAGE}.html does not list the SYNTHETIC works as text"
     for injection in INJECTIONS:
         assert any(injection in text for text in texts.values()), f"{injection!r} is visible in no page"
+
+
+# --- a large corpus: 20,000 SYNTHETIC works ------------------------------------------------------------
+
+LARGE = 20_000
+
+
+@pytest.fixture(scope="module")
+def large_reports(requirements, tmp_path_factory) -> Path:
+    """The reports of a SYNTHETIC corpus of 20,000 works (tests/fixtures/synthetic_corpus.py: invented
+    words in 12 planted topics), with invented authors, venues and types, and no snapshot."""
+    import numpy as np
+    from fixtures.synthetic_corpus import synthetic_works
+
+    works, _ = synthetic_works(LARGE, 12, seed=3)
+    rng = np.random.default_rng(3)
+    venues = [f"SYNTHETIC Journal of Invented Studies {i}" for i in range(400)]
+    frame = works.drop(columns=["work_id", "is_corpus"]).assign(
+        doi=[f"10.5555/large.{i}" for i in range(LARGE)],
+        authors=[f"Author{i}, A.; Writer{i % 97}, B." for i in range(LARGE)],
+        venue=rng.choice(venues, size=LARGE),
+        type=rng.choice(["article", "review", "book-chapter"], size=LARGE, p=[0.8, 0.15, 0.05]),
+        publication_year=rng.integers(1990, 2026, size=LARGE),
+    )
+    root = tmp_path_factory.mktemp("large") / "project"
+    (root / "data" / "raw" / "corpus").mkdir(parents=True)
+    frame.to_csv(root / "data" / "raw" / "corpus" / "large_SYNTHETIC_corpus.csv", index=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBIB_PROJECT", str(root))
+        pb.report()
+    return root / "reports"
+
+
+def test_a_large_corpus_reads_in_a_browser(driver, large_reports):
+    """At 20,000 works: every page loads clean, no table is cut without saying so, and each figure is
+    drawn at a size a reader can take in (screenshots: tests/output/screenshots/large_*.png)."""
+    failures = []
+    for stem in PAGES:
+        visit = _open(driver, large_reports / f"{stem}.html", prefix="large_")
+        failures += [f"{stem}: {p}" for p in visit.problems()]
+        html = (large_reports / f"{stem}.html").read_text(encoding="utf-8")
+        for width, height in _png_sizes(html):
+            if not (300 <= width <= 2400 and 150 <= height <= 3000):
+                failures.append(f"{stem}: a figure of {width} x {height} px")
+    listing = (large_reports / "01_publication_years.html").read_text(encoding="utf-8")
+    assert f"showing 50 of {LARGE:,} rows — the full table is in data/processed/works.parquet" in listing
+    assert "…" not in _text_cells(listing)
+    assert not failures, "\n".join(failures)
+
+
+def _png_sizes(html: str):
+    """(width, height) of every embedded PNG, read from its header."""
+    import re
+    import struct
+
+    for data in re.findall(r'<img[^>]+src="data:image/png;base64,([^"]+)"', html):
+        head = base64.b64decode(data[:64] + "=" * (-len(data[:64]) % 4))
+        yield struct.unpack(">II", head[16:24])
+
+
+def _text_cells(html: str) -> str:
+    import re
+
+    return " ".join(re.findall(r'<td class="pb-text">(.*?)</td>', html))

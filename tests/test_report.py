@@ -167,7 +167,7 @@ def test_every_page_has_a_provenance_footer_and_the_index_has_it_in_full(rendere
 def test_tables_are_formatted_not_cut(rendered):
     root, _ = rendered
     page = (root / "reports" / "01_publication_years.html").read_text(encoding="utf-8")
-    assert '<table class="pb-table"><caption>The corpus works, newest first</caption>' in page
+    assert '<p class="pb-title">The corpus works, newest first</p><table class="pb-table">' in page
     works = pb.load(root / "data" / "processed").works
     longest = max(works.loc[works["is_corpus"], "title"].dropna(), key=len)
     assert len(longest) > 100 and pb.show_table(works, "x")._repr_html_() and longest.replace("'", "&#x27;") in page
@@ -180,7 +180,7 @@ def test_a_long_table_says_how_much_it_shows_and_where_the_rest_is():
     html = pb.show_table(frame, "All works", percent=["share"], full="data/processed/works.parquet")._repr_html_()
     assert html.count("<tr>") == 51  # header and 50 rows
     assert "showing 50 of 20,000 rows — the full table is in data/processed/works.parquet" in html
-    assert "0.0%" in html and "<caption>All works</caption>" in html
+    assert "0.0%" in html and '<p class="pb-title">All works</p>' in html
 
 
 def test_show_table_escapes_what_comes_from_outside():

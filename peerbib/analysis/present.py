@@ -32,12 +32,13 @@ TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": 
 MISSING = "—"
 
 _TABLE_CSS = """<style>
-.pb-table{border-collapse:collapse;margin:0.4em 0 1.2em;font-size:12.5px;width:auto;max-width:100%}
-.pb-table caption{caption-side:top;text-align:left;font-weight:600;font-size:14px;padding:0 0 0.4em}
-.pb-table th,.pb-table td{border-bottom:1px solid #ddd;padding:3px 8px;vertical-align:top;text-align:left}
-.pb-table th{background:#f4f4f4;white-space:normal;overflow-wrap:break-word}
-.pb-table td.pb-num{text-align:right;white-space:nowrap}
-.pb-table td.pb-text{min-width:10em;max-width:32em;white-space:normal;overflow-wrap:anywhere}
+.pb-title{font-weight:600;font-size:14px;margin:0.8em 0 0.3em}
+table.pb-table{border-collapse:collapse;margin:0 0 1.2em;font-size:12.5px;width:auto;max-width:100%;table-layout:auto}
+table.pb-table th,table.pb-table td{border-bottom:1px solid #ddd !important;padding:3px 8px !important;
+  vertical-align:top !important;text-align:left !important;white-space:normal !important}
+table.pb-table th{background:#f4f4f4;overflow-wrap:break-word}
+table.pb-table td.pb-num{text-align:right !important;white-space:nowrap !important}
+table.pb-table td.pb-text{min-width:10em;max-width:32em;overflow-wrap:anywhere}
 .pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
 </style>"""
 
@@ -136,7 +137,7 @@ class ReportTable:
             cells = [self._cell(c, v) for c, v in zip(frame.columns, values)]
             rows.append("<tr>" + "".join(f'<td class="{k}">{t}</td>' if k else f"<td>{t}</td>" for k, t in cells)
                         + "</tr>")
-        out = [_TABLE_CSS, f'<table class="pb-table"><caption>{html.escape(self.title)}</caption>',
+        out = [_TABLE_CSS, f'<p class="pb-title">{html.escape(self.title)}</p><table class="pb-table">',
                f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
         notes = []
         if len(frame) > len(shown):
@@ -155,7 +156,12 @@ def _header(column) -> str:
     if isinstance(column, tuple):
         column = " / ".join(str(c) for c in column)
     text = str(column).replace("_", " ")
+    if text.lower() in _UPPER:
+        return text.upper()
     return text if len(text) == 1 else text[:1].upper() + text[1:]
+
+
+_UPPER = {"doi", "pmid", "pmcid", "id", "url"}
 
 
 def show_table(frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3, max_rows: int = 50,

@@ -263,8 +263,14 @@ def plot_k_scores(clustering: Clustering | pd.DataFrame, *, ax=None):
     ax.set_title("Choosing the number of clusters")
     ax.set_xlabel("Number of clusters k")
     ax.set_ylabel("Mean silhouette (cosine)")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(fontsize=8, frameon=False)
+    ks = sorted(int(k) for k in scores["k"])
+    if len(ks) <= 25:  # the candidates themselves (one candidate would get ticks 1.9, 2.0, 2.1)
+        ax.set_xticks(ks)
+        if len(ks) == 1:
+            ax.set_xlim(ks[0] - 1, ks[0] + 1)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=8, frameon=False, loc="best")
     return ax
 
 
