@@ -147,11 +147,11 @@ def test_a_doi_only_corpus_reports_what_it_lacks(tmp_path, monkeypatch):
     pb.report()
     first = _text(root / "reports" / "01_publication_years.html")
     assert "3 corpus works" in first and "0 of 3 have a title" in first
-    assert "No corpus work has a publication year yet: run `peerbib fetch` for titles" in first
+    assert "No corpus work has a publication year yet: run peerbib fetch for titles" in first
     assert "nan to nan" not in first and "dated works from" not in first
     clusters = _text(root / "reports" / "03_topic_clusters.html")
     assert "The works cannot be clustered: only 0 of 3 works have an abstract or title" in clusters
-    assert "run `peerbib fetch` for titles" in clusters
+    assert "run peerbib fetch for titles" in clusters
     # nothing was drawn on empty axes: the pages with nothing to show have no figure
     for name in ("01_publication_years", "03_topic_clusters"):
         page = (root / "reports" / f"{name}.html").read_text(encoding="utf-8")

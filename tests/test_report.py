@@ -84,6 +84,16 @@ def test_failing_notebook_names_notebook_and_cell(project):
     assert not (project / "reports" / "02_broken.html").exists()
 
 
+def test_notebooks_are_as_nbstripout_leaves_them():
+    """Notebook hygiene, checked by the tool itself: nothing for nbstripout to strip."""
+    import subprocess
+    import sys
+
+    paths = [str(p) for p in sorted((REPO / "notebooks").glob("*.ipynb"))]
+    done = subprocess.run([sys.executable, "-m", "nbstripout", "--verify", *paths], capture_output=True, text=True)
+    assert done.returncode == 0, f"run `nbstripout notebooks/*.ipynb` before committing: {done.stdout}{done.stderr}"
+
+
 def test_notebooks_are_stored_without_outputs():
     for path in (REPO / "notebooks").glob("*.ipynb"):
         nb = nbformat.read(path, as_version=4)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import html
+import logging
 import re
 
 __all__ = ["render_html", "stderr_messages"]
@@ -32,6 +33,11 @@ body{max-width:72em;margin:0 auto}
 .peerbib-footer code{font-size:11px}
 .jp-OutputArea-output img{max-width:100%;height:auto}
 </style>"""
+
+
+class _NoAltNotice(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Alternative text is missing" not in record.getMessage()
 
 
 def stderr_messages(notebook) -> list[tuple[int, str]]:
@@ -68,7 +74,12 @@ def render_html(notebook, *, title: str, footer: str = "", with_code: bool = Fal
     exporter.exclude_input = not with_code
     exporter.exclude_input_prompt = True
     exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(_without_stderr(notebook), resources={"metadata": {"name": title}})
+    quiet = _NoAltNotice()  # nbconvert logs a warning for images without alt text: they get one below
+    exporter.log.addFilter(quiet)
+    try:
+        body, _ = exporter.from_notebook_node(_without_stderr(notebook), resources={"metadata": {"name": title}})
+    finally:
+        exporter.log.removeFilter(quiet)
     body = _MATHJAX_CONFIG.sub("", body)
     body = _CDN_SCRIPT.sub("", body)
     body = _MODULE_IMPORT.sub("", body)
