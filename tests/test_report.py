@@ -126,6 +126,13 @@ def test_report_shows_the_fetched_snapshot(project, api):
     assert "SYNTHETIC OpenAlex title of the Moore record" in page  # OpenAlex's title wins in the works table
     assert "SYNTHETIC citing work" not in page  # citing works are not corpus works
     assert api.api_key not in page
+    index = (project / "reports" / "index.html").read_text(encoding="utf-8")
+    manifest = (raw / "openalex" / "manifest.json").read_bytes()
+    import hashlib
+
+    assert hashlib.sha256(manifest).hexdigest() in index and "data/raw/openalex" in index
+    assert "manifest sha256 <code>" + hashlib.sha256(manifest).hexdigest()[:16] in page
+    assert api.api_key not in index and "api_key" not in index and "mailto" not in index
     assert len(paths) == len(list((project / "notebooks").glob("*.ipynb"))) + 1
     tables = pb.load()
     assert tables.works.set_index("doi").loc["10.1111/hex.13151", "source"] == "openalex+corpus"
