@@ -35,7 +35,13 @@ def _tables(tables, what: str):
     return tables
 
 
-def _short_label(row, width: int = 48) -> str:
+def _cut(text: str, width: int) -> str:
+    """A chart label of at most ``width`` characters (tables keep the whole text)."""
+    text = str(text)
+    return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
+
+
+def _short_label(row, width: int | None = None) -> str:
     """First author, year and the start of the title: "Gillard 2014: Introducing New Peer Worker…"."""
     authors = row.get("authors")
     first = authors.split(";")[0].strip() if isinstance(authors, str) and authors.strip() else None
@@ -46,7 +52,7 @@ def _short_label(row, width: int = 48) -> str:
     head = " ".join(str(p) for p in (surname, int(year) if isinstance(year, (int, float)) and year == year else None)
                     if p)
     title = work_label(row)
-    if len(title) > width:
+    if width is not None and len(title) > width:
         title = title[: width - 1].rstrip() + "\u2026"
     return f"{head}: {title}" if head else title
 
@@ -169,7 +175,7 @@ def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: boo
         ax.text(0.5, 0.5, "no citation statements or tallies", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
     else:
-        labels = [f"{w}\n[{s}]" for w, s in zip(counts["work"], counts["source"])]
+        labels = [f"{_cut(w, 60)}\n[{s}]" for w, s in zip(counts["work"], counts["source"])]
         _stacked_bars(ax, labels, counts, share=share, hide_labels=hide_labels)
         ax.set_xlim(0, 1.15 if share else max(1.0, float(counts[_COUNTS].sum(axis=1).max()) * 1.15))
         if not hide_labels:
@@ -319,7 +325,7 @@ def example_statements(tables, *, per_type: int = 2, source: str | None = None) 
     return pd.DataFrame({
         "type": picked["type"].astype("str"),
         "confidence": picked["confidence"],
-        "work": [_short_label(works.loc[w].to_dict(), 40) if w in works.index else w for w in picked["cited_id"]],
+        "work": [_short_label(works.loc[w].to_dict()) if w in works.index else w for w in picked["cited_id"]],
         "section": picked["section"].astype("str"),
         "text": picked["text"].astype("str"),
         "evidence": picked["evidence"].astype("str"),
