@@ -99,9 +99,22 @@ def _fetch(args) -> int:
         api_key=api_key,
         email=args.email,
         progress=not args.no_progress,
+        source=args.from_snapshot,
         **settings.settings_from_args(args),
     )
     print(summary)
+    return 0
+
+
+def _snapshot(args) -> int:
+    from .sources.openalex_snapshot import build_index
+
+    manifest = build_index(args.snapshot_dir, args.out, memory_limit=args.memory_limit, threads=args.threads,
+                           progress=not args.quiet)
+    parts = manifest["parts"].values()
+    snap = manifest["snapshot"]
+    print(f"indexed {args.out}: {len(parts)} parts, {sum(p['records'] for p in parts):,} records "
+          f"(release {snap.get('release')}, {snap.get('layout')} layout, {manifest['engine']})")
     return 0
 
 
@@ -179,8 +192,24 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--ask-key", action="store_true",
                        help="prompt for the OpenAlex API key instead of reading OPENALEX_API_KEY")
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
+    fetch.add_argument("--from-snapshot", metavar="INDEX",
+                       help="answer every query from a snapshot index (peerbib snapshot index), offline, no key")
     settings.add_setting_flags(fetch)
     fetch.set_defaults(run=_fetch)
+
+    snapshot = commands.add_parser("snapshot", help="the full OpenAlex snapshot: index it for --from-snapshot")
+    snapshot_actions = snapshot.add_subparsers(dest="action", metavar="ACTION", required=True)
+    index = snapshot_actions.add_parser(
+        "index", help="index a downloaded works snapshot into slim Parquet files (resumable, incremental)",
+        description="Index a works snapshot (aws s3 sync s3://openalex/data/jsonl/works DIR --no-sign-request) "
+                    "with DuckDB: the columns peerbib needs, one Parquet file per part. Rerun to resume, or "
+                    "after syncing a later release to index only its new parts.")
+    index.add_argument("snapshot_dir", help="the works folder of the snapshot (holding manifest.json)")
+    index.add_argument("--out", required=True, help="the index folder to write")
+    index.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit (default: 2GB)")
+    index.add_argument("--threads", type=int, default=2, help="DuckDB threads (default: 2)")
+    index.add_argument("--quiet", action="store_true", help="no line per part")
+    snapshot.set_defaults(run=_snapshot)
 
     build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")
     build.add_argument("--raw", default=settings.RAW, help=f"raw folder or a corpus file (default: {settings.RAW})")

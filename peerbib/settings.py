@@ -72,6 +72,10 @@ class FetchSettings:
     max_retries: int = _setting(5, "retries per request on 403/429/5xx, connection errors and bad bodies")
     backoff: float = _setting(1.0, "first wait (s) between retries without Retry-After; it doubles each time")
     max_backoff: float = _setting(60.0, "longest wait (s) between two attempts chosen by peerbib")
+    snapshot_memory_gb: float = _setting(2.0, "with --from-snapshot: DuckDB's memory limit in GB")
+    snapshot_threads: int = _setting(2, "with --from-snapshot: DuckDB threads")
+    include_xpac: bool = _setting(False, "with --from-snapshot: keep OpenAlex's XPAC expansion works (the API "
+                                         "leaves them out)")
     max_retry_after: float = _setting(900.0, "a Retry-After longer than this (s) stops the fetch instead of waiting")
     save_interval: float = _setting(2.0, "seconds between manifest saves while pages stream in (it is always "
                                          "saved at the end of each phase, on errors and at the end)")

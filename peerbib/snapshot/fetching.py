@@ -345,6 +345,7 @@ def fetch(
     api_key: str | None = None,
     email: str | None = None,
     progress: bool = True,
+    source=None,
     **options,
 ) -> FetchSummary:
     """Fetch corpus works and the works citing them from OpenAlex into a snapshot.
@@ -376,6 +377,11 @@ def fetch(
         Contact address sent in the request headers.
     progress : bool
         Show a progress bar of requests.
+    source : str or Path, optional
+        A snapshot index (``peerbib snapshot index``) to answer every query
+        from, offline, instead of the API: the same corpus resolution, citing
+        works and snapshot, with the release, engine and XPAC filter in the
+        manifest's ``source``. No key is needed; ``fulltext`` is not possible.
     **options
         Any field of :class:`peerbib.settings.FetchSettings` (``per_page``,
         ``doi_batch``, ``max_citing``, ``title_match``, ``refresh``,
@@ -409,8 +415,17 @@ def fetch(
     folder = project_path(snapshot)
     started = time.monotonic()
     started_at = now_utc()
-    # Before the snapshot is touched: a key that cannot be sent is an error here.
-    client = OpenAlexClient(api_key, email, settings=settings)
+    if source is not None:
+        if fulltext:
+            raise FetchError("full text is not in the OpenAlex snapshot: fetch --fulltext from the API")
+        from ..sources.openalex_snapshot.query import LocalOpenAlex, SnapshotIndex
+
+        index = SnapshotIndex(project_path(source), memory_limit=f"{settings.snapshot_memory_gb:g}GB",
+                              threads=settings.snapshot_threads, include_xpac=settings.include_xpac)
+        client = LocalOpenAlex(index)
+    else:
+        # Before the snapshot is touched: a key that cannot be sent is an error here.
+        client = OpenAlexClient(api_key, email, settings=settings)
     # The lock first, then the manifest: another fetch may be writing it.
     lock = fetch_lock(folder)
     lock.acquire()
@@ -431,6 +446,8 @@ def fetch(
     status = "interrupted"
     if refresh_from is not None:
         snap.update(refresh={"from_generation": refresh_from})
+    if source is not None:
+        snap.update(source=client.index.provenance())
     try:
         try:
             status = _fetch(runner, entries, search, citing, fulltext, summary, scite=scite_tallies)

@@ -1,0 +1,183 @@
+"""A slim Parquet index of a downloaded OpenAlex works snapshot, made with DuckDB, one file per part.
+
+Only what peerbib's tables need is kept: the short id, the DOI normalised
+(bare, lower case), title, year, type, venue, authors, cited_by_count,
+counts_by_year, the abstract as text, the short ids of the referenced
+works, is_xpac, updated_date, whether OpenAlex has GROBID full text, and the
+PMC id. The gzip parts cannot be split, so the work is one DuckDB query per
+part; DuckDB runs out of core under the memory limit with the threads given.
+
+The JSON is read with every column declared: ``abstract_inverted_index`` has
+keys that differ only in case ("The", "the"), which breaks DuckDB's schema
+inference, so it is read as ``MAP(VARCHAR, INTEGER[])``.
+
+Resumable and incremental: ``index.json`` lists each indexed part by its URL
+and size; a part already indexed is skipped, so an interrupted run resumes
+and a later release costs only its new partitions. Parts the manifest no
+longer lists leave the index. A record lives only in the partition of the
+date it last changed, so a work can be in several parts: readers take the
+version with the newest ``updated_date`` (see :mod:`.query`), and the ids in
+``deleted_ids.csv`` are kept in ``deleted.parquet`` and left out.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ...errors import SnapshotError
+from ...files import atomic_write_text, ordinary_permissions
+from .layout import read_layout
+
+__all__ = ["build_index", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
+
+INDEX_MANIFEST = "index.json"
+INDEX_FORMAT = "peerbib-openalex-index/1"
+
+#: The columns read from each JSON Lines part, declared (never inferred).
+JSON_COLUMNS = {
+    "id": "VARCHAR", "doi": "VARCHAR", "title": "VARCHAR", "display_name": "VARCHAR",
+    "publication_year": "INTEGER", "type": "VARCHAR", "cited_by_count": "INTEGER",
+    "counts_by_year": "STRUCT(year INTEGER, cited_by_count INTEGER)[]",
+    "abstract_inverted_index": "MAP(VARCHAR, INTEGER[])",
+    "referenced_works": "VARCHAR[]",
+    "primary_location": "STRUCT(source STRUCT(display_name VARCHAR))",
+    "authorships": "STRUCT(author STRUCT(display_name VARCHAR), raw_author_name VARCHAR)[]",
+    "is_xpac": "BOOLEAN", "updated_date": "VARCHAR",
+    "has_content": "STRUCT(grobid_xml BOOLEAN)", "ids": "STRUCT(pmcid VARCHAR)",
+}
+
+_SHORT = "regexp_extract({x}, '([WwAaSs]\\d+)$', 1)"
+_SELECT = f"""
+SELECT
+  upper({_SHORT.format(x="id")}) AS id,
+  nullif(lower(regexp_replace(trim(doi), '^(https?://)?(dx\\.)?doi\\.org/', '')), '') AS doi,
+  coalesce(title, display_name) AS title,
+  publication_year,
+  type,
+  primary_location.source.display_name AS venue,
+  list_transform(authorships, lambda a: coalesce(a.author.display_name, a.raw_author_name)) AS authors,
+  cited_by_count,
+  counts_by_year,
+  nullif(array_to_string(list_transform(list_sort(flatten(list_transform(map_entries(abstract_inverted_index),
+    lambda e: list_transform(e.value, lambda p: {{'p': p, 'w': e.key}})))), lambda x: x.w), ' '), '') AS abstract,
+  list_transform(referenced_works, lambda r: upper({_SHORT.format(x="r")})) AS referenced_works,
+  coalesce(is_xpac, false) AS is_xpac,
+  coalesce(substr(updated_date, 1, 10), ?) AS updated_date,
+  coalesce(has_content.grobid_xml, false) AS grobid_xml,
+  ids.pmcid AS pmcid
+FROM read_json(?, columns = {JSON_COLUMNS}, format = 'newline_delimited', compression = 'gzip',
+               hive_partitioning = false)
+WHERE id IS NOT NULL
+"""
+
+
+def engine_version() -> str:
+    import duckdb
+
+    return f"duckdb {duckdb.__version__}"
+
+
+def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_directory=None):
+    """A DuckDB connection with peerbib's limits (an ImportError says how to install DuckDB)."""
+    try:
+        import duckdb
+    except ImportError:
+        raise SnapshotError("the OpenAlex snapshot path needs DuckDB: python -m pip install 'peerbib[snapshot]'") \
+            from None
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit = '{_checked_memory(memory_limit)}'")
+    con.execute(f"SET threads = {int(threads)}")
+    con.execute("SET preserve_insertion_order = false")
+    if temp_directory is not None:
+        con.execute(f"SET temp_directory = '{str(temp_directory)}'")
+    return con
+
+
+def _checked_memory(value: str) -> str:
+    text = str(value).strip().upper().replace(" ", "")
+    if not text or not text[0].isdigit() or not text.rstrip("B").rstrip("KMGT").replace(".", "").isdigit():
+        raise SnapshotError(f"memory limit {value!r}: give a size such as 2GB or 512MB")
+    return text
+
+
+def _key(url: str, size) -> str:
+    return hashlib.sha256(f"{url}\n{size}".encode()).hexdigest()[:20]
+
+
+def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, progress: bool = False) -> dict:
+    """Index the works snapshot in ``snapshot`` into ``out`` (created), resuming what is there.
+
+    Returns the index manifest (also written to ``out/index.json``): release,
+    layout, format, engine, and per part its URL, size, records and file.
+
+    Raises
+    ------
+    SnapshotError
+        For a missing or incomplete snapshot, a Parquet-format snapshot (index
+        the JSON Lines one), or a part DuckDB cannot read (named).
+    """
+    layout = read_layout(snapshot)
+    if layout.format != "jsonl":
+        raise SnapshotError(f"{layout.folder} is a Parquet snapshot; peerbib indexes the JSON Lines one "
+                            "(s3://openalex/data/jsonl/works)")
+    out = Path(out).expanduser()
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    manifest_path = out / INDEX_MANIFEST
+    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    if old and old.get("format") != INDEX_FORMAT:
+        raise SnapshotError(f"{out} holds something else than a peerbib snapshot index: give an empty folder")
+    indexed: dict = dict(old.get("parts") or {})
+    wanted = {_key(p.url, p.size): p for p in layout.parts}
+    for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has
+        (out / "parts" / indexed.pop(key)["file"]).unlink(missing_ok=True)
+    con = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=out / ".tmp")
+    manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": engine_version(),
+                "memory_limit": memory_limit, "threads": int(threads), "parts": indexed}
+    try:
+        todo = [(k, p) for k, p in wanted.items() if k not in indexed or not (out / "parts" / indexed[k]["file"]).is_file()]
+        for number, (key, part) in enumerate(todo, 1):
+            name = f"{part.updated_date}_{part.path.stem}_{key[:8]}.parquet"
+            target = out / "parts" / name
+            temp = target.with_name(f".{name}.{os.getpid()}.tmp")
+            try:
+                con.execute(f"COPY ({_SELECT}) TO '{temp}' (FORMAT parquet, COMPRESSION zstd)",
+                            [part.updated_date, str(part.path)])
+                rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
+                ordinary_permissions(temp)
+                os.replace(temp, target)
+            except Exception as exc:
+                temp.unlink(missing_ok=True)
+                raise SnapshotError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
+                                    f"{str(exc).splitlines()[0]}); download this part again") from None
+            indexed[key] = {"url": part.url, "size": part.size, "records": int(rows), "file": name,
+                            "updated_date": part.updated_date}
+            manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            if progress:
+                print(f"indexed {number}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
+                      flush=True)
+        _deleted(con, layout, out)
+    finally:
+        con.close()
+    manifest["deleted"] = "deleted.parquet"
+    manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def _deleted(con, layout, out: Path) -> None:
+    target = out / "deleted.parquet"
+    temp = out / f".deleted.{os.getpid()}.tmp"
+    if layout.deleted is None:
+        select = "SELECT NULL::VARCHAR AS id WHERE false"
+        params = []
+    else:
+        select = (f"SELECT DISTINCT id FROM (SELECT upper({_SHORT.format(x='column0')}) AS id FROM read_csv(?, "
+                  "header = false, columns = {'column0': 'VARCHAR'})) WHERE id <> ''")
+        params = [str(layout.deleted)]
+    con.execute(f"COPY ({select}) TO '{temp}' (FORMAT parquet)", params)
+    ordinary_permissions(temp)
+    os.replace(temp, target)
