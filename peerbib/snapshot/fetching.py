@@ -423,6 +423,7 @@ def fetch(
         index = SnapshotIndex(project_path(source), memory_limit=f"{settings.snapshot_memory_gb:g}GB",
                               threads=settings.snapshot_threads, include_xpac=settings.include_xpac)
         client = LocalOpenAlex(index)
+        client.expect([e.doi for e in entries if getattr(e, "doi", None)])
     else:
         # Before the snapshot is touched: a key that cannot be sent is an error here.
         client = OpenAlexClient(api_key, email, settings=settings)

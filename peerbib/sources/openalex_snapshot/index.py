@@ -24,6 +24,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -61,8 +63,9 @@ SELECT
   list_transform(authorships, lambda a: coalesce(a.author.display_name, a.raw_author_name)) AS authors,
   cited_by_count,
   counts_by_year,
-  nullif(array_to_string(list_transform(list_sort(flatten(list_transform(map_entries(abstract_inverted_index),
-    lambda e: list_transform(e.value, lambda p: {{'p': p, 'w': e.key}})))), lambda x: x.w), ' '), '') AS abstract,
+  nullif(array_to_string(list_select(
+    flatten(list_transform(map_entries(abstract_inverted_index), lambda e: list_transform(e.value, lambda p: e.key))),
+    list_grade_up(flatten(map_values(abstract_inverted_index)))), ' '), '') AS abstract,
   list_transform(referenced_works, lambda r: upper({_SHORT.format(x="r")})) AS referenced_works,
   coalesce(is_xpac, false) AS is_xpac,
   coalesce(substr(updated_date, 1, 10), ?) AS updated_date,
@@ -103,6 +106,15 @@ def _checked_memory(value: str) -> str:
     return text
 
 
+def _share(memory_limit: str, workers: int) -> str:
+    """``memory_limit`` divided among ``workers`` connections (e.g. 2GB over 2 -> 1024MB)."""
+    text = _checked_memory(memory_limit).rstrip("B")
+    units = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+    unit = text[-1] if text[-1] in units else "M"
+    number = float(text[:-1] if text[-1] in units else text)
+    return f"{max(64, int(number * units[unit] / workers))}MB"
+
+
 def _key(url: str, size) -> str:
     return hashlib.sha256(f"{url}\n{size}".encode()).hexdigest()[:20]
 
@@ -133,32 +145,49 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
     wanted = {_key(p.url, p.size): p for p in layout.parts}
     for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has
         (out / "parts" / indexed.pop(key)["file"]).unlink(missing_ok=True)
-    con = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=out / ".tmp")
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": engine_version(),
                 "memory_limit": memory_limit, "threads": int(threads), "parts": indexed}
-    try:
-        todo = [(k, p) for k, p in wanted.items() if k not in indexed or not (out / "parts" / indexed[k]["file"]).is_file()]
-        for number, (key, part) in enumerate(todo, 1):
-            name = f"{part.updated_date}_{part.path.stem}_{key[:8]}.parquet"
-            target = out / "parts" / name
-            temp = target.with_name(f".{name}.{os.getpid()}.tmp")
-            try:
-                con.execute(f"COPY ({_SELECT}) TO '{temp}' (FORMAT parquet, COMPRESSION zstd)",
-                            [part.updated_date, str(part.path)])
-                rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
-                ordinary_permissions(temp)
-                os.replace(temp, target)
-            except Exception as exc:
-                temp.unlink(missing_ok=True)
-                raise SnapshotError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
-                                    f"{str(exc).splitlines()[0]}); download this part again") from None
+    todo = [(k, p) for k, p in wanted.items() if k not in indexed or not (out / "parts" / indexed[k]["file"]).is_file()]
+    # One part per task, as many at once as threads (a gzip part cannot be split), each task on its own
+    # connection with one thread and its share of the memory limit.
+    workers = max(1, min(int(threads), len(todo) or 1))
+    share = _share(memory_limit, workers)
+    lock = threading.Lock()
+    done = [0]
+
+    def index_part(item):
+        key, part = item
+        name = f"{part.updated_date}_{part.path.stem}_{key[:8]}.parquet"
+        target = out / "parts" / name
+        temp = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
+        con = duckdb_connection(memory_limit=share, threads=1, temp_directory=out / ".tmp")
+        try:
+            con.execute(f"COPY ({_SELECT}) TO '{temp}' (FORMAT parquet, COMPRESSION zstd)",
+                        [part.updated_date, str(part.path)])
+            rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
+            ordinary_permissions(temp)
+            os.replace(temp, target)
+        except Exception as exc:
+            temp.unlink(missing_ok=True)
+            raise SnapshotError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0]}); download this part again") from None
+        finally:
+            con.close()
+        with lock:
             indexed[key] = {"url": part.url, "size": part.size, "records": int(rows), "file": name,
                             "updated_date": part.updated_date}
             manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
             atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            done[0] += 1
             if progress:
-                print(f"indexed {number}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
+                print(f"indexed {done[0]}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
                       flush=True)
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(index_part, item) for item in todo]:
+            future.result()
+    con = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=out / ".tmp")
+    try:
         _deleted(con, layout, out)
     finally:
         con.close()

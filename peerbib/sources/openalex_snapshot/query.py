@@ -65,9 +65,26 @@ class SnapshotIndex:
 
     def works(self, where: str, params: list, *, order: str = "id") -> list[dict]:
         """The newest version of every work matching ``where`` (SQL over the index's columns)."""
+        return self._latest(f"SELECT DISTINCT id FROM versions WHERE {where}", params, where, params, order)
+
+    def works_citing(self, ids) -> list[dict]:
+        """The newest version of every work whose references hold one of ``ids``.
+
+        A semi-join of the references, unnested, on the ids (a hash join; the
+        ids are broadcast), rather than a list test per row.
+        """
+        ids = sorted(set(ids))
+        hit = ("SELECT DISTINCT v.id FROM (SELECT id, unnest(referenced_works) AS ref FROM versions) v "
+               "SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS id) w ON v.ref = w.id")
+        wanted = set(ids)
+        # the newest version must still cite one of them
+        return [r for r in self._latest(hit, [ids], "true", [], "id")
+                if wanted.intersection(r.get("referenced_works") or [])]
+
+    def _latest(self, hit: str, hit_params: list, where: str, params: list, order: str) -> list[dict]:
         xpac = "" if self.include_xpac else "AND NOT is_xpac"
         sql = f"""
-        WITH hit AS (SELECT DISTINCT id FROM versions WHERE {where}),
+        WITH hit AS ({hit}),
         latest AS (
           SELECT * FROM versions WHERE id IN (SELECT id FROM hit)
           QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_date DESC) = 1)
@@ -75,9 +92,7 @@ class SnapshotIndex:
         WHERE ({where}) {xpac} AND id NOT IN (SELECT id FROM deleted)
         ORDER BY {order}"""
         with self._lock:
-            cursor = self._con.execute(sql, params + params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+            return self._con.sql(sql, params=hit_params + params).to_arrow_table().to_pylist()
 
 
 def _api_record(row: dict) -> dict:
@@ -137,6 +152,22 @@ class LocalOpenAlex:
         self.cancel = cancel or threading.Event()
         self._results: dict[str, list[dict]] = {}
         self._lock = threading.Lock()
+        self._by_doi: dict[str, dict] | None = None  # the corpus by DOI, read in one query (see expect)
+        self._corpus_ids: set[str] = set()  # ids of the works corpus queries answered
+        self._citing: dict[str, list[dict]] | None = None  # cited id -> citing records, read in one query
+        self._citing_ids: set[str] = set()
+
+    def expect(self, dois) -> None:
+        """Read every corpus work with one of ``dois`` in one query (a semi-join on the index), so the
+        fetch's DOI batches are answered from memory instead of one scan each."""
+        dois = sorted({_norm_doi(d) for d in dois if d})
+        if not dois:
+            return
+        rows = self.index.works("doi IN (SELECT unnest(?::VARCHAR[]))", [dois])
+        by_doi: dict[str, dict] = {}
+        for row in rows:
+            by_doi.setdefault(row["doi"], row)
+        self._by_doi, self._expected = by_doi, set(dois)
 
     def __repr__(self) -> str:
         return f"LocalOpenAlex({self.index.folder.name}, requests={self.stats.requests})"
@@ -212,15 +243,48 @@ class LocalOpenAlex:
             values.append(_words(params["search"]))
         return " AND ".join(f"({c})" for c in clauses) or "true", values
 
+    def _from_memory(self, params: dict) -> list[dict] | None:
+        """The rows of a DOI batch or a ``cites:`` batch from the one-query caches, when they hold them."""
+        clauses = [c for c in (params.get("filter") or "").split(",") if c]
+        if len(clauses) != 1 or params.get("search"):
+            return None
+        attr, _, value = clauses[0].partition(":")
+        options = value.split("|")
+        if attr == "doi" and self._by_doi is not None:
+            dois = {_norm_doi(v) for v in options}
+            if dois <= self._expected:
+                rows = sorted((self._by_doi[d] for d in dois if d in self._by_doi), key=lambda r: r["id"])
+                return list({r["id"]: r for r in rows}.values())
+        if attr == "cites":
+            wanted = {_short(v) for v in options}
+            with self._lock:
+                if self._citing is None or not wanted <= self._citing_ids:
+                    # one semi-join for every corpus work answered so far (a broadcast of the corpus ids)
+                    ids = sorted(self._corpus_ids | wanted)
+                    rows = self.index.works_citing(ids)
+                    citing: dict[str, list[dict]] = {}
+                    for row in rows:
+                        for cited in set(row.get("referenced_works") or []) & set(ids):
+                            citing.setdefault(cited, []).append(row)
+                    self._citing, self._citing_ids = citing, set(ids)
+                found = {r["id"]: r for w in wanted for r in self._citing.get(w, [])}
+            return [found[k] for k in sorted(found)]
+        return None
+
     def _list(self, params: dict) -> dict:
         key = json.dumps({k: v for k, v in sorted(params.items()) if k not in ("cursor", "page")})
         with self._lock:
             found = self._results.get(key)
         if found is None:
-            where, values = self._where(params)
-            found = [_api_record(row) for row in self.index.works(where, values)]
+            rows = self._from_memory(params)
+            if rows is None:
+                where, values = self._where(params)
+                rows = self.index.works(where, values)
+            found = [_api_record(row) for row in rows]
             with self._lock:
                 self._results[key] = found
+                if "cites" not in (params.get("filter") or ""):
+                    self._corpus_ids.update(r["id"] for r in rows)
         per_page = int(params.get("per_page") or params.get("per-page") or 25)
         cursor = params.get("cursor")
         offset = int(base64.urlsafe_b64decode(cursor.encode()).decode()) if cursor and cursor != "*" else 0
