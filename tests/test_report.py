@@ -250,3 +250,38 @@ def test_code_is_hidden_unless_asked_for(project):
     shown = pb.report(with_code=True)[0].read_text(encoding="utf-8")
     assert "answer = 6" not in _visible(hidden) and "42" in hidden
     assert "answer" in _visible(shown) and "--with-code" in shown
+
+
+def test_only_runs_again_the_pages_made_from_other_data_or_options(project, capsys):
+    """--only must not leave a folder mixing runs: a page kept from a run with other options (labels shown)
+    or other data is run again, so blind screening stays blind."""
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    for name in ("01_a", "02_b"):
+        _notebook(project / "notebooks" / f"{name}.ipynb",
+                  "import os\nprint('labels hidden:', os.environ.get('PEERBIB_HIDE_LABELS') == '1')")
+    pb.report()
+    pb.report(only=["01"], hide_labels=True)
+    for name in ("01_a", "02_b"):
+        assert "labels hidden: True" in (project / "reports" / f"{name}.html").read_text(encoding="utf-8"), name
+    assert "02_b was made from other data or options: running it again too" in capsys.readouterr().err
+    pb.report(only=["01"], hide_labels=True)  # the same options and data: 02 stays as it is
+    assert "running it again" not in capsys.readouterr().err
+
+
+def test_the_reproducing_command_names_the_folders_given(project):
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    _notebook(project / "notebooks" / "01_a.ipynb", "print(1)")
+    page = pb.report("shared/reports")[0].read_text(encoding="utf-8")
+    assert "peerbib report --out shared/reports --only 01_a" in page
+    assert str(project) not in page
+
+
+def test_the_same_rows_in_two_corpus_files_build(project):
+    corpus = project / "data" / "raw" / "corpus"
+    shutil.copy(corpus / "seed_corpus.csv", corpus / "copy_corpus.csv")
+    tables = pb.build(project / "data" / "raw", project / "data" / "processed")
+    original = pb.read_corpus(corpus / "seed_corpus.csv")
+    assert tables.works["is_corpus"].sum() == len(original)
+    assert tables.works["work_id"].is_unique

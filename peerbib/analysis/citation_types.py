@@ -144,6 +144,10 @@ def _stacked_bars(ax, labels, table: pd.DataFrame, *, share: bool, hide_labels: 
         ax.invert_yaxis()
     else:
         ax.set_xticks(positions, labels)
+    if share:  # shares read as percentages
+        from matplotlib.ticker import PercentFormatter
+
+        (ax.xaxis if horizontal else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
 
 
 def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: bool = False,
@@ -274,7 +278,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
                             "pb.citations_per_year(tables, definition=...)")
     definition = definitions[0] if definitions else per_year.attrs.get("definition", "citations")
     if not len(per_year) or per_year["citations"].sum() == 0:
-        hint = "\n(OpenAlex's counts come with `peerbib fetch`)" if definition == "openalex counts_by_year" else ""
+        hint = "\n(OpenAlex's counts come with peerbib fetch)" if definition == "openalex counts_by_year" else ""
         ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()

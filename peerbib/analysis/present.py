@@ -107,6 +107,7 @@ class ReportTable:
                  full: str | None = None, index: bool = False, note: str | None = None):
         self.frame, self.title, self.percent, self.decimals = frame, title, tuple(percent), decimals
         self.max_rows, self.full, self.index, self.note = max_rows, full, index, note
+        self._whole: set = set()
 
     def __repr__(self) -> str:
         return f"{self.title}\n{self.frame.to_string(index=self.index, max_rows=self.max_rows)}"
@@ -124,6 +125,8 @@ class ReportTable:
             plain = "year" in str(column).lower() or str(column).lower() in ("k", "rank", "cluster")
             return "pb-num", f"{int(value)}" if plain else f"{int(value):,}"
         if isinstance(value, numbers.Real):
+            if column in self._whole:  # a count held as float (a column with gaps): no decimals
+                return "pb-num", f"{int(value):,}"
             return "pb-num", f"{float(value):,.{self.decimals}f}"
         text = str(value)
         return ("pb-text" if len(text) > 30 else ""), html.escape(text).replace("\n", "<br>")
@@ -131,6 +134,8 @@ class ReportTable:
     def _repr_html_(self) -> str:
         frame = self.frame.reset_index() if self.index else self.frame
         shown = frame.head(self.max_rows)
+        self._whole = {c for c in frame.columns if c not in self.percent and pd.api.types.is_float_dtype(frame[c])
+                       and frame[c].notna().any() and bool((frame[c].dropna() % 1 == 0).all())}
         head = "".join(f"<th>{html.escape(_header(c))}</th>" for c in frame.columns)
         rows = []
         for values in shown.itertuples(index=False, name=None):

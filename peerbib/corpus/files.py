@@ -156,6 +156,15 @@ def _group(rows: list[dict], report: MergeReport) -> list[list[int]]:
                 _union(parent, find, by_doi[doi], i, rows)
             else:
                 by_doi[doi] = i
+    # rows identical in what identifies a work (e.g. DOI-less listing rows repeated in two files) share
+    # their local work_id: one work
+    by_id: dict[str, int] = {}
+    for i, row in enumerate(rows):
+        work_id = row.get("work_id")
+        if work_id in by_id:
+            _union(parent, find, by_id[work_id], i, rows)
+        elif work_id is not None:
+            by_id[work_id] = i
     by_title: dict[str, int] = {}
     for i, row in enumerate(rows):
         key = _title_key(row)

@@ -10,6 +10,7 @@ provenance in full.
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import sys
@@ -22,7 +23,7 @@ from ..files import atomic_write_text, ordinary_permissions, replace_dir
 from ..paths import project_path, project_root
 from ..project import shipped_notebooks
 from ..settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, REPORTS
-from .provenance import command, footer_html, provenance, provenance_html
+from .provenance import command, footer_html, provenance, provenance_html, relative
 from .render import render_html, stderr_messages
 from .run import HIDE_LABELS_ENV, LABEL_TAG, execute_notebook, kernel_env
 
@@ -95,54 +96,89 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
     """
     from ..tables import load
 
+    given = [("--out", out, REPORTS), ("--notebooks", notebooks, None), ("--raw", raw, None),
+             ("--processed", processed, PROCESSED)]
     out, processed = project_path(out), project_path(processed)
     notebooks_dir = project_path(NOTEBOOKS if notebooks is None else notebooks)
     if notebooks is None and not any(notebooks_dir.glob("*.ipynb")):
         notebooks_dir = shipped_notebooks()
-    paths = _select(sorted(notebooks_dir.glob("*.ipynb")), only)
+    every = sorted(notebooks_dir.glob("*.ipynb"))
+    paths = _select(every, only)
     if not paths:
         raise ReportError(f"no notebooks in {notebooks_dir}")
     tables = load(processed, raw=raw)  # builds first when the tables are missing or stale
     root = project_root()
     prov = provenance(tables, processed, root)
+    folders = [(flag, relative(project_path(value), root)) for flag, value, default in given
+               if value is not None and str(value) != str(default)]
+    made_with = {"raw_sha256": prov["raw_sha256"], "hide_labels": bool(hide_labels), "with_code": bool(with_code)}
+    pages = _pages(out) if only else {}
+    if only:
+        # a page kept from an earlier run must come from the same data and options, or the folder would
+        # mix them (blind screening would show labels on the pages not run again): run those again too
+        stale = [p for p in every if p not in paths and pages.get(p.stem) != made_with
+                 and (out / f"{p.stem}.html").is_file()]
+        for path in stale:
+            print(f"peerbib report: {path.stem} was made from other data or options: running it again too",
+                  file=sys.stderr)
+        paths = [p for p in every if p in paths or p in stale]
     rendered_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
         ordinary_permissions(staging)
-        if only and out.is_dir():  # the pages not run again stay
+        if only and out.is_dir():  # the pages not run again stay (those of notebooks that still exist)
+            names = {p.stem for p in every}
             for page in out.glob("*.html"):
-                if page.name != "index.html":
+                if page.stem in names:
                     shutil.copy2(page, staging / page.name)
+        pages = {stem: meta for stem, meta in pages.items() if (staging / f"{stem}.html").is_file()}
         written = []
         for path in paths:
             if progress:
                 print(f"running {path.name} ...", flush=True)
             notebook = execute_notebook(path, timeout=timeout, hide_labels=hide_labels)
             messages = stderr_messages(notebook)
-            glyphs = any("missing from font" in text for _, text in messages)
-            note = ("Some characters of this page's figures could not be drawn: no installed font covers them "
-                    "(install fonts-noto-cjk, then render again)." if glyphs else None)
+            missing = sorted({chr(int(code)) for _, text in messages
+                              for code in re.findall(r"Glyph (\d+) \(.*?\) missing from font", text)})
+            note = (f"{len(missing)} characters in this page's figures could not be drawn, no installed font "
+                    f"covering them ({' '.join(missing[:20])}{' …' if len(missing) > 20 else ''}): their labels "
+                    "show boxes. Install fonts-noto-cjk, then render again." if missing else None)
             for cell, text in messages:
-                first = text.strip().splitlines()[-1] if text.strip() else ""
+                lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+                first = next((line for line in lines if "Warning" in line or "Error" in line), lines[0] if lines else "")
                 print(f"peerbib report: {path.name} cell {cell} wrote to stderr (left out of the page): {first}",
                       file=sys.stderr)
-            page_command = command(only=[path.stem], hide_labels=hide_labels, with_code=with_code)
+            page_command = command(only=[path.stem], hide_labels=hide_labels, with_code=with_code,
+                                   folders=folders)
             page = render_html(notebook, title=_title(notebook, path.stem), with_code=with_code,
                                footer=footer_html(prov, page_command, rendered_at, hide_labels=hide_labels,
                                                   note=note))
             target = staging / f"{path.stem}.html"
             atomic_write_text(target, page)
             written.append(target)
+            pages[path.stem] = made_with
+        atomic_write_text(staging / _PAGES, json.dumps(pages, indent=1, sort_keys=True) + "\n")
         index = staging / "index.html"
         atomic_write_text(index, _index(staging, tables, prov, rendered_at,
-                                        command(hide_labels=hide_labels, with_code=with_code), hide_labels))
+                                        command(hide_labels=hide_labels, with_code=with_code, folders=folders),
+                                        hide_labels))
         replace_dir(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return [out / p.name for p in written] + [out / "index.html"]
+
+
+_PAGES = ".pages.json"  # how each page was made: the raw data's fingerprint and the options
+
+
+def _pages(out: Path) -> dict:
+    try:
+        return json.loads((out / _PAGES).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 _IMG = re.compile(r'<img\b[^>]*\bsrc="(data:image/png;base64,[^"]+)"')

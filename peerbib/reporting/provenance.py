@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..settings import RANDOM_STATE
 
-__all__ = ["provenance", "footer_html", "provenance_html", "command"]
+__all__ = ["provenance", "footer_html", "provenance_html", "command", "relative"]
 
 _SECRET_PARAM = re.compile(r"([?&])(api_key|mailto|email|key|token)=[^&]*", re.IGNORECASE)
 
@@ -28,6 +28,11 @@ def _version(package: str) -> str:
         return version(package)
     except PackageNotFoundError:
         return "not installed"
+
+
+def relative(path, root: Path) -> str:
+    """``path`` relative to the project ``root`` (its name alone when outside it: no machine path is shown)."""
+    return _relative(path, root)
 
 
 def _relative(path, root: Path) -> str:
@@ -79,9 +84,12 @@ def provenance(tables, processed: Path, root: Path) -> dict:
     return out
 
 
-def command(*, only=None, hide_labels: bool = False, with_code: bool = False) -> str:
-    """The command that renders these pages again, run in the project folder."""
-    parts = ["peerbib report"]
+def command(*, only=None, hide_labels: bool = False, with_code: bool = False, folders=()) -> str:
+    """The command that renders these pages again, run in the project folder.
+
+    ``folders`` are (flag, folder) pairs given other than by default, named relative to the project.
+    """
+    parts = ["peerbib report", *(f"{flag} {folder}" for flag, folder in folders)]
     if only:
         parts.append("--only " + " ".join(only))
     if hide_labels:

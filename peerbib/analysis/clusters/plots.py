@@ -27,12 +27,11 @@ def _cluster_names(clustering: Clustering, n_terms: int) -> pd.Series:
 
 
 def _colours(clusters) -> dict:
-    import seaborn as sns
-
     clusters = sorted(int(c) for c in pd.unique(pd.Series(clusters)))
     n = max(clusters, default=0) + 1
-    # colour-blind safe while there are colours enough (Okabe & Ito's 8, seaborn's 10), then evenly spaced hues
-    palette = PALETTE[:n] if n <= len(PALETTE) else sns.color_palette("colorblind" if n <= 10 else "husl", n)
+    # Okabe & Ito's 8 colour-blind-safe colours; beyond 8 clusters they repeat (no palette keeps more
+    # colours apart for every reader): the cluster numbers on the map and the bar labels tell them apart
+    palette = [PALETTE[i % len(PALETTE)] for i in range(n)]
     return {c: palette[c] for c in clusters}
 
 
