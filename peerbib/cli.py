@@ -109,8 +109,17 @@ def _fetch(args) -> int:
 def _snapshot(args) -> int:
     from .sources.openalex_snapshot import build_index
 
-    manifest = build_index(args.snapshot_dir, args.out, memory_limit=args.memory_limit, threads=args.threads,
-                           progress=not args.quiet)
+    if args.engine == "spark":
+        from .sources.openalex_snapshot.spark import build_index_spark, spark_session
+
+        session = spark_session(args.spark_master)
+        try:
+            manifest = build_index_spark(args.snapshot_dir, args.out, spark=session, progress=not args.quiet)
+        finally:
+            session.stop()
+    else:
+        manifest = build_index(args.snapshot_dir, args.out, memory_limit=args.memory_limit, threads=args.threads,
+                               progress=not args.quiet)
     parts = manifest["parts"].values()
     snap = manifest["snapshot"]
     print(f"indexed {args.out}: {len(parts)} parts, {sum(p['records'] for p in parts):,} records "
@@ -209,6 +218,10 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit (default: 2GB)")
     index.add_argument("--threads", type=int, default=2, help="DuckDB threads (default: 2)")
     index.add_argument("--quiet", action="store_true", help="no line per part")
+    index.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                       help="duckdb on this machine (default), or spark (pip install 'peerbib[spark]')")
+    index.add_argument("--spark-master", default="local[2]",
+                       help="with --engine spark: the Spark master (default: local[2]; a cluster's URL there)")
     snapshot.set_defaults(run=_snapshot)
 
     build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")

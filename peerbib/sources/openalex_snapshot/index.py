@@ -32,6 +32,7 @@ from pathlib import Path
 from ...errors import SnapshotError
 from ...files import atomic_write_text, ordinary_permissions
 from .layout import read_layout
+from .sql import projection
 
 __all__ = ["build_index", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
 
@@ -51,30 +52,15 @@ JSON_COLUMNS = {
     "has_content": "STRUCT(grobid_xml BOOLEAN)", "ids": "STRUCT(pmcid VARCHAR)",
 }
 
+def _select(path: Path, default_date: str) -> str:
+    """The index's projection (:func:`.sql.projection`) of one JSON Lines part, read by DuckDB."""
+    quoted = str(path).replace("'", "''")
+    source = (f"read_json('{quoted}', columns = {JSON_COLUMNS}, format = 'newline_delimited', "
+              "compression = 'gzip', hive_partitioning = false)")
+    return projection("duckdb", source, f"'{default_date}'")
+
+
 _SHORT = "regexp_extract({x}, '([WwAaSs]\\d+)$', 1)"
-_SELECT = f"""
-SELECT
-  upper({_SHORT.format(x="id")}) AS id,
-  nullif(lower(regexp_replace(trim(doi), '^(https?://)?(dx\\.)?doi\\.org/', '')), '') AS doi,
-  coalesce(title, display_name) AS title,
-  publication_year,
-  type,
-  primary_location.source.display_name AS venue,
-  list_transform(authorships, lambda a: coalesce(a.author.display_name, a.raw_author_name)) AS authors,
-  cited_by_count,
-  counts_by_year,
-  nullif(array_to_string(list_select(
-    flatten(list_transform(map_entries(abstract_inverted_index), lambda e: list_transform(e.value, lambda p: e.key))),
-    list_grade_up(flatten(map_values(abstract_inverted_index)))), ' '), '') AS abstract,
-  list_transform(referenced_works, lambda r: upper({_SHORT.format(x="r")})) AS referenced_works,
-  coalesce(is_xpac, false) AS is_xpac,
-  coalesce(substr(updated_date, 1, 10), ?) AS updated_date,
-  coalesce(has_content.grobid_xml, false) AS grobid_xml,
-  ids.pmcid AS pmcid
-FROM read_json(?, columns = {JSON_COLUMNS}, format = 'newline_delimited', compression = 'gzip',
-               hive_partitioning = false)
-WHERE id IS NOT NULL
-"""
 
 
 def engine_version() -> str:
@@ -162,8 +148,8 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
         temp = target.with_name(f".{name}.{os.getpid()}.{threading.get_ident()}.tmp")
         con = duckdb_connection(memory_limit=share, threads=1, temp_directory=out / ".tmp")
         try:
-            con.execute(f"COPY ({_SELECT}) TO '{temp}' (FORMAT parquet, COMPRESSION zstd)",
-                        [part.updated_date, str(part.path)])
+            con.execute(f"COPY ({_select(part.path, part.updated_date)}) TO '{temp}' "
+                        "(FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
             ordinary_permissions(temp)
             os.replace(temp, target)

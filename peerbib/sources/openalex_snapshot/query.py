@@ -25,11 +25,10 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ...errors import OpenAlexRequestError, SnapshotError
 from ..http import ApiResponse, RequestStats
 from .index import INDEX_MANIFEST, duckdb_connection, engine_version
+from .sql import citing_ids, latest_versions
 
 __all__ = ["SnapshotIndex", "LocalOpenAlex"]
 
-_COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_count, counts_by_year, abstract, "
-            "referenced_works, grobid_xml, pmcid")
 _WORD_SPLIT = r"[^\w]+"
 
 
@@ -63,9 +62,11 @@ class SnapshotIndex:
     def close(self) -> None:
         self._con.close()
 
-    def works(self, where: str, params: list, *, order: str = "id") -> list[dict]:
+    def works(self, where: str, params: list) -> list[dict]:
         """The newest version of every work matching ``where`` (SQL over the index's columns)."""
-        return self._latest(f"SELECT DISTINCT id FROM versions WHERE {where}", params, where, params, order)
+        sql = latest_versions(f"SELECT DISTINCT id FROM versions WHERE {where}", include_xpac=self.include_xpac,
+                              where=where)
+        return self._rows(sql, params + params)
 
     def works_citing(self, ids) -> list[dict]:
         """The newest version of every work whose references hold one of ``ids``.
@@ -74,25 +75,15 @@ class SnapshotIndex:
         ids are broadcast), rather than a list test per row.
         """
         ids = sorted(set(ids))
-        hit = ("SELECT DISTINCT v.id FROM (SELECT id, unnest(referenced_works) AS ref FROM versions) v "
-               "SEMI JOIN (SELECT unnest(?::VARCHAR[]) AS id) w ON v.ref = w.id")
+        sql = latest_versions(citing_ids("duckdb", "(SELECT unnest(?::VARCHAR[]) AS id)"),
+                              include_xpac=self.include_xpac)
         wanted = set(ids)
         # the newest version must still cite one of them
-        return [r for r in self._latest(hit, [ids], "true", [], "id")
-                if wanted.intersection(r.get("referenced_works") or [])]
+        return [r for r in self._rows(sql, [ids]) if wanted.intersection(r.get("referenced_works") or [])]
 
-    def _latest(self, hit: str, hit_params: list, where: str, params: list, order: str) -> list[dict]:
-        xpac = "" if self.include_xpac else "AND NOT is_xpac"
-        sql = f"""
-        WITH hit AS ({hit}),
-        latest AS (
-          SELECT * FROM versions WHERE id IN (SELECT id FROM hit)
-          QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_date DESC) = 1)
-        SELECT {_COLUMNS} FROM latest
-        WHERE ({where}) {xpac} AND id NOT IN (SELECT id FROM deleted)
-        ORDER BY {order}"""
+    def _rows(self, sql: str, params: list) -> list[dict]:
         with self._lock:
-            return self._con.sql(sql, params=hit_params + params).to_arrow_table().to_pylist()
+            return self._con.sql(sql, params=params).to_arrow_table().to_pylist()
 
 
 def _api_record(row: dict) -> dict:

@@ -1,0 +1,157 @@
+"""The snapshot on Spark, for snapshots that do not fit one machine: the same index and the same study
+queries as DuckDB (:mod:`.sql` writes them once), one task per gzip part, the corpus ids broadcast.
+
+``pip install 'peerbib[spark]'`` (PySpark 4; Java 17). On a cluster, give the
+session your cluster's master and the snapshot and index on shared storage
+(``spark-submit`` with ``peerbib snapshot index --engine spark``, or
+:func:`build_index_spark` with your own ``SparkSession``); in a test or on a
+laptop, ``local[N]``.
+"""
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ...errors import SnapshotError
+from ...files import atomic_write_text
+from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, _key
+from .layout import read_layout
+from .sql import citing_ids, doi_ids, latest_versions, projection
+
+__all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
+
+
+def spark_session(master: str = "local[2]", *, memory: str = "2g"):
+    """A SparkSession (``local[N]`` by default); an ImportError says how to install PySpark."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise SnapshotError("the Spark engine needs PySpark: python -m pip install 'peerbib[spark]' (and Java 17)") \
+            from None
+    return (SparkSession.builder.master(master).appName("peerbib-snapshot")
+            .config("spark.driver.memory", memory).config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
+            .getOrCreate())
+
+
+def spark_schema(columns: dict = JSON_COLUMNS) -> str:
+    """The declared JSON columns as a Spark DDL schema (``STRUCT(a VARCHAR)[]`` -> ``ARRAY<STRUCT<a: STRING>>``)."""
+    def convert(kind: str) -> str:
+        kind = kind.strip()
+        if kind.endswith("[]"):
+            return f"ARRAY<{convert(kind[:-2])}>"
+        match = re.fullmatch(r"(STRUCT|MAP)\((.*)\)", kind)
+        if match:
+            inner = _split(match.group(2))
+            if match.group(1) == "MAP":
+                return f"MAP<{convert(inner[0])}, {convert(inner[1])}>"
+            return "STRUCT<" + ", ".join(f"{f.split(' ', 1)[0]}: {convert(f.split(' ', 1)[1])}" for f in inner) + ">"
+        return {"VARCHAR": "STRING", "INTEGER": "INT", "BOOLEAN": "BOOLEAN", "BIGINT": "BIGINT"}[kind]
+
+    return ", ".join(f"`{name}` {convert(kind)}" for name, kind in columns.items())
+
+
+def _split(text: str) -> list[str]:
+    """Split ``a INT, b STRUCT(c INT, d INT)`` at its top-level commas."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += char == "("
+        depth -= char == ")"
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return parts + ([current.strip()] if current.strip() else [])
+
+
+def _tag(relative: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]", "_", relative)
+
+
+def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> dict:
+    """:func:`~.index.build_index` on Spark: the same index (``index.json``, one file set per part).
+
+    Every part not yet indexed is read in one job (a task per gzip part), projected
+    with the same SQL as DuckDB, and written as Parquet partitioned by part.
+    """
+    layout = read_layout(snapshot)
+    out = Path(out).expanduser()
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    manifest_path = out / INDEX_MANIFEST
+    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    indexed: dict = dict(old.get("parts") or {})
+    wanted = {_key(p.url, p.size): p for p in layout.parts}
+    for key in [k for k in indexed if k not in wanted]:
+        for path in (out / "parts").glob(Path(indexed.pop(key)["file"]).stem + "*.parquet"):
+            path.unlink()
+    todo = {k: p for k, p in wanted.items() if k not in indexed}
+    session = spark or spark_session()
+    import pyspark
+
+    manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": f"spark {pyspark.__version__}",
+                "parts": indexed}
+    if todo:
+        by_tag = {_tag(p.path.relative_to(layout.folder).as_posix()): (k, p) for k, p in todo.items()}
+        raw = session.read.schema(spark_schema()).json([str(p.path) for p in todo.values()])
+        raw.createOrReplaceTempView("raw_parts")
+        source = ("(SELECT *, regexp_replace(regexp_extract(input_file_name(), '(updated_date=[^/]+/[^/]+)$', 1), "
+                  "'[^A-Za-z0-9]', '_') AS part_tag, regexp_extract(input_file_name(), 'updated_date=([0-9-]+)', 1) "
+                  "AS part_date FROM raw_parts) raw")
+        frame = session.sql(projection("spark", source, "part_date", extra="part_tag"))
+        staging = out / ".spark"
+        shutil.rmtree(staging, ignore_errors=True)
+        frame.write.partitionBy("part_tag").parquet(str(staging))
+        for tag, (key, part) in by_tag.items():
+            name = f"{part.updated_date}_{part.path.stem}_{key[:8]}"
+            files = sorted((staging / f"part_tag={tag}").glob("*.parquet"))
+            for i, file in enumerate(files):
+                file.replace(out / "parts" / f"{name}-{i}.parquet")
+            records = session.read.parquet(*[str(out / "parts" / f"{name}-{i}.parquet") for i in range(len(files))]) \
+                .count() if files else 0
+            if not files:  # a part with no record: an empty file keeps it indexed
+                session.sql(projection("spark", "raw_parts", "''")).limit(0).coalesce(1).write.parquet(
+                    str(staging / f"empty_{tag}"))
+                next((staging / f"empty_{tag}").glob("*.parquet")).replace(out / "parts" / f"{name}-0.parquet")
+            indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": f"{name}-0.parquet",
+                            "updated_date": part.updated_date}
+            if progress:
+                print(f"indexed {part.path.name} ({part.updated_date}), {records:,} records", flush=True)
+        shutil.rmtree(staging, ignore_errors=True)
+    deleted = out / "deleted.parquet"
+    if layout.deleted is not None:
+        ids = session.read.text(str(layout.deleted)).selectExpr(
+            "upper(regexp_extract(value, '([WwAaSs][0-9]+)$', 1)) AS id").where("id <> ''").distinct()
+    else:
+        ids = session.sql("SELECT CAST(NULL AS STRING) AS id").where("false")
+    staging = out / ".spark-deleted"
+    shutil.rmtree(staging, ignore_errors=True)
+    ids.coalesce(1).write.parquet(str(staging))
+    next(staging.glob("*.parquet")).replace(deleted)
+    shutil.rmtree(staging, ignore_errors=True)
+    manifest["deleted"] = "deleted.parquet"
+    manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def study_spark(index, dois, *, spark=None, include_xpac: bool = False) -> tuple[list[dict], list[dict]]:
+    """The study queries on Spark: the corpus works with one of ``dois`` and the works citing them,
+    newest versions, as :class:`~.query.SnapshotIndex` gives them (rows as dicts, ordered by id)."""
+    session = spark or spark_session()
+    index = Path(index).expanduser()
+    session.read.parquet(str(index / "parts")).createOrReplaceTempView("versions")
+    session.read.parquet(str(index / "deleted.parquet")).createOrReplaceTempView("deleted")
+    session.createDataFrame([(d,) for d in sorted(set(dois))], "doi STRING").createOrReplaceTempView("wanted_dois")
+    corpus = [r.asDict(recursive=True) for r in
+              session.sql(latest_versions(doi_ids("wanted_dois"), include_xpac=include_xpac,
+                                          where="doi IN (SELECT doi FROM wanted_dois)")).collect()]
+    ids = sorted({r["id"] for r in corpus})
+    session.createDataFrame([(i,) for i in ids], "id STRING").createOrReplaceTempView("wanted_ids")
+    wanted = set(ids)
+    citing = [r.asDict(recursive=True) for r in
+              session.sql(latest_versions(citing_ids("spark", "wanted_ids"), include_xpac=include_xpac)).collect()]
+    return corpus, [r for r in citing if wanted.intersection(r.get("referenced_works") or [])]

@@ -1,0 +1,93 @@
+"""The snapshot's queries, written once for both engines: DuckDB on one machine, Spark SQL on a cluster.
+
+The two dialects agree on almost everything the queries use (``regexp_extract``,
+``coalesce``, window functions, ``IN`` sub-queries, struct fields); where they
+name a function differently or write a lambda differently, the query calls
+the small function below that spells it for the engine. So a change to what
+the index keeps, or to how the newest version of a work is chosen, is made in
+one place and both engines run it.
+"""
+from __future__ import annotations
+
+__all__ = ["ENGINES", "projection", "latest_versions", "citing_ids", "doi_ids"]
+
+ENGINES = ("duckdb", "spark")
+
+
+def _transform(engine: str, array: str, var: str, body: str) -> str:
+    return f"list_transform({array}, lambda {var}: {body})" if engine == "duckdb" else \
+        f"transform({array}, {var} -> {body})"
+
+
+def _struct(engine: str, **fields: str) -> str:
+    if engine == "duckdb":
+        return "{" + ", ".join(f"'{k}': {v}" for k, v in fields.items()) + "}"
+    return "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
+
+
+def _fn(engine: str, name: str) -> str:
+    return {
+        "sort": ("list_sort", "array_sort"),
+        "join": ("array_to_string", "array_join"),
+        "explode": ("unnest", "explode"),
+    }[name][ENGINES.index(engine)]
+
+
+def _short(x: str) -> str:
+    return f"upper(regexp_extract({x}, '([WwAaSs][0-9]+)$', 1))"
+
+
+def projection(engine: str, source: str, date_sql: str, extra: str = "") -> str:
+    """SELECT of the index's columns from the raw Work records in ``source`` (a table, view or table
+    function); ``date_sql`` is the updated_date of a record that has none (its partition's date), and
+    ``extra`` more columns of ``source`` to carry along (e.g. the part a row came from)."""
+    positions = _transform(engine, "map_entries(abstract_inverted_index)", "e",
+                           _transform(engine, "e.value", "p", _struct(engine, p="p", w="e.key")))
+    words = _transform(engine, f"{_fn(engine, 'sort')}(flatten({positions}))", "x", "x.w")
+    return f"""
+SELECT
+  {_short("id")} AS id,
+  nullif(lower(regexp_replace(trim(doi), '^(https?://)?(dx[.])?doi[.]org/', '')), '') AS doi,
+  coalesce(title, display_name) AS title,
+  publication_year,
+  type,
+  primary_location.source.display_name AS venue,
+  {_transform(engine, "authorships", "a", "coalesce(a.author.display_name, a.raw_author_name)")} AS authors,
+  cited_by_count,
+  counts_by_year,
+  nullif({_fn(engine, 'join')}({words}, ' '), '') AS abstract,
+  {_transform(engine, "referenced_works", "r", _short("r"))} AS referenced_works,
+  coalesce(is_xpac, false) AS is_xpac,
+  coalesce(substr(updated_date, 1, 10), {date_sql}) AS updated_date,
+  coalesce(has_content.grobid_xml, false) AS grobid_xml,
+  ids.pmcid AS pmcid{", " + extra if extra else ""}
+FROM {source}
+WHERE id IS NOT NULL"""
+
+
+COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_count, counts_by_year, abstract, "
+           "referenced_works, grobid_xml, pmcid")
+
+
+def latest_versions(hit: str, *, include_xpac: bool = False, where: str = "true") -> str:
+    """The newest version (by ``updated_date``) of every work whose id ``hit`` selects, without deleted
+    ids (the ``deleted`` view) and, unless ``include_xpac``, without XPAC works. Both engines."""
+    xpac = "" if include_xpac else "AND NOT is_xpac"
+    return f"""
+SELECT {COLUMNS} FROM (
+  SELECT *, row_number() OVER (PARTITION BY id ORDER BY updated_date DESC) AS version_rank
+  FROM versions WHERE id IN ({hit})) latest
+WHERE version_rank = 1 AND ({where}) {xpac} AND id NOT IN (SELECT id FROM deleted)
+ORDER BY id"""
+
+
+def citing_ids(engine: str, wanted: str) -> str:
+    """Ids of the works whose references hold an id of ``wanted`` (a one-column table ``id``): the
+    references unnested and semi-joined on the wanted ids (Spark broadcasts the small side)."""
+    return (f"SELECT DISTINCT refs.id FROM (SELECT id, {_fn(engine, 'explode')}(referenced_works) AS ref "
+            f"FROM versions) refs WHERE refs.ref IN (SELECT id FROM {wanted})")
+
+
+def doi_ids(wanted: str) -> str:
+    """Ids of the works with a DOI of ``wanted`` (a one-column table ``doi``)."""
+    return f"SELECT DISTINCT id FROM versions WHERE doi IN (SELECT doi FROM {wanted})"
