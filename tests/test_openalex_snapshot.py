@@ -153,5 +153,6 @@ def test_snapshot_index_fetch_and_report_end_to_end_from_the_command_line(tmp_pa
     assert main(["report", "--quiet"]) == 0
     index = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "10 corpus works" in index
+    assert "openalex-snapshot" in index and "2026-06-30" in index and "duckdb " in index  # provenance says so
     works = pb.load().works
     assert works["is_corpus"].sum() == 10 and (~works["is_corpus"]).sum() > 0

@@ -80,6 +80,8 @@ def provenance(tables, processed: Path, root: Path) -> dict:
             "queries": dict(sorted(Counter(str(q.get("kind")) for q in manifest.get("queries") or []).items())),
             "searches": searches,
             "api": _SECRET_PARAM.sub(r"\1", str(manifest.get("api", ""))),
+            "pyalex": manifest.get("pyalex_version"),
+            "source": manifest.get("source"),
         }
     return out
 
@@ -104,11 +106,13 @@ def footer_html(prov: dict, page_command: str, rendered_at: str, *, hide_labels:
     """The footer of every page: the essentials in two lines, escaped."""
     e = html.escape
     snap = prov.get("snapshot")
+    fetched_with = f" (fetched with {e(str(snap['pyalex']))})" if snap and snap.get("pyalex") and \
+        str(snap["pyalex"]) != prov["pyalex"] else ""
     source = (f"OpenAlex snapshot {e(snap['folder'])}, manifest sha256 <code>{e(snap['manifest_sha256'][:16])}</code>"
               f", fetched {e(_span(snap))}" if snap else "no OpenAlex snapshot (corpus files only)")
     classifiers = ", ".join(prov["classifiers"]) or "no statements classified"
     return (
-        f"peerbib {e(prov['peerbib'])} · pyalex {e(prov['pyalex'])} · raw data sha256 "
+        f"peerbib {e(prov['peerbib'])} · pyalex {e(prov['pyalex'])}{fetched_with} · raw data sha256 "
         f"<code>{e(prov['raw_sha256'][:16])}</code> ({e(prov['raw'])}, built {e(prov['built_at'])}) · "
         f"{source} · classifier {e(classifiers)} · random_state {e(str(prov['random_state']))} · "
         f"rendered {e(rendered_at)}{' · citation-type labels hidden' if hide_labels else ''}<br>made by <code>{e(page_command)}</code> in the project folder; "
@@ -144,6 +148,8 @@ def provenance_html(prov: dict, run_command: str) -> str:
             ("queries", ", ".join(f"{n} {kind}" for kind, n in snap["queries"].items()) or "—"),
             ("searches", "; ".join(snap["searches"]) or "—"),
             ("API", snap["api"] or "—"),
+            ("pyalex of the fetch", str(snap.get("pyalex") or "—")),
+            ("fetched from", json.dumps(snap["source"], sort_keys=True) if snap.get("source") else "the OpenAlex API"),
         ]
     else:
         rows.append(("OpenAlex snapshot", "none: the tables come from the corpus files only"))
