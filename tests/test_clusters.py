@@ -425,3 +425,23 @@ def test_bundled_corpus_clusters_into_readable_topics(project):
     assert terms.isdisjoint(pct._SCHOLARLY_STOP_WORDS | {"purpose", "finding", "originality", "amp"})
     assert (clustering.top_terms.groupby("cluster").size() >= 3).all()
     assert (clustering.text_source == "title").any()  # title-only works are clustered by title
+
+
+def test_unspaced_scripts_are_cut_into_bigrams_without_grammar():
+    """Chinese and Japanese abstracts (SYNTHETIC: two phrases, their characters shuffled per text) cluster
+    by character bigrams; bigrams with hiragana or Chinese function characters are not terms."""
+    import random
+    import re
+
+    rng = random.Random(0)
+    phrases = ["同伴支持工作者在精神卫生服务中的作用研究表明患者康复",
+               "地域の精神保健サービスにおけるピアサポートの役割について調査する"]
+    rows = [{"work_id": f"C{i}", "title": phrases[i % 2][:8], "publication_year": 2020,
+             "abstract": phrases[i % 2] + "".join(rng.sample(phrases[i % 2], len(phrases[i % 2])))}
+            for i in range(40)]
+    clusters = pc.cluster_abstracts(pd.DataFrame(rows), random_state=0)
+    assert clusters.k == 2 and clusters.has_structure
+    terms = set(clusters.top_terms["term"])
+    assert {"同伴", "支持", "地域", "保健"} <= terms
+    assert all(len(t) <= 5 for t in terms)  # bigrams (and pairs of them), never whole sentences
+    assert not any(re.search("[\u3040-\u309f]", t) or "的" in t for t in terms)

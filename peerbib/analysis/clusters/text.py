@@ -90,6 +90,11 @@ _UNSPACED_RUN_RE = re.compile(f"[{_UNSPACED}]+|[^{_UNSPACED}]+")
 _HAS_UNSPACED_RE = re.compile(f"[{_UNSPACED}]")
 # Between two bigrams: a mark that is no term and breaks word pairs (bigrams of bigrams say nothing more).
 _BREAK = "."
+# Bigrams that carry grammar, not topic, are left out: any with Japanese hiragana (particles and
+# inflections: の, に, する, …; content words are written in kanji and katakana) or with one of
+# Chinese's commonest function characters.
+_HIRAGANA_RE = re.compile("[\u3040-\u309f]")
+_CJK_FUNCTION_CHARS = frozenset("的了和是在与及对为等也而或被将把这那其之以于中上下不有")
 
 
 def _unspaced_bigrams(tokens: list[str]) -> list[str]:
@@ -106,7 +111,11 @@ def _unspaced_bigrams(tokens: list[str]) -> list[str]:
                 out += [run, _BREAK]
             else:
                 for i in range(len(run) - 1):
-                    out += [run[i:i + 2], _BREAK]
+                    pair = run[i:i + 2]
+                    if _HIRAGANA_RE.search(pair) or _CJK_FUNCTION_CHARS.intersection(pair):
+                        out.append(_BREAK)
+                    else:
+                        out += [pair, _BREAK]
     return out
 
 
