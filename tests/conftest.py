@@ -17,7 +17,7 @@ import pytest
 matplotlib.use("Agg")
 
 REPO = Path(__file__).resolve().parents[1]
-SEEDS = REPO.parent / "shared" / "seeds"
+SEEDS = REPO / "tests" / "fixtures" / "seeds"  # copies of ../shared/seeds: see SOURCES.md there
 
 
 @pytest.fixture

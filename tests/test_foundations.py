@@ -662,3 +662,11 @@ def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_p
     assert before == {("W11", "W1"), ("W12", "W2"), ("W19", "W9")}
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, refresh=True, **FAST)
     assert set(map(tuple, snapshot_tables(snap)["citations"].to_numpy())) == before
+
+
+def test_no_test_reads_outside_the_repository():
+    """A user's clone has no ../shared: every fixture a test reads is in tests/fixtures/."""
+    outside = re.compile(r"REPO\.parent|parents\[2\]|[\"']\.\./|[\"']shared[\"']\s*/")
+    found = [f"{path.relative_to(REPO)}:{n}" for path in sorted((REPO / "tests").rglob("*.py"))
+             for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if outside.search(line)]
+    assert found == []

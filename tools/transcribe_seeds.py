@@ -1,4 +1,4 @@
-"""Transcribe the seed documents (../shared/seeds) into data/raw/.
+"""Transcribe the seed documents (tests/fixtures/seeds, copies of ../shared/seeds) into data/raw/.
 
 This is how data/raw/corpus/seed_corpus.csv, data/raw/statements/
 seed_statements.csv and data/raw/tallies/seed_tallies.csv were made. Every
@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SEEDS = ROOT.parent / "shared" / "seeds"
+DEFAULT_SEEDS = ROOT / "tests" / "fixtures" / "seeds"
 
 SCITE = "000_911e5b077376d86a.txt"
 BMC = "001_5086652c5b7efdaf.txt"
