@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ...errors import OpenAlexRequestError, SnapshotError
+from ...ids import normalize_doi, short_id
 from ..http import ApiResponse, RequestStats
 from .index import INDEX_MANIFEST, duckdb_connection, engine_version
 from .sql import citing_ids, latest_versions
@@ -118,12 +119,12 @@ def _select(record: dict, select: str | None) -> dict:
 
 
 def _short(value: str) -> str:
-    return value.rstrip("/").rsplit("/", 1)[-1].upper()
+    """A work id as the index holds it (``W123``), from an id or URL of a request."""
+    return short_id(value) or value.rstrip("/").rsplit("/", 1)[-1].upper()
 
 
 def _norm_doi(value: str) -> str:
-    value = unquote(value).strip().lower()
-    return re.sub(r"^(https?://)?(dx\.)?doi\.org/|^doi:", "", value)
+    return normalize_doi(value) or ""
 
 
 def _words(text: str) -> list[str]:
