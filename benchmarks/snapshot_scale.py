@@ -17,7 +17,10 @@ the next):
 - **study**: the 10k-DOI study query on the index: the corpus by DOI and the
   works citing it, one semi-join each (what ``fetch --from-snapshot`` asks
   first), and the output checked against the baseline's (same corpus ids,
-  same citing ids).
+  same citing ids, same corpus abstracts). The index keeps OpenAlex's
+  inverted index of each abstract, and the fetch makes text of the ones it
+  reads, as it does of the API's records; that decoding of every corpus and
+  citing work is timed apart and printed beside the study.
 
 It prints the figures, the index as a ratio against the baseline measured in
 the same run, and how cost grows with size (the exponent b of time ~ n^b).
@@ -113,13 +116,19 @@ def make_snapshot(folder: Path, n: int, seed: int = 0) -> float:
     return sum(size for _, size, _ in parts) / 2**20
 
 
-BASELINE = prelude() + """
+DIGEST = """
+import hashlib
+def digest(items):
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()
+"""
+
+BASELINE = prelude() + DIGEST + """
 import gzip, glob
 folder, n_dois = sys.argv[1], int(sys.argv[2])
 dois = {f"10.5555/synthetic.{i}" for i in range(1, 10 * n_dois + 1, 10)}
 started = time.perf_counter()
 records = 0
-corpus, citing, refs = set(), set(), {}
+corpus, citing, refs, texts = set(), set(), {}, {}
 for path in sorted(glob.glob(os.path.join(folder, "updated_date=*", "*.gz"))):
     with gzip.open(path, "rt") as handle:
         for line in handle:
@@ -133,13 +142,14 @@ for path in sorted(glob.glob(os.path.join(folder, "updated_date=*", "*.gz"))):
                 continue
             if doi in dois:
                 corpus.add(work)
+                texts[work] = abstract or None
             refs[work] = [x.rsplit("/", 1)[1] for x in r.get("referenced_works") or []]
 for work, cited in refs.items():
     if corpus.intersection(cited):
         citing.add(work)
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb(), "records": records,
                   "corpus": sorted(corpus)[:5], "n_corpus": len(corpus), "n_citing": len(citing),
-                  "citing_hash": hash(tuple(sorted(citing)))}))
+                  "citing_hash": hash(tuple(sorted(citing))), "abstracts_hash": digest(sorted(texts.items()))}))
 """
 
 INDEX = prelude() + """
@@ -151,7 +161,8 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb()
                   "records": sum(p["records"] for p in manifest["parts"].values())}))
 """
 
-STUDY = prelude() + """
+STUDY = prelude() + DIGEST + """
+from peerbib.sources.openalex.records import decode_abstract
 from peerbib.sources.openalex_snapshot import SnapshotIndex
 out, n_dois = sys.argv[1], int(sys.argv[2])
 dois = [f"10.5555/synthetic.{i}" for i in range(1, 10 * n_dois + 1, 10)]
@@ -160,10 +171,14 @@ index = SnapshotIndex(out, memory_limit="2GB", threads=2)
 corpus = index.works("doi IN (SELECT unnest(?::VARCHAR[]))", [dois])
 ids = sorted(r["id"] for r in corpus)
 citing = index.works_citing(ids)
+# the abstracts as text, as the fetch makes them of every work it reads (the index keeps the inverted index)
 seconds = time.perf_counter() - started
+texts = {r["id"]: decode_abstract(json.loads(r["abstract_inverted_index"] or "null")) for r in corpus + citing}
+decode_seconds = time.perf_counter() - started - seconds
 citing_ids = sorted(r["id"] for r in citing)
-print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "corpus": sorted(ids)[:5], "n_corpus": len(ids),
-                  "n_citing": len(citing_ids), "citing_hash": hash(tuple(citing_ids))}))
+print(json.dumps({"seconds": seconds, "decode_seconds": decode_seconds, "peak_mb": peak_mb(), "corpus": sorted(ids)[:5], "n_corpus": len(ids),
+                  "n_citing": len(citing_ids), "citing_hash": hash(tuple(citing_ids)),
+                  "abstracts_hash": digest(sorted((i, texts[i]) for i in ids))}))
 """
 
 
@@ -186,13 +201,13 @@ def main(argv=None) -> int:
             one = run(INDEX, folder / "works", folder / "index1", 1)
             two = run(INDEX, folder / "works", folder / "index2", 2)
             study = run(STUDY, folder / "index2", STUDY_DOIS)
-            same = all(study[k] == base[k] for k in ("n_corpus", "n_citing", "citing_hash", "corpus"))
+            same = all(study[k] == base[k] for k in ("n_corpus", "n_citing", "citing_hash", "corpus", "abstracts_hash"))
             ok &= same and one["records"] == two["records"] == base["records"] == n
             rows.append({"n": n, "mb": mb, "base": base, "one": one, "two": two, "study": study, "same": same})
             print(f"[SYNTHETIC {n:,} works, {mb:,.0f} MB gzip] baseline {base['seconds']:.1f} s "
                   f"{base['peak_mb']:.0f} MB; index 1 thread {one['seconds']:.1f} s {one['peak_mb']:.0f} MB, "
                   f"2 threads {two['seconds']:.1f} s {two['peak_mb']:.0f} MB; study {study['seconds']:.1f} s "
-                  f"({study['n_corpus']:,} corpus works, {study['n_citing']:,} citing; "
+                  f"(+ {study['decode_seconds']:.1f} s of abstracts to text; {study['n_corpus']:,} corpus works, {study['n_citing']:,} citing; "
                   f"{'same as' if same else 'DIFFERENT from'} the baseline)", flush=True)
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
@@ -202,13 +217,13 @@ def main(argv=None) -> int:
     print(f"\nSummary (SYNTHETIC snapshots, all measured in this run; {os.cpu_count()} cores, fresh process per step, "
           "DuckDB memory limit 2 GB)")
     print("| works | gzip | baseline (Python) | index 1 thread | index 2 threads | peak (2 threads) | "
-          "index / baseline | 10k-DOI study | same output |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "index / baseline | 10k-DOI study | abstracts to text | same output |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['mb']:,.0f} MB | {r['base']['seconds']:.1f} s | {r['one']['seconds']:.1f} s | "
               f"{r['two']['seconds']:.1f} s | {r['two']['peak_mb']:,.0f} MB | "
               f"{r['two']['seconds'] / r['base']['seconds']:.2f}x | {r['study']['seconds']:.1f} s | "
-              f"{'yes' if r['same'] else 'NO'} |")
+              f"{r['study']['decode_seconds']:.1f} s | {'yes' if r['same'] else 'NO'} |")
     sizes = [r["n"] for r in rows]
     if len(rows) > 1:
         print(f"growth exponent (time ~ n^b): index b = {growth(sizes, [r['two']['seconds'] for r in rows]):.2f}, "

@@ -156,3 +156,49 @@ def test_snapshot_index_fetch_and_report_end_to_end_from_the_command_line(tmp_pa
     assert "openalex-snapshot" in index and "2026-06-30" in index and "duckdb " in index  # provenance says so
     works = pb.load().works
     assert works["is_corpus"].sum() == 10 and (~works["is_corpus"]).sum() > 0
+
+
+def test_the_index_keeps_the_abstract_verbatim_and_searches_its_words(tmp_path):
+    corpus, citing, _ = _records()
+    build_index(write_snapshot(tmp_path / "works", corpus + citing), tmp_path / "index")
+    from peerbib.sources.openalex.records import decode_abstract
+    from peerbib.sources.openalex_snapshot import LocalOpenAlex, SnapshotIndex
+
+    client = LocalOpenAlex(SnapshotIndex(tmp_path / "index"))
+    first = corpus[0]["id"].rsplit("/", 1)[1]
+    work = client.get_json(f"https://api.openalex.org/works/{first}").data
+    # keys that differ only in case come back as OpenAlex gave them, and read as the same text
+    assert work["abstract_inverted_index"] == corpus[0]["abstract_inverted_index"]
+    assert decode_abstract(work["abstract_inverted_index"]) == \
+        "The peer role and the Peer support of the workers"
+    assert client.get_json(f"https://api.openalex.org/works/{corpus[1]['id'].rsplit('/', 1)[1]}") \
+        .data["abstract_inverted_index"] is None
+
+    def found(query):
+        page = client.get_json(f"https://api.openalex.org/works?{query}&per_page=200").data
+        return {r["id"].rsplit("/", 1)[1] for r in page["results"]}
+
+    # words only the abstract has, in any case; a word position is no word
+    assert first in found("filter=title_and_abstract.search:WORKERS%20role")
+    assert first in found("search=peer%20role")
+    assert first not in found("filter=title_and_abstract.search:role%203")
+    client.close()
+
+
+def test_an_index_made_by_an_older_peerbib_is_a_clear_error(tmp_path):
+    from peerbib.errors import SnapshotError
+    from peerbib.sources.openalex_snapshot import SnapshotIndex
+
+    corpus, citing, _ = _records()
+    snapshot = write_snapshot(tmp_path / "works", corpus + citing)
+    build_index(snapshot, tmp_path / "index")
+    manifest = json.loads((tmp_path / "index" / "index.json").read_text())
+    manifest["format"] = "peerbib-openalex-index/1"
+    (tmp_path / "index" / "index.json").write_text(json.dumps(manifest))
+    for attempt in (lambda: SnapshotIndex(tmp_path / "index"), lambda: build_index(snapshot, tmp_path / "index")):
+        with pytest.raises(SnapshotError, match="made by an older peerbib .*index the snapshot again into a new folder"):
+            attempt()
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "index.json").write_text('{"format": "something else"}')
+    with pytest.raises(SnapshotError, match="something else than a peerbib snapshot index"):
+        build_index(snapshot, tmp_path / "other")

@@ -2,14 +2,20 @@
 
 Only what peerbib's tables need is kept: the short id, the DOI normalised
 (bare, lower case), title, year, type, venue, authors, cited_by_count,
-counts_by_year, the abstract as text, the short ids of the referenced
-works, is_xpac, updated_date, whether OpenAlex has GROBID full text, and the
-PMC id. The gzip parts cannot be split, so the work is one DuckDB query per
+counts_by_year, the abstract, the short ids of the referenced works,
+is_xpac, updated_date, whether OpenAlex has GROBID full text, and the PMC id.
+The abstract is kept as OpenAlex gives it, its inverted index as JSON text
+(``abstract_inverted_index``), and made text when a work is read
+(:func:`peerbib.sources.openalex.records.decode_abstract`, as for the API):
+parsing a million inverted indexes and sorting their words at indexing time
+took as long as all the rest of the index, for abstracts a study mostly never
+reads. The gzip parts cannot be split, so the work is one DuckDB query per
 part; DuckDB runs out of core under the memory limit with the threads given.
 
 The JSON is read with every column declared: ``abstract_inverted_index`` has
 keys that differ only in case ("The", "the"), which breaks DuckDB's schema
-inference, so it is read as ``MAP(VARCHAR, INTEGER[])``.
+inference, so it is declared a string and read as its JSON text, whatever
+its keys.
 
 Resumable and incremental: ``index.json`` lists each indexed part by its URL
 and size; a part already indexed is skipped, so an interrupted run resumes
@@ -34,17 +40,17 @@ from ...files import atomic_write_text, ordinary_permissions
 from .layout import read_layout
 from .sql import projection
 
-__all__ = ["build_index", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
+__all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
 
 INDEX_MANIFEST = "index.json"
-INDEX_FORMAT = "peerbib-openalex-index/1"
+INDEX_FORMAT = "peerbib-openalex-index/2"  # /1 held the abstract as text
 
 #: The columns read from each JSON Lines part, declared (never inferred).
 JSON_COLUMNS = {
     "id": "VARCHAR", "doi": "VARCHAR", "title": "VARCHAR", "display_name": "VARCHAR",
     "publication_year": "INTEGER", "type": "VARCHAR", "cited_by_count": "INTEGER",
     "counts_by_year": "STRUCT(year INTEGER, cited_by_count INTEGER)[]",
-    "abstract_inverted_index": "MAP(VARCHAR, INTEGER[])",
+    "abstract_inverted_index": "VARCHAR",  # the JSON text of the inverted index
     "referenced_works": "VARCHAR[]",
     "primary_location": "STRUCT(source STRUCT(display_name VARCHAR))",
     "authorships": "STRUCT(author STRUCT(display_name VARCHAR), raw_author_name VARCHAR)[]",
@@ -101,6 +107,37 @@ def _share(memory_limit: str, workers: int) -> str:
     return f"{max(64, int(number * units[unit] / workers))}MB"
 
 
+def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
+    """The ``index.json`` of the index in ``folder`` (``{}`` for none when ``missing_ok``).
+
+    Raises
+    ------
+    SnapshotError
+        When there is none, when it is not a peerbib index, or when an older peerbib made it
+        (its columns differ: index the snapshot again into a new folder).
+    """
+    folder = Path(folder).expanduser()
+    path = folder / INDEX_MANIFEST
+    if not path.is_file():
+        if missing_ok:
+            return {}
+        raise SnapshotError(f"no snapshot index in {folder}: make one with "
+                            "`peerbib snapshot index SNAPSHOT_DIR --out INDEX`")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise SnapshotError(f"{path} is not readable JSON ({exc}): index the snapshot again into a new folder") \
+            from None
+    found = manifest.get("format") if isinstance(manifest, dict) else None
+    if found == INDEX_FORMAT:
+        return manifest
+    if isinstance(found, str) and found.startswith(INDEX_FORMAT.rsplit("/", 1)[0] + "/"):
+        raise SnapshotError(f"the snapshot index in {folder} was made by an older peerbib ({found}; this one "
+                            f"reads {INDEX_FORMAT}): index the snapshot again into a new folder "
+                            "(`peerbib snapshot index SNAPSHOT_DIR --out NEW_INDEX`) or delete this one first")
+    raise SnapshotError(f"{folder} holds something else than a peerbib snapshot index: give an empty folder")
+
+
 def _key(url: str, size) -> str:
     return hashlib.sha256(f"{url}\n{size}".encode()).hexdigest()[:20]
 
@@ -124,9 +161,7 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
     out = Path(out).expanduser()
     (out / "parts").mkdir(parents=True, exist_ok=True)
     manifest_path = out / INDEX_MANIFEST
-    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
-    if old and old.get("format") != INDEX_FORMAT:
-        raise SnapshotError(f"{out} holds something else than a peerbib snapshot index: give an empty folder")
+    old = read_index_manifest(out, missing_ok=True)
     indexed: dict = dict(old.get("parts") or {})
     wanted = {_key(p.url, p.size): p for p in layout.parts}
     for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has

@@ -25,12 +25,16 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ...errors import OpenAlexRequestError, SnapshotError
 from ...ids import normalize_doi, short_id
 from ..http import ApiResponse, RequestStats
-from .index import INDEX_MANIFEST, duckdb_connection, engine_version
+from .index import duckdb_connection, engine_version, read_index_manifest
 from .sql import citing_ids, latest_versions
 
 __all__ = ["SnapshotIndex", "LocalOpenAlex"]
 
 _WORD_SPLIT = r"[^\w]+"
+#: Every word of ``?`` is in the title or the abstract (the inverted index's keys, split into words).
+_TITLE_AND_ABSTRACT_HAS = (
+    "list_has_all(string_split_regex(lower(coalesce(title, '') || ' ' || coalesce(array_to_string("
+    f"json_keys(abstract_inverted_index), ' '), '')), '{_WORD_SPLIT}'), ?::VARCHAR[])")
 
 
 class SnapshotIndex:
@@ -38,11 +42,7 @@ class SnapshotIndex:
 
     def __init__(self, folder, *, memory_limit: str = "2GB", threads: int = 2, include_xpac: bool = False):
         self.folder = Path(folder).expanduser()
-        path = self.folder / INDEX_MANIFEST
-        if not path.is_file():
-            raise SnapshotError(f"no snapshot index in {self.folder}: make one with "
-                                "`peerbib snapshot index SNAPSHOT_DIR --out INDEX`")
-        self.manifest = json.loads(path.read_text(encoding="utf-8"))
+        self.manifest = read_index_manifest(self.folder)
         if not self.manifest.get("parts"):
             raise SnapshotError(f"the snapshot index in {self.folder} holds no part yet: run the index again")
         self.include_xpac = include_xpac
@@ -89,10 +89,7 @@ class SnapshotIndex:
 
 def _api_record(row: dict) -> dict:
     """An index row as the API's Work object (the fields peerbib selects)."""
-    words = (row.get("abstract") or "").split(" ") if row.get("abstract") else []
-    inverted: dict[str, list[int]] = {}
-    for position, word in enumerate(words):
-        inverted.setdefault(word, []).append(position)
+    inverted = row.get("abstract_inverted_index")
     return {
         "id": f"https://openalex.org/{row['id']}",
         "doi": f"https://doi.org/{row['doi']}" if row.get("doi") else None,
@@ -102,7 +99,7 @@ def _api_record(row: dict) -> dict:
         "type": row.get("type"),
         "cited_by_count": row.get("cited_by_count"),
         "counts_by_year": [dict(c) for c in row.get("counts_by_year") or []],
-        "abstract_inverted_index": inverted or None,
+        "abstract_inverted_index": json.loads(inverted) if inverted else None,  # verbatim, as the API
         "referenced_works": [f"https://openalex.org/{w}" for w in row.get("referenced_works") or [] if w],
         "primary_location": {"source": {"display_name": row["venue"]}} if row.get("venue") else None,
         "authorships": [{"author": {"display_name": a}} for a in row.get("authors") or [] if a],
@@ -224,14 +221,12 @@ class LocalOpenAlex:
                 clauses.append(f"list_has_all(string_split_regex(lower(title), '{_WORD_SPLIT}'), ?::VARCHAR[])")
                 values.append(_words(value))
             elif attr == "title_and_abstract.search":
-                clauses.append(f"list_has_all(string_split_regex(lower(coalesce(title, '') || ' ' || "
-                               f"coalesce(abstract, '')), '{_WORD_SPLIT}'), ?::VARCHAR[])")
+                clauses.append(_TITLE_AND_ABSTRACT_HAS)
                 values.append(_words(value))
             else:
                 raise OpenAlexRequestError(f"the snapshot index cannot filter by {attr!r}")
         if params.get("search"):
-            clauses.append(f"list_has_all(string_split_regex(lower(coalesce(title, '') || ' ' || "
-                           f"coalesce(abstract, '')), '{_WORD_SPLIT}'), ?::VARCHAR[])")
+            clauses.append(_TITLE_AND_ABSTRACT_HAS)
             values.append(_words(params["search"]))
         return " AND ".join(f"({c})" for c in clauses) or "true", values
 

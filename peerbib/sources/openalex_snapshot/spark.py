@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ...errors import SnapshotError
 from ...files import atomic_write_text
-from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, _key
+from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, _key, read_index_manifest
 from .layout import read_layout
 from .sql import citing_ids, doi_ids, latest_versions, projection
 
@@ -82,7 +82,7 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
     out = Path(out).expanduser()
     (out / "parts").mkdir(parents=True, exist_ok=True)
     manifest_path = out / INDEX_MANIFEST
-    old = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    old = read_index_manifest(out, missing_ok=True)
     indexed: dict = dict(old.get("parts") or {})
     wanted = {_key(p.url, p.size): p for p in layout.parts}
     for key in [k for k in indexed if k not in wanted]:

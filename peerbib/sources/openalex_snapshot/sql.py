@@ -19,16 +19,8 @@ def _transform(engine: str, array: str, var: str, body: str) -> str:
         f"transform({array}, {var} -> {body})"
 
 
-def _struct(engine: str, **fields: str) -> str:
-    if engine == "duckdb":
-        return "{" + ", ".join(f"'{k}': {v}" for k, v in fields.items()) + "}"
-    return "named_struct(" + ", ".join(f"'{k}', {v}" for k, v in fields.items()) + ")"
-
-
 def _fn(engine: str, name: str) -> str:
     return {
-        "sort": ("list_sort", "array_sort"),
-        "join": ("array_to_string", "array_join"),
         "explode": ("unnest", "explode"),
     }[name][ENGINES.index(engine)]
 
@@ -40,10 +32,12 @@ def _short(x: str) -> str:
 def projection(engine: str, source: str, date_sql: str, extra: str = "") -> str:
     """SELECT of the index's columns from the raw Work records in ``source`` (a table, view or table
     function); ``date_sql`` is the updated_date of a record that has none (its partition's date), and
-    ``extra`` more columns of ``source`` to carry along (e.g. the part a row came from)."""
-    positions = _transform(engine, "map_entries(abstract_inverted_index)", "e",
-                           _transform(engine, "e.value", "p", _struct(engine, p="p", w="e.key")))
-    words = _transform(engine, f"{_fn(engine, 'sort')}(flatten({positions}))", "x", "x.w")
+    ``extra`` more columns of ``source`` to carry along (e.g. the part a row came from).
+
+    The abstract stays as OpenAlex gives it, its inverted index as JSON text (``source`` reads
+    the column as a string): turning it into text is left to the reader of the few works a study
+    returns (:func:`peerbib.sources.openalex.records.decode_abstract`), because parsing every
+    record's index into a map and sorting its words doubled the time of indexing a snapshot."""
     return f"""
 SELECT
   {_short("id")} AS id,
@@ -55,7 +49,7 @@ SELECT
   {_transform(engine, "authorships", "a", "coalesce(a.author.display_name, a.raw_author_name)")} AS authors,
   cited_by_count,
   counts_by_year,
-  nullif({_fn(engine, 'join')}({words}, ' '), '') AS abstract,
+  abstract_inverted_index,
   {_transform(engine, "referenced_works", "r", _short("r"))} AS referenced_works,
   coalesce(is_xpac, false) AS is_xpac,
   coalesce(substr(updated_date, 1, 10), {date_sql}) AS updated_date,
@@ -65,7 +59,8 @@ FROM {source}
 WHERE id IS NOT NULL"""
 
 
-COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_count, counts_by_year, abstract, "
+COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_count, counts_by_year, "
+           "abstract_inverted_index, "
            "referenced_works, grobid_xml, pmcid")
 
 
