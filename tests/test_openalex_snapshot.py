@@ -161,6 +161,11 @@ def test_snapshot_index_fetch_and_report_end_to_end_from_the_command_line(tmp_pa
 def test_the_index_keeps_the_abstract_verbatim_and_searches_its_words(tmp_path):
     corpus, citing, _ = _records()
     build_index(write_snapshot(tmp_path / "works", corpus + citing), tmp_path / "index")
+    import pyarrow.parquet as pq
+
+    # a string column of JSON, never a struct over every row's words
+    for part in (tmp_path / "index" / "parts").glob("*.parquet"):
+        assert str(pq.read_schema(part).field("abstract_inverted_index").type) == "string"
     from peerbib.sources.openalex.records import decode_abstract
     from peerbib.sources.openalex_snapshot import LocalOpenAlex, SnapshotIndex
 

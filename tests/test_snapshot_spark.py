@@ -68,6 +68,7 @@ def test_the_study_on_spark_is_the_study_on_duckdb(tmp_path, spark):
     index = SnapshotIndex(tmp_path / "index")
     duck_corpus = index.works("doi IN (SELECT unnest(?::VARCHAR[]))", [dois])
     duck_citing = index.works_citing([r["id"] for r in duck_corpus])
+    assert index.study(dois) == (duck_corpus, duck_citing)  # the one-read study the fetch asks first
     index.close()
     spark_corpus, spark_citing = study_spark(tmp_path / "index", dois, spark=spark)
     assert [r["id"] for r in spark_corpus] == [r["id"] for r in duck_corpus]

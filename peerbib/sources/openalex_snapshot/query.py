@@ -16,6 +16,7 @@ its last change), deleted ids are left out, and with ``include_xpac=False``
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import re
 import threading
@@ -82,9 +83,39 @@ class SnapshotIndex:
         # the newest version must still cite one of them
         return [r for r in self._rows(sql, [ids]) if wanted.intersection(r.get("referenced_works") or [])]
 
+    def study(self, dois) -> tuple[list[dict], list[dict]]:
+        """The works with one of ``dois`` and the works citing them (newest versions, ordered by id),
+        as :meth:`works` and :meth:`works_citing` give them, in one read of the index's wide columns.
+
+        The ids of both are found on the narrow columns first (the newest versions by DOI, then
+        the references unnested and semi-joined on those works' ids); the wide ones (abstracts, references,
+        authors) are then read once for all of them, where two queries would read them twice.
+        """
+        dois = sorted({d for d in dois if d})
+        has_doi = "doi IN (SELECT unnest(?::VARCHAR[]))"
+        corpus = latest_versions(f"SELECT DISTINCT id FROM versions WHERE {has_doi}", include_xpac=self.include_xpac,
+                                 where=has_doi, columns="id")
+        hit = f"SELECT id FROM corpus_ids UNION {citing_ids('duckdb', 'corpus_ids')}"
+        sql = f"WITH corpus_ids AS MATERIALIZED ({corpus})\n{latest_versions(hit, include_xpac=self.include_xpac)}"
+        rows = self._rows(sql, [dois, dois])
+        wanted = set(dois)
+        corpus = [r for r in rows if r["doi"] in wanted]
+        ids = {r["id"] for r in corpus}
+        # the newest version must still cite one of them
+        return corpus, [r for r in rows if ids.intersection(r.get("referenced_works") or [])]
+
     def _rows(self, sql: str, params: list) -> list[dict]:
         with self._lock:
-            return self._con.sql(sql, params=params).to_arrow_table().to_pylist()
+            table = self._con.sql(sql, params=params).to_arrow_table()
+        # Millions of small lists and strings at once: the cyclic garbage collector would walk the
+        # growing heap again and again while they are made (twice the time), and they hold no cycle.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            return table.to_pylist()
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def _api_record(row: dict) -> dict:
@@ -147,16 +178,27 @@ class LocalOpenAlex:
         self._citing_ids: set[str] = set()
 
     def expect(self, dois) -> None:
-        """Read every corpus work with one of ``dois`` in one query (a semi-join on the index), so the
-        fetch's DOI batches are answered from memory instead of one scan each."""
+        """Read every corpus work with one of ``dois`` and every work citing them in one query
+        (:meth:`SnapshotIndex.study`), so the fetch's DOI batches and ``cites:`` batches are answered
+        from memory instead of one scan each."""
         dois = sorted({_norm_doi(d) for d in dois if d})
         if not dois:
             return
-        rows = self.index.works("doi IN (SELECT unnest(?::VARCHAR[]))", [dois])
+        rows, citing_rows = self.index.study(dois)
         by_doi: dict[str, dict] = {}
         for row in rows:
             by_doi.setdefault(row["doi"], row)
-        self._by_doi, self._expected = by_doi, set(dois)
+        with self._lock:
+            self._by_doi, self._expected = by_doi, set(dois)
+            self._keep_citing(citing_rows, {r["id"] for r in rows})
+
+    def _keep_citing(self, rows: list[dict], ids: set) -> None:
+        """Keep ``rows``, the works citing ``ids``, by cited id (under the lock)."""
+        citing: dict[str, list[dict]] = {}
+        for row in rows:
+            for cited in ids.intersection(row.get("referenced_works") or []):
+                citing.setdefault(cited, []).append(row)
+        self._citing, self._citing_ids = citing, set(ids)
 
     def __repr__(self) -> str:
         return f"LocalOpenAlex({self.index.folder.name}, requests={self.stats.requests})"
@@ -248,12 +290,7 @@ class LocalOpenAlex:
                 if self._citing is None or not wanted <= self._citing_ids:
                     # one semi-join for every corpus work answered so far (a broadcast of the corpus ids)
                     ids = sorted(self._corpus_ids | wanted)
-                    rows = self.index.works_citing(ids)
-                    citing: dict[str, list[dict]] = {}
-                    for row in rows:
-                        for cited in set(row.get("referenced_works") or []) & set(ids):
-                            citing.setdefault(cited, []).append(row)
-                    self._citing, self._citing_ids = citing, set(ids)
+                    self._keep_citing(self.index.works_citing(ids), set(ids))
                 found = {r["id"]: r for w in wanted for r in self._citing.get(w, [])}
             return [found[k] for k in sorted(found)]
         return None

@@ -64,12 +64,14 @@ COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_cou
            "referenced_works, grobid_xml, pmcid")
 
 
-def latest_versions(hit: str, *, include_xpac: bool = False, where: str = "true") -> str:
+def latest_versions(hit: str, *, include_xpac: bool = False, where: str = "true", columns: str = COLUMNS) -> str:
     """The newest version (by ``updated_date``) of every work whose id ``hit`` selects, without deleted
-    ids (the ``deleted`` view) and, unless ``include_xpac``, without XPAC works. Both engines."""
+    ids (the ``deleted`` view) and, unless ``include_xpac``, without XPAC works; ``columns`` of it
+    (all the index's by default; the engine reads only those and the ones the filters need). Both
+    engines."""
     xpac = "" if include_xpac else "AND NOT is_xpac"
     return f"""
-SELECT {COLUMNS} FROM (
+SELECT {columns} FROM (
   SELECT *, row_number() OVER (PARTITION BY id ORDER BY updated_date DESC) AS version_rank
   FROM versions WHERE id IN ({hit})) latest
 WHERE version_rank = 1 AND ({where}) {xpac} AND id NOT IN (SELECT id FROM deleted)
