@@ -88,9 +88,13 @@ def atomic_write_text(path, text: str) -> str:
 
 
 def gzip_bytes(data: bytes) -> bytes:
-    """``data`` gzipped with mtime 0 and no file name: the same content always gives the same bytes."""
+    """``data`` gzipped with mtime 0 and no file name: the same content always gives the same bytes.
+
+    Level 6 (zlib's default), not gzip's 9: on a snapshot's JSON pages level 9 took 3.3 times as
+    long for files 2% smaller, and it was a third of a large fetch's time.
+    """
     buffer = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0) as out:
+    with gzip.GzipFile(filename="", mode="wb", fileobj=buffer, mtime=0, compresslevel=6) as out:
         out.write(data)
     return buffer.getvalue()
 

@@ -20,6 +20,7 @@ import gc
 import json
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -107,15 +108,26 @@ class SnapshotIndex:
     def _rows(self, sql: str, params: list) -> list[dict]:
         with self._lock:
             table = self._con.sql(sql, params=params).to_arrow_table()
-        # Millions of small lists and strings at once: the cyclic garbage collector would walk the
-        # growing heap again and again while they are made (twice the time), and they hold no cycle.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with _collector_paused():
             return table.to_pylist()
-        finally:
-            if collecting:
-                gc.enable()
+
+
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off for a while (as it was, after).
+
+    A study makes millions of small lists, dicts and strings at once (rows, then API records),
+    none of them in a cycle; while they are made, the collector would walk the whole growing
+    heap again and again: for 210k citing works, 4.0 s instead of 1.8 s for the rows and 2-5 s
+    instead of 0.6 s for every 20k API records.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _api_record(row: dict) -> dict:
@@ -304,7 +316,8 @@ class LocalOpenAlex:
             if rows is None:
                 where, values = self._where(params)
                 rows = self.index.works(where, values)
-            found = [_api_record(row) for row in rows]
+            with _collector_paused():
+                found = [_api_record(row) for row in rows]
             with self._lock:
                 self._results[key] = found
                 if "cites" not in (params.get("filter") or ""):
