@@ -21,7 +21,11 @@ the next):
   same citing ids, same corpus abstracts). The index keeps OpenAlex's
   inverted index of each abstract, and the fetch makes text of the ones it
   reads, as it does of the API's records; that decoding of every corpus and
-  citing work is timed apart and printed beside the study.
+  citing work is timed apart and printed beside the study;
+- **whole fetch**: ``pb.fetch(corpus, source=INDEX)`` of the same 10k DOIs,
+  everything a user waits for: the study, the API-shaped pages written to a
+  new raw snapshot, and the fetch's own bookkeeping (not a target; for
+  scale).
 
 It prints the figures, the index as a ratio against the baseline measured in
 the same run, and how cost grows with size (the exponent b of time ~ n^b).
@@ -181,6 +185,23 @@ print(json.dumps({"seconds": seconds, "decode_seconds": decode_seconds, "peak_mb
                   "abstracts_hash": digest(sorted((i, texts[i]) for i in ids))}))
 """
 
+FETCH = prelude() + """
+import csv, shutil, tempfile
+import peerbib as pb
+index, n_dois = sys.argv[1], int(sys.argv[2])
+root = tempfile.mkdtemp(prefix="peerbib-snapshot-fetch-")
+corpus = os.path.join(root, "corpus.csv")
+with open(corpus, "w", newline="") as handle:
+    writer = csv.writer(handle)
+    writer.writerow(["doi", "title"])
+    writer.writerows([f"10.5555/synthetic.{i}", ""] for i in range(1, 10 * n_dois + 1, 10))
+started = time.perf_counter()
+summary = pb.fetch(corpus, snapshot=os.path.join(root, "openalex"), source=index, progress=False)
+seconds = time.perf_counter() - started
+shutil.rmtree(root)
+print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "works": summary.works, "citing": summary.citing_works}))
+"""
+
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -201,15 +222,20 @@ def main(argv=None) -> int:
             one = run(INDEX, folder / "works", folder / "index1", 1)
             two = run(INDEX, folder / "works", folder / "index2", 2)
             study = run(STUDY, folder / "index2", STUDY_DOIS)
+            fetch = run(FETCH, folder / "index2", STUDY_DOIS)
             two["disk_mb"] = sum(f.stat().st_size for f in (folder / "index2").rglob("*") if f.is_file()) / 2**20
             same = all(study[k] == base[k] for k in ("n_corpus", "n_citing", "citing_hash", "corpus", "abstracts_hash"))
             ok &= same and one["records"] == two["records"] == base["records"] == n
-            rows.append({"n": n, "mb": mb, "base": base, "one": one, "two": two, "study": study, "same": same})
+            ok &= fetch["works"] == study["n_corpus"]
+            rows.append({"n": n, "mb": mb, "base": base, "one": one, "two": two, "study": study, "same": same,
+                         "fetch": fetch})
             print(f"[SYNTHETIC {n:,} works, {mb:,.0f} MB gzip] baseline {base['seconds']:.1f} s "
                   f"{base['peak_mb']:.0f} MB; index 1 thread {one['seconds']:.1f} s {one['peak_mb']:.0f} MB, "
                   f"2 threads {two['seconds']:.1f} s {two['peak_mb']:.0f} MB ({two['disk_mb']:,.0f} MB on disk); study {study['seconds']:.1f} s "
                   f"(+ {study['decode_seconds']:.1f} s of abstracts to text; {study['n_corpus']:,} corpus works, {study['n_citing']:,} citing; "
-                  f"{'same as' if same else 'DIFFERENT from'} the baseline)", flush=True)
+                  f"{'same as' if same else 'DIFFERENT from'} the baseline); whole fetch --from-snapshot "
+                  f"{fetch['seconds']:.1f} s {fetch['peak_mb']:.0f} MB ({fetch['works']:,} works, "
+                  f"{fetch['citing']:,} citing)", flush=True)
             if not args.keep:
                 shutil.rmtree(folder, ignore_errors=True)
     finally:
@@ -218,13 +244,15 @@ def main(argv=None) -> int:
     print(f"\nSummary (SYNTHETIC snapshots, all measured in this run; {os.cpu_count()} cores, fresh process per step, "
           "DuckDB memory limit 2 GB)")
     print("| works | gzip | baseline (Python) | index 1 thread | index 2 threads | peak (2 threads) | "
-          "index on disk | index / baseline | 10k-DOI study | abstracts to text | same output |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "index on disk | index / baseline | 10k-DOI study | abstracts to text | same output | whole fetch | "
+          "fetch peak |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(f"| {r['n']:,} | {r['mb']:,.0f} MB | {r['base']['seconds']:.1f} s | {r['one']['seconds']:.1f} s | "
               f"{r['two']['seconds']:.1f} s | {r['two']['peak_mb']:,.0f} MB | {r['two']['disk_mb']:,.0f} MB | "
               f"{r['two']['seconds'] / r['base']['seconds']:.2f}x | {r['study']['seconds']:.1f} s | "
-              f"{r['study']['decode_seconds']:.1f} s | {'yes' if r['same'] else 'NO'} |")
+              f"{r['study']['decode_seconds']:.1f} s | {'yes' if r['same'] else 'NO'} | "
+              f"{r['fetch']['seconds']:.1f} s | {r['fetch']['peak_mb']:,.0f} MB |")
     sizes = [r["n"] for r in rows]
     if len(rows) > 1:
         print(f"growth exponent (time ~ n^b): index b = {growth(sizes, [r['two']['seconds'] for r in rows]):.2f}, "

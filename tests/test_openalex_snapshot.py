@@ -187,6 +187,11 @@ def test_the_index_keeps_the_abstract_verbatim_and_searches_its_words(tmp_path):
     assert first in found("filter=title_and_abstract.search:WORKERS%20role")
     assert first in found("search=peer%20role")
     assert first not in found("filter=title_and_abstract.search:role%203")
+    # a cites: filter with another one is answered by a query over the references (kept as numbers)
+    citers = {w["id"].rsplit("/", 1)[1] for w in citing if corpus[0]["id"] in w["referenced_works"]}
+    assert citers and found(f"filter=cites:{first},publication_year:1900-2100") == citers
+    page = client.get_json(f"https://api.openalex.org/works/{sorted(citers)[0]}").data
+    assert corpus[0]["id"] in page["referenced_works"]  # back as the API's URLs
     client.close()
 
 

@@ -2,8 +2,9 @@
 
 Only what peerbib's tables need is kept: the short id, the DOI normalised
 (bare, lower case), title, year, type, venue, authors, cited_by_count,
-counts_by_year, the abstract, the short ids of the referenced works,
-is_xpac, updated_date, whether OpenAlex has GROBID full text, and the PMC id.
+counts_by_year, the abstract, the referenced works (the numbers of their
+ids: ``W123`` is 123, in ``reference_numbers``), is_xpac, updated_date,
+whether OpenAlex has GROBID full text, and the PMC id.
 The abstract is kept as OpenAlex gives it, its inverted index as JSON text
 (``abstract_inverted_index``), and made text when a work is read
 (:func:`peerbib.sources.openalex.records.decode_abstract`, as for the API):
@@ -43,7 +44,7 @@ from .sql import projection
 __all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
 
 INDEX_MANIFEST = "index.json"
-INDEX_FORMAT = "peerbib-openalex-index/2"  # /1 held the abstract as text
+INDEX_FORMAT = "peerbib-openalex-index/3"  # /1 held the abstract as text, /2 references as ids
 
 #: The columns read from each JSON Lines part, declared (never inferred).
 JSON_COLUMNS = {
@@ -86,6 +87,7 @@ def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_direc
     con.execute(f"SET memory_limit = '{_checked_memory(memory_limit)}'")
     con.execute(f"SET threads = {int(threads)}")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")  # peerbib says what it did; no bars in logs or notebooks
     if temp_directory is not None:
         con.execute(f"SET temp_directory = '{str(temp_directory)}'")
     return con

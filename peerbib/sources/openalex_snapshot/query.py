@@ -82,7 +82,8 @@ class SnapshotIndex:
                               include_xpac=self.include_xpac)
         wanted = set(ids)
         # the newest version must still cite one of them
-        return [r for r in self._rows(sql, [ids]) if wanted.intersection(r.get("referenced_works") or [])]
+        numbers = {_number(i) for i in wanted} - {None}
+        return [r for r in self._rows(sql, [ids]) if numbers.intersection(r.get("reference_numbers") or [])]
 
     def study(self, dois) -> tuple[list[dict], list[dict]]:
         """The works with one of ``dois`` and the works citing them (newest versions, ordered by id),
@@ -101,9 +102,9 @@ class SnapshotIndex:
         rows = self._rows(sql, [dois, dois])
         wanted = set(dois)
         corpus = [r for r in rows if r["doi"] in wanted]
-        ids = {r["id"] for r in corpus}
+        numbers = {_number(r["id"]) for r in corpus}
         # the newest version must still cite one of them
-        return corpus, [r for r in rows if ids.intersection(r.get("referenced_works") or [])]
+        return corpus, [r for r in rows if numbers.intersection(r.get("reference_numbers") or [])]
 
     def _rows(self, sql: str, params: list) -> list[dict]:
         with self._lock:
@@ -143,7 +144,8 @@ def _api_record(row: dict) -> dict:
         "cited_by_count": row.get("cited_by_count"),
         "counts_by_year": [dict(c) for c in row.get("counts_by_year") or []],
         "abstract_inverted_index": json.loads(inverted) if inverted else None,  # verbatim, as the API
-        "referenced_works": [f"https://openalex.org/{w}" for w in row.get("referenced_works") or [] if w],
+        "referenced_works": [f"https://openalex.org/W{n}" for n in row.get("reference_numbers") or []
+                             if n is not None],
         "primary_location": {"source": {"display_name": row["venue"]}} if row.get("venue") else None,
         "authorships": [{"author": {"display_name": a}} for a in row.get("authors") or [] if a],
         "has_content": {"grobid_xml": bool(row.get("grobid_xml"))},
@@ -161,6 +163,12 @@ def _select(record: dict, select: str | None) -> dict:
 def _short(value: str) -> str:
     """A work id as the index holds it (``W123``), from an id or URL of a request."""
     return short_id(value) or value.rstrip("/").rsplit("/", 1)[-1].upper()
+
+
+def _number(work_id: str) -> int | None:
+    """The number of a work id as the index keeps references (``W123`` -> 123)."""
+    digits = work_id[1:] if work_id[:1] in ("W", "w") else ""
+    return int(digits) if digits.isdigit() else None
 
 
 def _norm_doi(value: str) -> str:
@@ -206,10 +214,12 @@ class LocalOpenAlex:
 
     def _keep_citing(self, rows: list[dict], ids: set) -> None:
         """Keep ``rows``, the works citing ``ids``, by cited id (under the lock)."""
+        by_number = {_number(i): i for i in ids}
+        by_number.pop(None, None)
         citing: dict[str, list[dict]] = {}
         for row in rows:
-            for cited in ids.intersection(row.get("referenced_works") or []):
-                citing.setdefault(cited, []).append(row)
+            for cited in by_number.keys() & set(row.get("reference_numbers") or []):
+                citing.setdefault(by_number[cited], []).append(row)
         self._citing, self._citing_ids = citing, set(ids)
 
     def __repr__(self) -> str:
@@ -265,8 +275,8 @@ class LocalOpenAlex:
                 clauses.append("id IN (SELECT unnest(?::VARCHAR[]))")
                 values.append([_short(v) for v in options])
             elif attr == "cites":
-                clauses.append("list_has_any(referenced_works, ?::VARCHAR[])")
-                values.append([_short(v) for v in options])
+                clauses.append("list_has_any(reference_numbers, ?::BIGINT[])")
+                values.append([n for n in map(_number, map(_short, options)) if n is not None])
             elif attr == "publication_year":
                 low, _, high = value.partition("-")
                 clauses.append("publication_year BETWEEN ? AND ?")

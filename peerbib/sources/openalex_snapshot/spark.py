@@ -154,4 +154,5 @@ def study_spark(index, dois, *, spark=None, include_xpac: bool = False) -> tuple
     wanted = set(ids)
     citing = [r.asDict(recursive=True) for r in
               session.sql(latest_versions(citing_ids("spark", "wanted_ids"), include_xpac=include_xpac)).collect()]
-    return corpus, [r for r in citing if wanted.intersection(r.get("referenced_works") or [])]
+    numbers = {int(i[1:]) for i in wanted}
+    return corpus, [r for r in citing if numbers.intersection(r.get("reference_numbers") or [])]
