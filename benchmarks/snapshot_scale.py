@@ -17,11 +17,13 @@ the next):
 - **study**: the 10k-DOI study query on the index (``SnapshotIndex.study``,
   what ``fetch --from-snapshot`` asks first): the corpus by DOI and the works
   citing it, found by a semi-join each on the narrow columns and then read
-  in one pass over the wide ones, handed to Python as rows, and the output checked against the baseline's (same corpus ids,
-  same citing ids, same corpus abstracts). The index keeps OpenAlex's
-  inverted index of each abstract, and the fetch makes text of the ones it
-  reads, as it does of the API's records; that decoding of every corpus and
-  citing work is timed apart and printed beside the study;
+  in one pass over the wide ones, handed to Python as rows. It runs three
+  times, each in a fresh process, and the median is reported; every run's
+  output is checked against the baseline's (same corpus ids, same citing
+  ids, same corpus abstracts). The index keeps OpenAlex's inverted index of
+  each abstract, and the fetch makes text of the ones it reads, as it does
+  of the API's records; that decoding of every corpus and citing work is
+  timed apart and printed beside the study;
 - **whole fetch**: ``pb.fetch(corpus, source=INDEX)`` of the same 10k DOIs,
   everything a user waits for: the study, the API-shaped pages written to a
   new raw snapshot, and the fetch's own bookkeeping (not a target; for
