@@ -1,4 +1,4 @@
-"""The public namespace of PRODUCT.md: every name there, callable, never shadowed."""
+"""The public namespace (peerbib.__all__): every documented name, callable, never shadowed."""
 from __future__ import annotations
 
 import importlib

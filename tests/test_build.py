@@ -1,4 +1,4 @@
-"""build / load: the tables of PRODUCT.md from data/raw, deterministic and atomic."""
+"""build / load: the documented tables from data/raw, deterministic and atomic."""
 from __future__ import annotations
 
 import hashlib

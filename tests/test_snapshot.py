@@ -1,7 +1,7 @@
 """The OpenAlex snapshot: flat tables from raw pages, and build on top of them.
 
 Every HTTP answer comes from the fake OpenAlex in ``fixtures/openalex.py`` (SYNTHETIC
-works shaped on ../shared/reference), served through ``responses``: no test
+works shaped on the real samples in tests/fixtures/reference), served through ``responses``: no test
 reaches the network.
 """
 from __future__ import annotations

@@ -76,3 +76,27 @@ def test_the_study_on_spark_is_the_study_on_duckdb(tmp_path, spark):
     assert "W7000" not in {r["id"] for r in spark_citing} and "W7001" not in {r["id"] for r in spark_citing}
     by_id = {r["id"]: r for r in spark_corpus}
     assert by_id[corpus[3]["id"].rsplit("/", 1)[1]]["title"] != "An older title"
+
+
+def test_a_later_release_on_spark_drops_the_files_of_parts_it_no_longer_lists(tmp_path, spark):
+    _snapshot(tmp_path / "works")
+    build_index_spark(tmp_path / "works", tmp_path / "index", spark=spark)
+    manifest = json.loads((tmp_path / "works" / "manifest.json").read_text())
+    dropped = manifest["files"].pop()  # the release no longer lists this part
+    (tmp_path / "works" / "manifest.json").write_text(json.dumps(manifest))
+    index = build_index_spark(tmp_path / "works", tmp_path / "index", spark=spark)
+    listed = {name for entry in index["parts"].values() for name in entry["files"]}
+    assert len(index["parts"]) == len(manifest["files"])
+    assert {p.name for p in (tmp_path / "index" / "parts").glob("*.parquet")} == listed
+    gone = dropped["url"].rsplit("/", 1)[-1].removesuffix(".gz")
+    assert not any(f"_{gone}_" in name for name in listed)
+
+
+def test_spark_refuses_a_parquet_snapshot_before_it_starts(tmp_path):
+    from peerbib.errors import SnapshotError
+
+    _snapshot(tmp_path / "works")
+    manifest = json.loads((tmp_path / "works" / "manifest.json").read_text())
+    (tmp_path / "works" / "manifest.json").write_text(json.dumps(dict(manifest, format="parquet")))
+    with pytest.raises(SnapshotError, match="Parquet snapshot; peerbib indexes the JSON Lines one"):
+        build_index_spark(tmp_path / "works", tmp_path / "index", spark=object())

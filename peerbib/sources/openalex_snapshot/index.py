@@ -140,6 +140,45 @@ def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
     raise SnapshotError(f"{folder} holds something else than a peerbib snapshot index: give an empty folder")
 
 
+def plan_index(snapshot, out):
+    """What indexing ``snapshot`` into ``out`` has to do, for either engine.
+
+    Returns ``(layout, out, indexed, todo)``: the snapshot's layout, the index
+    folder (created), the parts already indexed that the release still lists
+    (by key; the files of the others are removed), and the parts to index (by
+    key: new ones, and any whose files are missing).
+
+    Raises
+    ------
+    SnapshotError
+        For a missing or incomplete snapshot, a Parquet-format one, or an index
+        folder that holds something else.
+    """
+    layout = read_layout(snapshot)
+    if layout.format != "jsonl":
+        raise SnapshotError(f"{layout.folder} is a Parquet snapshot; peerbib indexes the JSON Lines one "
+                            "(s3://openalex/data/jsonl/works)")
+    out = Path(out).expanduser()
+    (out / "parts").mkdir(parents=True, exist_ok=True)
+    indexed: dict = dict(read_index_manifest(out, missing_ok=True).get("parts") or {})
+    wanted = {_key(p.url, p.size): p for p in layout.parts}
+    for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has
+        remove_part_files(out, indexed.pop(key))
+    todo = {k: p for k, p in wanted.items()
+            if k not in indexed or not all((out / "parts" / f).is_file() for f in part_files(indexed[k]))}
+    return layout, out, indexed, todo
+
+
+def part_files(entry: dict) -> list[str]:
+    """The file names in ``parts/`` of an indexed part (Spark may write several)."""
+    return list(entry.get("files") or [entry["file"]])
+
+
+def remove_part_files(out: Path, entry: dict) -> None:
+    for name in part_files(entry):
+        (out / "parts" / name).unlink(missing_ok=True)
+
+
 def _key(url: str, size) -> str:
     return hashlib.sha256(f"{url}\n{size}".encode()).hexdigest()[:20]
 
@@ -156,21 +195,11 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
         For a missing or incomplete snapshot, a Parquet-format snapshot (index
         the JSON Lines one), or a part DuckDB cannot read (named).
     """
-    layout = read_layout(snapshot)
-    if layout.format != "jsonl":
-        raise SnapshotError(f"{layout.folder} is a Parquet snapshot; peerbib indexes the JSON Lines one "
-                            "(s3://openalex/data/jsonl/works)")
-    out = Path(out).expanduser()
-    (out / "parts").mkdir(parents=True, exist_ok=True)
+    layout, out, indexed, todo = plan_index(snapshot, out)
     manifest_path = out / INDEX_MANIFEST
-    old = read_index_manifest(out, missing_ok=True)
-    indexed: dict = dict(old.get("parts") or {})
-    wanted = {_key(p.url, p.size): p for p in layout.parts}
-    for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has
-        (out / "parts" / indexed.pop(key)["file"]).unlink(missing_ok=True)
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": engine_version(),
                 "memory_limit": memory_limit, "threads": int(threads), "parts": indexed}
-    todo = [(k, p) for k, p in wanted.items() if k not in indexed or not (out / "parts" / indexed[k]["file"]).is_file()]
+    todo = list(todo.items())
     # One part per task, as many at once as threads (a gzip part cannot be split), each task on its own
     # connection with one thread and its share of the memory limit.
     workers = max(1, min(int(threads), len(todo) or 1))

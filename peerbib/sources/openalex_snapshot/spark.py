@@ -17,8 +17,7 @@ from pathlib import Path
 
 from ...errors import SnapshotError
 from ...files import atomic_write_text
-from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, _key, read_index_manifest
-from .layout import read_layout
+from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, plan_index, remove_part_files
 from .sql import citing_ids, doi_ids, latest_versions, projection
 
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
@@ -43,11 +42,9 @@ def spark_schema(columns: dict = JSON_COLUMNS) -> str:
         kind = kind.strip()
         if kind.endswith("[]"):
             return f"ARRAY<{convert(kind[:-2])}>"
-        match = re.fullmatch(r"(STRUCT|MAP)\((.*)\)", kind)
+        match = re.fullmatch(r"STRUCT\((.*)\)", kind)
         if match:
-            inner = _split(match.group(2))
-            if match.group(1) == "MAP":
-                return f"MAP<{convert(inner[0])}, {convert(inner[1])}>"
+            inner = _split(match.group(1))
             return "STRUCT<" + ", ".join(f"{f.split(' ', 1)[0]}: {convert(f.split(' ', 1)[1])}" for f in inner) + ">"
         return {"VARCHAR": "STRING", "INTEGER": "INT", "BOOLEAN": "BOOLEAN", "BIGINT": "BIGINT"}[kind]
 
@@ -78,17 +75,8 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
     Every part not yet indexed is read in one job (a task per gzip part), projected
     with the same SQL as DuckDB, and written as Parquet partitioned by part.
     """
-    layout = read_layout(snapshot)
-    out = Path(out).expanduser()
-    (out / "parts").mkdir(parents=True, exist_ok=True)
+    layout, out, indexed, todo = plan_index(snapshot, out)
     manifest_path = out / INDEX_MANIFEST
-    old = read_index_manifest(out, missing_ok=True)
-    indexed: dict = dict(old.get("parts") or {})
-    wanted = {_key(p.url, p.size): p for p in layout.parts}
-    for key in [k for k in indexed if k not in wanted]:
-        for path in (out / "parts").glob(Path(indexed.pop(key)["file"]).stem + "*.parquet"):
-            path.unlink()
-    todo = {k: p for k, p in wanted.items() if k not in indexed}
     session = spark or spark_session()
     import pyspark
 
@@ -107,17 +95,19 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
         frame.write.partitionBy("part_tag").parquet(str(staging))
         for tag, (key, part) in by_tag.items():
             name = f"{part.updated_date}_{part.path.stem}_{key[:8]}"
+            if key in indexed:  # indexed before, but a file of it is missing: its others go too
+                remove_part_files(out, indexed.pop(key))
             files = sorted((staging / f"part_tag={tag}").glob("*.parquet"))
-            for i, file in enumerate(files):
-                file.replace(out / "parts" / f"{name}-{i}.parquet")
-            records = session.read.parquet(*[str(out / "parts" / f"{name}-{i}.parquet") for i in range(len(files))]) \
-                .count() if files else 0
             if not files:  # a part with no record: an empty file keeps it indexed
                 session.sql(projection("spark", "raw_parts", "''")).limit(0).coalesce(1).write.parquet(
                     str(staging / f"empty_{tag}"))
-                next((staging / f"empty_{tag}").glob("*.parquet")).replace(out / "parts" / f"{name}-0.parquet")
-            indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": f"{name}-0.parquet",
-                            "updated_date": part.updated_date}
+                files = sorted((staging / f"empty_{tag}").glob("*.parquet"))
+            names = [f"{name}-{i}.parquet" for i in range(len(files))]
+            for file, target in zip(files, names):
+                file.replace(out / "parts" / target)
+            records = session.read.parquet(*[str(out / "parts" / n) for n in names]).count()
+            indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": names[0],
+                            "files": names, "updated_date": part.updated_date}
             if progress:
                 print(f"indexed {part.path.name} ({part.updated_date}), {records:,} records", flush=True)
         shutil.rmtree(staging, ignore_errors=True)
