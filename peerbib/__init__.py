@@ -17,8 +17,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 # public name -> module that defines it. The pipeline, in order (no module
 # imports from a later stage): corpus -> sources -> snapshot -> statements ->
-# tables -> analysis -> reporting; errors, settings, ids, paths, files and project
-# are the ground every stage stands on.
+# tables -> analysis -> reporting; errors, settings, ids, paths, files, ownership
+# and project are the ground every stage stands on.
 _EXPORTS = {
     "read_corpus": "corpus",
     "fetch": "snapshot",
@@ -71,7 +71,7 @@ _EXPORTS = {
     "RANDOM_STATE": "settings",
     **{name: "errors" for name in (
         "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
-        "SnapshotError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
+        "SnapshotError", "OwnershipError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
         "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError", "EuropePMCError",
         "EuropePMCUnavailableError", "SciteError",
     )},

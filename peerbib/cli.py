@@ -15,6 +15,19 @@ from . import settings
 
 __all__ = ["main"]
 
+# C0 and C1 control characters but newline: text from data (a DOI, a title) printed raw could move the cursor,
+# retitle the terminal window or hide what came before.
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text) -> str:
+    """``text`` with every control character but newline shown as an escape (``\\x1b``), safe for a terminal."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _say(text, *, err: bool = False) -> None:
+    print(printable(text), file=sys.stderr if err else sys.stdout)
+
 
 def _build(args) -> int:
     import warnings
@@ -34,24 +47,26 @@ def _say_built(tables, processed, command: str) -> None:
     from .statements.coverage import coverage_totals
 
     for message in tables.notes:
-        print(message)
+        _say(message)
     for message in tables.warnings:
-        print(f"peerbib {command}: warning: {message}", file=sys.stderr)
-    print(f"built {project_path(processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
+        _say(f"peerbib {command}: warning: {message}", err=True)
+    _say(f"built {project_path(processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
     totals = coverage_totals(tables)
     if totals["citing_works"]:
         share = totals["with_fulltext"] / totals["citing_works"]
-        print(f"statements: {totals['statements_from_fulltext']} found in the full text of "
-              f"{totals['with_fulltext']} of {totals['citing_works']} citing works ({share:.0%}); "
-              f"{totals['with_statements']} of them cite a corpus work in a sentence")
+        _say(f"statements: {totals['statements_from_fulltext']} found in the full text of "
+             f"{totals['with_fulltext']} of {totals['citing_works']} citing works ({share:.0%}); "
+             f"{totals['with_statements']} of them cite a corpus work in a sentence")
 
 
 def _report(args) -> int:
     import warnings
 
-    from .reporting import report
+    from .paths import project_path
+    from .reporting import check_reports_folder, report
     from .tables import load, needs_build
 
+    check_reports_folder(project_path(args.out), args.raw)  # before a build or a notebook runs
     if needs_build(args.raw, args.processed):  # build first, saying what the build did
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -61,7 +76,7 @@ def _report(args) -> int:
                    timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
                    with_code=args.with_code)
     for path in paths:
-        print(path)
+        _say(path)
     return 0
 
 
@@ -102,7 +117,7 @@ def _fetch(args) -> int:
         source=args.from_snapshot,
         **settings.settings_from_args(args),
     )
-    print(summary)
+    _say(summary)
     return 0
 
 
@@ -122,8 +137,8 @@ def _snapshot(args) -> int:
                                progress=not args.quiet)
     parts = manifest["parts"].values()
     snap = manifest["snapshot"]
-    print(f"indexed {args.out}: {len(parts)} parts, {sum(p['records'] for p in parts):,} records "
-          f"(release {snap.get('release')}, {snap.get('layout')} layout, {manifest['engine']})")
+    _say(f"indexed {args.out}: {len(parts)} parts, {sum(p['records'] for p in parts):,} records "
+         f"(release {snap.get('release')}, {snap.get('layout')} layout, {manifest['engine']})")
     return 0
 
 
@@ -132,22 +147,28 @@ def _code(args) -> int:
     from .tables import load
 
     if args.action == "export":
+        import warnings
+
         statements = load(args.processed).statements
-        path = export_for_coding(statements, args.out, hide_labels=not args.show_labels, sample=args.sample,
-                                 stratify=args.stratify, random_state=args.seed)
+        with warnings.catch_warnings(record=True) as told:
+            warnings.simplefilter("always")
+            path = export_for_coding(statements, args.out, hide_labels=not args.show_labels, sample=args.sample,
+                                     stratify=args.stratify, random_state=args.seed, force=args.force)
+        for warning in told:
+            _say(f"peerbib code: {warning.message}", err=True)
         import pandas as pd
 
         rows = len(pd.read_csv(path, dtype="str"))
-        print(f"wrote {path}: {rows} statements to code; fill in the `code` column (supporting, mentioning, "
-              "contrasting, unclassified) and run `peerbib code agreement`")
+        _say(f"wrote {path}: {rows} statements to code; fill in the `code` column (supporting, mentioning, "
+             "contrasting, unclassified) and run `peerbib code agreement`")
         return 0
     coded = read_coding(args.coded)
     other = read_coding(args.other) if args.other else load(args.processed).statements
     result = coding_agreement(coded, other)
     against = args.other or "the classifier (tables.statements)"
-    print(f"{args.coded} against {against}")
-    print(repr(result))
-    print(result.per_class.round(2).to_string())
+    _say(f"{args.coded} against {against}")
+    _say(repr(result))
+    _say(result.per_class.round(2).to_string())
     return 0
 
 
@@ -156,9 +177,9 @@ def _init(args) -> int:
 
     result = init_project(args.path)
     for line in result.lines():
-        print(line)
-    print(f"peerbib project ready in {result.path}: copy your database exports into "
-          f"{result.path / 'data' / 'raw' / 'corpus'}, then run `peerbib fetch` and `peerbib report` there")
+        _say(line)
+    _say(f"peerbib project ready in {result.path}: copy your database exports into "
+         f"{result.path / 'data' / 'raw' / 'corpus'}, then run `peerbib fetch` and `peerbib report` there")
     return 0
 
 
@@ -259,6 +280,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="over-sample what the classifier calls supporting or contrasting (a third of the sample)")
     export.add_argument("--show-labels", action="store_true", help="include the classifier's type (hidden by default)")
     export.add_argument("--seed", type=int, default=0, help="random seed of the sample (default: 0)")
+    export.add_argument("--force", action="store_true",
+                        help="overwrite --out even when it holds codes (the old file is kept as a .bak)")
     export.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
     agreement = actions.add_parser("agreement", help="kappa and confusion matrix of a coded CSV")
     agreement.add_argument("coded", help="the coded CSV")
@@ -276,7 +299,7 @@ def main(argv=None) -> int:
         return args.run(args)
     except PeerbibError as exc:
         message = re.sub(r"\s*[\r\n]+\s*", " ", str(exc)).strip()  # one line; "ER  - " keeps its spaces
-        print(f"peerbib {args.command}: error: {message}", file=sys.stderr)
+        _say(f"peerbib {args.command}: error: {message}", err=True)
         return 1
     except KeyboardInterrupt:
         print(f"peerbib {args.command}: interrupted", file=sys.stderr)

@@ -13,6 +13,7 @@ script can catch exactly the case it handles::
     ├── ReportError              a notebook failed while rendering
     ├── FetchError               a fetch asked for something it cannot do
     ├── SnapshotError            a snapshot folder is damaged
+    ├── OwnershipError           a path to delete or replace is not one peerbib wrote
     └── OpenAlexError            OpenAlex answered with an error
         ├── OpenAlexAuthError        401, or no usable API key
         ├── BudgetExhaustedError     429 "Insufficient budget": the day's credits are gone
@@ -35,6 +36,7 @@ __all__ = [
     "ReportError",
     "FetchError",
     "SnapshotError",
+    "OwnershipError",
     "OpenAlexError",
     "OpenAlexAuthError",
     "BudgetExhaustedError",
@@ -97,6 +99,15 @@ class FetchError(PeerbibError, ValueError):
 
 class SnapshotError(PeerbibError):
     """An OpenAlex snapshot folder is damaged: a manifest or page file cannot be read."""
+
+
+class OwnershipError(PeerbibError, ValueError):
+    """peerbib refused to delete, replace or overwrite something it did not write.
+
+    Raised before any work is done: an output folder that is the project, the
+    raw data or a folder holding them; a folder without peerbib's marker, or
+    holding files it did not write; a coded file an export would overwrite.
+    """
 
 
 class OpenAlexError(PeerbibError):

@@ -3,7 +3,8 @@
 Every file peerbib writes goes through here: :func:`atomic_write` (a hidden
 temporary file in the same folder, flushed, then renamed over the target),
 :func:`exchange_dirs` (two folders swapped in one step, so a folder of tables
-is never missing), and :class:`FileLock` (``flock`` on a lock file, shared or
+is never missing; :mod:`peerbib.ownership` uses it to replace only folders
+peerbib wrote), and :class:`FileLock` (``flock`` on a lock file, shared or
 exclusive, dropped by the kernel when its holder dies, ``kill -9`` included).
 """
 from __future__ import annotations
@@ -15,7 +16,6 @@ import gzip
 import hashlib
 import io
 import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - Windows
 
 from .errors import BusyError
 
-__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "replace_dir", "FileLock",
+__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "FileLock",
            "ordinary_permissions"]
 
 
@@ -149,25 +149,6 @@ def exchange_dirs(a, b) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
         return False
     raise OSError(code, os.strerror(code), str(b))
-
-
-def replace_dir(staging: Path, target: Path) -> None:
-    """Put folder ``staging`` in the place of ``target``, deleting the old ``target``.
-
-    Where :func:`exchange_dirs` works, ``target`` is never missing; elsewhere
-    there is a moment between two renames (callers hold a lock that readers
-    respect across it).
-    """
-    if not target.exists():
-        os.replace(staging, target)
-        return
-    if exchange_dirs(staging, target):
-        shutil.rmtree(staging, ignore_errors=True)  # staging now holds the old folder
-        return
-    old = target.with_name(f".{target.name}-old-{os.getpid()}")
-    os.replace(target, old)
-    os.replace(staging, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 # --- locks ---------------------------------------------------------------------------

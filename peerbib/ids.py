@@ -22,8 +22,9 @@ _DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe
 _QUERY = re.compile(r"[?#].*$")
 _BARE_QUERY = re.compile(r"(?:\?[^/?#]*=[^/]*|#[^/]*)$")
 # Crossref's recommended pattern, which matches ~99% of registered DOIs;
-# anything else is far more likely a typo than a real DOI.
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+# anything else is far more likely a typo than a real DOI. No DOI holds a control character (one in a
+# corpus file is a terminal escape sequence or a damaged export).
+_DOI = re.compile(r"^10\.\d{4,9}/[^\s\x00-\x1f\x7f-\x9f]+$")
 # An OpenAlex work id, bare (W123) or as the URL OpenAlex gives.
 _WORK_ID = re.compile(r"^(?:https?://(?:api\.)?openalex\.org/(?:works/)?)?(W\d+)$", re.IGNORECASE)
 

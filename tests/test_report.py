@@ -223,7 +223,7 @@ def test_a_failing_run_leaves_the_previous_reports_as_they_were(project):
     with pytest.raises(pb.ReportError, match=r"02_broken.ipynb: cell 1"):
         pb.report()
     assert {p.name: p.read_bytes() for p in (project / "reports").iterdir()} == before
-    assert not [p for p in project.iterdir() if p.name.startswith(".reports-")]  # no staging left behind
+    assert not [p for p in project.iterdir() if "peerbib-work" in p.name]  # no work folder left behind
 
 
 def test_only_runs_the_named_notebooks_and_keeps_the_other_pages(project):

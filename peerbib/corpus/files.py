@@ -22,7 +22,7 @@ from ..ids import normalize_title
 from .formats import FORMATS
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
 
-__all__ = ["corpus_files", "read_corpora", "MergeReport"]
+__all__ = ["corpus_files", "unread_files", "unread_warning", "read_corpora", "MergeReport"]
 
 #: The fields that say how complete a record is, and that merging fills.
 _FIELDS = ("doi", "title", "authors", "publication_year", "venue", "type", "abstract", "keywords")
@@ -47,6 +47,28 @@ def corpus_files(raw) -> list[Path]:
         found += [p for p in (raw / "corpus").iterdir() if wanted(p)]
     found += [p for p in raw.iterdir() if wanted(p) and "corpus" in p.stem.lower()]
     return sorted(found)
+
+
+def unread_files(raw) -> list[str]:
+    """The entries of ``raw/corpus/`` that :func:`corpus_files` leaves out (hidden files and READMEs aside):
+    files of another format (``.ciw``, ``.enw``, …), folders, and symlinks that lead nowhere."""
+    folder = Path(raw) / "corpus"
+    if not folder.is_dir():
+        return []
+    read = set(corpus_files(raw))
+    return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
+                  if p not in read and not p.name.startswith(".") and not p.stem.lower().startswith("readme"))
+
+
+def unread_warning(raw) -> str | None:
+    """A warning naming the files of ``raw/corpus/`` that are not read, and the formats that are."""
+    names = unread_files(raw)
+    if not names:
+        return None
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return (f"corpus: not read: {shown} in {Path(raw) / 'corpus'} (peerbib reads files ending in "
+            f"{', '.join(CORPUS_SUFFIXES)}: export Scopus CSV, Web of Science plain text or tab-delimited, PubMed, "
+            "BibTeX or RIS; a broken symlink leads nowhere)")
 
 
 @dataclass

@@ -14,20 +14,20 @@ import json
 import re
 import shutil
 import sys
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import ReportError
-from ..files import atomic_write_text, ordinary_permissions, replace_dir
+from ..files import atomic_write_text
+from ..ownership import REPORTS_FOLDER, check_output, check_replaceable, replacing
 from ..paths import project_path, project_root
 from ..project import shipped_notebooks
-from ..settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, REPORTS
+from ..settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, RAW, REPORTS
 from .provenance import command, footer_html, provenance, provenance_html, relative
 from .render import render_html, stderr_messages
 from .run import HIDE_LABELS_ENV, LABEL_TAG, execute_notebook, kernel_env
 
-__all__ = ["report", "execute_notebook", "render_html", "kernel_env", "HIDE_LABELS_ENV", "LABEL_TAG"]
+__all__ = ["report", "check_reports_folder", "execute_notebook", "render_html", "kernel_env", "HIDE_LABELS_ENV", "LABEL_TAG"]
 
 
 def _title(notebook, fallback: str) -> str:
@@ -61,6 +61,9 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
     out : str or Path
         Folder for the pages. It is replaced as a whole, and only when every
         notebook ran (with ``only``, the other pages already there are kept).
+        peerbib replaces only a reports folder it wrote (``.pages.json``
+        inside, nothing but its pages): another existing folder, the project,
+        the raw data or a folder holding them is refused before anything runs.
     notebooks : str or Path, optional
         Folder of ``*.ipynb`` files, run in name order. By default the
         project's ``notebooks/`` when it holds any (your edited copies from
@@ -93,12 +96,15 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
     ------
     ReportError
         When a notebook fails: names the notebook and the cell. ``out`` is left as it was.
+    OwnershipError
+        When ``out`` is not a folder peerbib may replace (see ``out``).
     """
     from ..tables import load
 
     given = [("--out", out, REPORTS), ("--notebooks", notebooks, None), ("--raw", raw, None),
              ("--processed", processed, PROCESSED)]
     out, processed = project_path(out), project_path(processed)
+    check_reports_folder(out, raw)
     notebooks_dir = project_path(NOTEBOOKS if notebooks is None else notebooks)
     if notebooks is None and not any(notebooks_dir.glob("*.ipynb")):
         notebooks_dir = shipped_notebooks()
@@ -124,10 +130,7 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
         paths = [p for p in every if p in paths or p in stale]
     rendered_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
 
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
-        ordinary_permissions(staging)
+    with replacing(out, REPORTS_FOLDER, option="the reports folder") as staging:
         if only and out.is_dir():  # the pages not run again stay (those of notebooks that still exist)
             names = {p.stem for p in every}
             for page in out.glob("*.html"):
@@ -164,14 +167,19 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
         atomic_write_text(index, _index(staging, tables, prov, rendered_at,
                                         command(hide_labels=hide_labels, with_code=with_code, folders=folders),
                                         hide_labels))
-        replace_dir(staging, out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [out / p.name for p in written] + [out / "index.html"]
 
 
-_PAGES = ".pages.json"  # how each page was made: the raw data's fingerprint and the options
+_PAGES = REPORTS_FOLDER.marker  # how each page was made: the raw data's fingerprint and the options
+
+
+def check_reports_folder(out: Path, raw) -> None:
+    """Refuse, before any notebook runs, a reports folder peerbib may not replace (see :mod:`peerbib.ownership`)."""
+    protected = [("the project folder", project_root(), True), ("the raw data", project_path(RAW), False)]
+    if raw is not None:
+        protected.append(("the raw data", project_path(raw), False))
+    check_output(out, option="the reports folder", protected=protected)
+    check_replaceable(out, REPORTS_FOLDER, option="the reports folder")
 
 
 def _pages(out: Path) -> dict:

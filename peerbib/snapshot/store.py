@@ -44,6 +44,7 @@ from urllib.parse import quote, urlencode
 
 from ..errors import SnapshotError
 from ..files import FileLock, atomic_write, gzip_bytes
+from ..ownership import remove_own_tree
 from ..ids import short_id
 
 __all__ = [
@@ -69,6 +70,15 @@ FORMAT = "peerbib-openalex-snapshot"
 FORMAT_VERSION = 2
 FETCH_LOCK = ".fetch.lock"
 READ_LOCK = ".read.lock"
+
+#: The files a fetch writes in each folder of a snapshot (hidden ``.*.tmp`` ones: a write a kill cut short):
+#: the only names :meth:`Snapshot.sweep` ever deletes.
+_OWN_FILES = {
+    "pages": ("*.jsonl.gz", ".*.tmp"),
+    "tei": ("W*.tei.xml.gz", ".*.tmp"),
+    "fulltext": ("W*.jats.xml.gz", ".*.tmp"),
+    "scite": ("*.json.gz", ".*.tmp"),
+}
 
 #: Seconds a build waits for a sweep to finish (sweeps are quick).
 READ_LOCK_TIMEOUT = 60.0
@@ -529,7 +539,10 @@ class Snapshot:
             self._last_save = now
 
     def sweep(self) -> int | None:
-        """Delete page and TEI files the manifest does not list, and temporary files.
+        """Delete the page, full-text and tally files the manifest does not list, and temporary files.
+
+        Only files with the names peerbib gives them are deleted, found
+        without following symlinks, and only inside the snapshot folder.
 
         Run at the end of a fetch that completed: they are leftovers of a
         killed run or of queries a refresh replaced. A build reading the
@@ -547,20 +560,13 @@ class Snapshot:
                 keep |= {item["file"] for sources in self.fulltext().values() for item in sources.values()
                          if item.get("file")}
                 keep |= {item["file"] for item in self.scite().values() if item.get("file")}
-            removed = 0
-            for sub in ("pages", "tei", "fulltext", "scite"):
-                root = self.folder / sub
-                if not root.is_dir():
-                    continue
-                for path in sorted(root.rglob("*"), reverse=True):
-                    relative = path.relative_to(self.folder).as_posix()
-                    if path.is_file() and relative not in keep:
-                        path.unlink()
-                        removed += 1
-                    elif path.is_dir() and not any(path.iterdir()):
-                        path.rmdir()
+            # Only peerbib's own files, found without following a symlink: a
+            # symlink inside the snapshot (to a shared folder, say) is never
+            # entered, and nothing outside the snapshot folder is deleted.
+            removed = sum(remove_own_tree(self.folder / sub, keep, patterns) for sub, patterns in _OWN_FILES.items())
             for path in self.folder.glob(".*.tmp"):
-                path.unlink(missing_ok=True)
+                if path.is_file() and not path.is_symlink():
+                    path.unlink(missing_ok=True)
             return removed
         finally:
             lock.release()

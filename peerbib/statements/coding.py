@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import shutil
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import AnalysisError, CorpusError
+from ..errors import AnalysisError, CorpusError, OwnershipError
 from ..files import atomic_write_text
 from .sections import CITATION_TYPES
 
@@ -39,8 +40,12 @@ def _text_hash(text) -> str:
 
 
 def export_for_coding(statements: pd.DataFrame, path, hide_labels: bool = True, *, sample: int | None = None,
-                      stratify: bool = False, random_state: int = 0) -> Path:
+                      stratify: bool = False, random_state: int = 0, force: bool = False) -> Path:
     """Write statements to a CSV for hand coding.
+
+    A cell that a spreadsheet would run as a formula (text beginning with
+    ``=``, ``+``, ``-``, ``@``, a tab or a carriage return) is written with a
+    leading apostrophe, which :func:`read_coding` takes off again.
 
     Parameters
     ----------
@@ -58,13 +63,28 @@ def export_for_coding(statements: pd.DataFrame, path, hide_labels: bool = True, 
         classifier calls supporting or contrasting. Each row's
         ``sample_weight`` says how many statements of its kind it stands for.
     random_state : int
+    force : bool
+        Overwrite ``path`` even when it holds codes (or is not a coding file
+        peerbib wrote); the old file is kept beside it as ``<name>.bak``
+        (``.bak2``, … when that exists), and a warning says so.
 
     Returns
     -------
     Path
+
+    Raises
+    ------
+    OwnershipError
+        When ``path`` is a folder, or holds codes or other data and ``force`` is not given.
+    AnalysisError
+        When ``sample`` is not a whole number of at least 1.
     """
     if "statement_id" not in statements.columns or "text" not in statements.columns:
         raise AnalysisError("export_for_coding needs a statements table (statement_id, text)")
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or sample < 1):
+        raise AnalysisError(f"sample {sample!r}: give how many statements to export, a whole number of at least 1")
+    path = Path(path)
+    backup = _make_room(path, force)
     frame = statements.reset_index(drop=True)
     rng = np.random.default_rng(random_state)
     weights = pd.Series(1.0, index=frame.index)
@@ -93,11 +113,68 @@ def export_for_coding(statements: pd.DataFrame, path, hide_labels: bool = True, 
     if not hide_labels:
         for column in _LABELS:
             out[f"classifier_{column}"] = frame[column].to_numpy() if column in frame.columns else None
+    out = out.apply(lambda column: column.map(_inert) if column.dtype != "float64" else column)
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
-    path = Path(path)
     atomic_write_text(path, buffer.getvalue())
+    if backup is not None:
+        warnings.warn(f"{path} held {backup[1]}; the old file is kept as {backup[0]}", stacklevel=2)
     return path
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value):
+    """A cell a spreadsheet shows as text: an apostrophe before what it would run as a formula."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _plain(value: str) -> str:
+    """A cell as exported before :func:`_inert` (the apostrophe off again)."""
+    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith(_FORMULA_START) else value
+
+
+def _make_room(path: Path, force: bool) -> tuple[Path, str] | None:
+    """Check that writing ``path`` loses nothing; with ``force``, back the old file up.
+
+    Returns ``(backup, what it held)`` when a file was backed up.
+    """
+    if path.is_dir():
+        raise OwnershipError(f"{path} is a folder: give a file name for the coding CSV, such as {path / 'coding.csv'}")
+    if not path.exists() and not path.is_symlink():
+        return None
+    held = _held(path)
+    if held is None:
+        return None  # an export of ours with nothing coded yet: nothing to lose
+    if not force:
+        raise OwnershipError(f"{path} already holds {held}; peerbib will not overwrite it: give another --out, or "
+                             "--force (force=True) to overwrite it, keeping the old file as a .bak")
+    backup = path.with_name(path.name + ".bak")
+    number = 2
+    while backup.exists() or backup.is_symlink():
+        backup = path.with_name(f"{path.name}.bak{number}")
+        number += 1
+    shutil.copy2(path, backup, follow_symlinks=True)
+    return backup, held
+
+
+def _held(path: Path) -> str | None:
+    """What in ``path`` an export would lose: None for a coding export with no code or note filled in."""
+    try:
+        frame = pd.read_csv(path, dtype="str", keep_default_na=False)
+    except (OSError, ValueError, pd.errors.ParserError, UnicodeDecodeError):
+        return "data that is not a coding file peerbib wrote"
+    if not {"statement_id", "text", "code"} <= set(frame.columns):
+        return "data that is not a coding file peerbib wrote"
+    coded = int((frame["code"].str.strip() != "").sum())
+    notes = int((frame["coder_note"].str.strip() != "").sum()) if "coder_note" in frame.columns else 0
+    if coded or notes:
+        return f"{coded} coded statement{'s' if coded != 1 else ''}" + (f" and {notes} coder notes" if notes else "")
+    return None
 
 
 def read_coding(path, *, allow_blank: bool = True) -> pd.DataFrame:
@@ -126,7 +203,8 @@ def read_coding(path, *, allow_blank: bool = True) -> pd.DataFrame:
                               path=path, line=1)
     seen: dict[str, int] = {}
     keep = []
-    for i, row in enumerate(frame.to_dict("records")):
+    for i, written in enumerate(frame.to_dict("records")):
+        row = {key: _plain(value) if isinstance(value, str) else value for key, value in written.items()}
         line = i + 2
         sid = row["statement_id"].strip()
         if not sid:
@@ -145,7 +223,9 @@ def read_coding(path, *, allow_blank: bool = True) -> pd.DataFrame:
         if code not in CODES:
             raise CorpusError(f"code {row['code']!r} of statement {sid} is not one of {', '.join(CODES)}",
                               path=path, line=line)
-        if row.get("text_check") and _text_hash(row["text"]) != row["text_check"]:
+        if row.get("text_check") and _text_hash(written["text"]) == row["text_check"]:
+            row["text"] = written["text"]  # the sentence itself began with an apostrophe
+        elif row.get("text_check") and _text_hash(row["text"]) != row["text_check"]:
             raise CorpusError(f"the sentence of statement {sid} was edited since the export; code it as it was "
                               "(write remarks in coder_note)", path=path, line=line)
         row["code"] = code

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 import warnings
 from contextlib import nullcontext
 from datetime import datetime, timezone
@@ -32,10 +30,12 @@ from pathlib import Path
 import pandas as pd
 
 from ..corpus import read_corpora
+from ..corpus.files import unread_warning
 from ..errors import BuildError, CorpusError
-from ..files import FileLock, atomic_write_text, ordinary_permissions, replace_dir
+from ..files import FileLock, atomic_write_text, ordinary_permissions
 from ..ids import normalize_doi
-from ..paths import project_path
+from ..ownership import PROCESSED_FOLDER, check_output, check_replaceable, replacing
+from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
 from ..snapshot.read import snapshot_tables
 from ..snapshot.store import reading
@@ -51,7 +51,7 @@ from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
 from .schema import Tables, conform, empty_table
 
-__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "read_lock"]
+__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "read_lock", "check_tables_folder"]
 
 BUILD_INFO = "build_info.json"
 #: Seconds a build waits for another build of the same folder to finish.
@@ -190,7 +190,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         raise BuildError(
             f"nothing to build in {raw}: copy your literature into {raw / 'corpus'} (a database export from "
             "Scopus, Web of Science, PubMed, Zotero, OpenAlex, Lens or Dimensions, a BibTeX or RIS file, or a CSV "
-            "with a doi or title column), then run this again"
+            "with a doi or title column), then run this again" + (f"; {unread_warning(raw)}" if unread_warning(raw) else "")
         )
     read = read_corpora(paths)
     merge = read.attrs.get("merge")
@@ -216,6 +216,9 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         works = corpus
     if merge is not None:
         notes = [f"corpus: {c}" for c in merge.conflicts] + notes
+    unread = unread_warning(raw) if raw.is_dir() else None
+    if unread:
+        notes.insert(0, unread)
     works = conform(works, "works")
     dois = doi_index(works)
     # A corpus row resolved by title keeps being known by the DOI its corpus
@@ -278,7 +281,9 @@ def build(raw=RAW, processed=PROCESSED) -> Tables:
         ``build_info.json`` recording the raw folder and its fingerprint. It
         holds only what the build writes: files derived from older tables
         (e.g. a notebook's ``clusters.parquet``) are not carried over, the
-        notebook that makes them makes them again.
+        notebook that makes them makes them again. peerbib replaces only a
+        folder it wrote: an existing folder must be empty or hold a build's
+        tables, and may not be the project, the raw data or a folder holding them.
 
     Returns
     -------
@@ -289,21 +294,27 @@ def build(raw=RAW, processed=PROCESSED) -> Tables:
     CorpusError, BuildError
         When an input is invalid. Nothing is written then: ``processed`` keeps
         what it had.
+    OwnershipError
+        When ``processed`` is not a folder peerbib may replace (see above); raised before any work.
     BusyError
         When another build of ``processed`` does not finish within 15 minutes.
     """
     raw = project_path(raw)
     processed = project_path(processed)
+    check_tables_folder(processed, raw)
     processed.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(processed):
         return _build(raw, processed)
 
 
-def _build(raw: Path, processed: Path) -> Tables:
+def _build(raw: Path, processed: Path, *, note: str | None = None) -> Tables:
+    check_tables_folder(processed, raw)
     snapshot = snapshot_dir(raw) if raw.exists() else None
     with reading(snapshot) if snapshot is not None else nullcontext():
         fingerprint = raw_fingerprint(raw) if raw.exists() else None  # before reading: see the module notes
         tables = _make_tables(raw, snapshot)
+    if note:
+        tables.notes.insert(0, note)
     info = {
         "raw": str(raw),
         "raw_relative": os.path.relpath(raw, processed),
@@ -329,16 +340,28 @@ def _version() -> str:
 
 
 def _write(tables: Tables, processed: Path, info: dict) -> None:
-    staging = Path(tempfile.mkdtemp(prefix=f".{processed.name}-build-", dir=processed.parent))
-    try:
-        ordinary_permissions(staging)  # mkdtemp makes 0700; a project folder is shared like any other
+    with replacing(processed, PROCESSED_FOLDER, option="the tables folder",
+                   swap_lock=read_lock(processed, shared=False)) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         atomic_write_text(staging / BUILD_INFO, json.dumps(info, indent=2, sort_keys=True) + "\n")
         for path in staging.iterdir():
             ordinary_permissions(path)
-        with read_lock(processed, shared=False):
-            replace_dir(staging, processed)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+
+
+def check_tables_folder(processed: Path, raw: Path | None = None) -> None:
+    """Refuse, before any work, a tables folder that a build would replace without owning it.
+
+    It may not be the project folder, the raw data (the project's and ``raw``),
+    anything inside them or a folder holding them; if it exists it must be
+    empty or hold a build's tables (``build_info.json`` and Parquet files).
+
+    Raises
+    ------
+    OwnershipError
+    """
+    protected = [("the project folder", project_root(), True), ("the raw data", project_path(RAW), False)]
+    if raw is not None:
+        protected.append(("the raw data", raw, False))  # a corpus file: neither it nor a folder holding it
+    check_output(processed, option="the tables folder", protected=protected)
+    check_replaceable(processed, PROCESSED_FOLDER, option="the tables folder")

@@ -3,19 +3,24 @@
 Stale means: built from raw data whose fingerprint is not what the raw
 folder has now. The raw folder is the one the tables were built from, as
 ``build_info.json`` records it, so loading a folder of tables built from
-somewhere else never swaps in other data.
+somewhere else never swaps in other data. In a copied or moved project the
+recorded absolute path names the original's raw data: the project's own
+raw folder (the recorded relative path) is used instead, and the tables are
+built again from it, saying so.
 """
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from ..errors import BuildError
-from ..paths import project_path
+from ..ownership import is_within
+from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
-from .building import BUILD_INFO, _build, build, build_lock, read_lock
+from .building import BUILD_INFO, _build, build_lock, check_tables_folder, read_lock
 from .inputs import raw_fingerprint
 from .schema import SCHEMAS, Tables, conform
 
@@ -32,20 +37,34 @@ def build_info(processed) -> dict | None:
 
 
 def recorded_raw(processed) -> Path | None:
-    """The raw folder a processed folder was built from, when it still exists."""
-    processed = project_path(processed)
+    """The raw folder a processed folder was built from, when it still exists (see :func:`_recorded`)."""
+    return _recorded(project_path(processed))[0]
+
+
+def _recorded(processed: Path) -> tuple[Path | None, str | None]:
+    """The raw folder to judge ``processed`` by, and a note when it is not the one recorded as absolute.
+
+    ``build_info.json`` records the raw folder twice: absolute, and relative
+    to the tables. In a copied or moved project the absolute path names the
+    original's raw data; the relative one names the project's own. The
+    relative one wins when it exists inside the project; the absolute one
+    when the raw data lies outside the project (given explicitly) and still
+    exists.
+    """
     info = build_info(processed)
     if not info:
-        return None
-    for candidate in (info.get("raw"), info.get("raw_relative")):
-        if not candidate:
-            continue
-        path = Path(candidate)
-        if not path.is_absolute():
-            path = (processed / path).resolve()
-        if path.exists():
-            return path
-    return None
+        return None, None
+    absolute = Path(info["raw"]) if isinstance(info.get("raw"), str) and info.get("raw") else None
+    relative = info.get("raw_relative")
+    relative = Path(os.path.normpath(processed / relative)) if isinstance(relative, str) and relative else None
+    own = relative is not None and relative.exists() and is_within(relative, project_root())
+    if own and absolute is not None and os.path.realpath(absolute) != os.path.realpath(relative):
+        return relative, (f"the tables in {processed} had been built from {absolute}: built again from this "
+                          f"project's own {relative} (a copied or moved project)")
+    for path in (absolute, relative) if not own else (relative,):
+        if path is not None and path.exists():
+            return path, None
+    return None, None
 
 
 def _raw_to_judge(raw, processed: Path) -> Path | None:
@@ -56,7 +75,7 @@ def _raw_to_judge(raw, processed: Path) -> Path | None:
     those tables come from other data.
     """
     info = build_info(processed)
-    recorded = recorded_raw(processed)
+    recorded = _recorded(processed)[0]
     if raw is None:
         if info is None:
             return project_path(RAW)
@@ -83,6 +102,8 @@ def needs_build(raw=None, processed=PROCESSED) -> bool:
     judge = _raw_to_judge(raw, processed)
     if judge is None or not judge.exists():
         return False  # the raw data is gone: the tables are all there is
+    if raw is None and _recorded(processed)[1]:
+        return True  # built in another project (copied from it): build from this one's own raw data
     return info.get("raw_sha256") != raw_fingerprint(judge)
 
 
@@ -115,14 +136,14 @@ def load(processed=PROCESSED, *, raw=None, rebuild="auto") -> Tables:
     processed = project_path(processed)
     if rebuild is True or (rebuild == "auto" and needs_build(raw, processed)):
         source = _raw_to_judge(raw, processed) or project_path(RAW)
-        if rebuild is True:
-            return build(source, processed)
-        # Another process may be building the same folder: wait for it, then
-        # build only if its tables are still not fresh.
+        note = _recorded(processed)[1] if raw is None else None
+        check_tables_folder(processed, source)
         processed.parent.mkdir(parents=True, exist_ok=True)
         with build_lock(processed):
-            if needs_build(raw, processed):
-                return _build(source, processed)
+            # Another process may have been building the same folder: build
+            # only if its tables are still not fresh.
+            if rebuild is True or needs_build(raw, processed):
+                return _build(source, processed, note=note)
     return _read(processed)
 
 
