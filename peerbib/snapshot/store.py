@@ -149,6 +149,55 @@ def _upgrade_v1(entry: dict) -> dict:
     return out
 
 
+def _manifest_problem(manifest: dict) -> str | None:
+    """What makes a manifest unreadable (a field of the wrong type, a file outside the folder), or None.
+
+    peerbib writes the manifest; a hand edit or a damaged copy could hold
+    anything, and would otherwise end a build with a traceback or name a file
+    outside the snapshot folder.
+    """
+    shapes = {"queries": list, "pending": list, "matches": list, "fulltext": dict, "scite": dict, "fetches": list}
+    for name, kind in shapes.items():
+        if name in manifest and not isinstance(manifest[name], kind):
+            return f"{name} is a {type(manifest[name]).__name__}, not a {kind.__name__}"
+    files = []
+    for name in ("queries", "pending"):
+        for n, entry in enumerate(manifest.get(name) or []):
+            if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
+                return f"{name}[{n}] is not a query entry with a key"
+            if not isinstance(entry.get("pages", []), list):
+                return f"the pages of query {entry['key']!r} are not a list"
+            for page in entry.get("pages", []):
+                if not isinstance(page, dict) or not isinstance(page.get("file"), str) \
+                        or not isinstance(page.get("sha256"), str):
+                    return f"a page of query {entry['key']!r} has no file name and sha256"
+                files.append(page["file"])
+                copies = page.get("copies")
+                if copies is not None:
+                    if not isinstance(copies, dict) or not isinstance(copies.get("file"), str):
+                        return f"the copies of a page of query {entry['key']!r} have no file name"
+                    files.append(copies["file"])
+    for work_id, sources in (manifest.get("fulltext") or {}).items():
+        if not isinstance(sources, dict) or not all(isinstance(item, dict) for item in sources.values()):
+            return f"the full-text entry of {work_id!r} is not a record per source"
+        files += [item["file"] for item in sources.values() if "file" in item]
+    for key, item in (manifest.get("scite") or {}).items():
+        if not isinstance(item, dict):
+            return f"the scite entry {key!r} is not a record"
+        if "file" in item:
+            files.append(item["file"])
+    for name in files:
+        if not isinstance(name, str) or not _inside(name):
+            return f"it names the file {name!r}, which is not a path inside the snapshot folder"
+    return None
+
+
+def _inside(relative: str) -> bool:
+    """True for a relative path that stays inside the folder it is relative to (no ``..``, not absolute)."""
+    path = Path(relative)
+    return bool(relative) and not path.is_absolute() and ".." not in path.parts and "\\" not in relative
+
+
 class Snapshot:
     """A snapshot folder and its manifest, for reading and (by ``fetch``) writing.
 
@@ -211,10 +260,18 @@ class Snapshot:
             raise SnapshotError(f"{path} cannot be read ({exc}); restore it or fetch again with --refresh") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise SnapshotError(f"{path} is not a peerbib OpenAlex snapshot manifest")
-        if int(manifest.get("format_version", 0)) > FORMAT_VERSION:
+        version = manifest.get("format_version", 0)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise SnapshotError(f"{path} is damaged: format_version is {version!r}, not a number; restore the "
+                                "manifest from a backup or fetch again into a new folder")
+        if version > FORMAT_VERSION:
             raise SnapshotError(
                 f"{path} was written by a newer peerbib (format {manifest.get('format_version')}); upgrade peerbib"
             )
+        problem = _manifest_problem(manifest)
+        if problem:
+            raise SnapshotError(f"{path} is damaged: {problem}; restore the manifest from a backup or fetch again "
+                                "into a new folder")
         return manifest
 
     # --- queries ---------------------------------------------------------------

@@ -456,3 +456,29 @@ def test_files_the_corpus_folder_holds_but_peerbib_does_not_read_are_named(proje
     assert "savedrecs.ciw" in warning and "endnote.enw" in warning and "gone.csv" in warning
     assert "retitle\\x1b]0;pwned\\x07.enw" in warning and "\x1b" not in out + err  # printed escaped
     assert ".ris" in warning and ".bib" in warning
+
+
+# --- 9. a damaged snapshot manifest ----------------------------------------------------------------
+
+_FORMAT = '"format": "peerbib-openalex-snapshot"'
+
+
+@pytest.mark.parametrize("manifest, expected", [
+    ('{%s, "queries": [{"key": "a", "kind": "doi", "pages": [{"file": 5}]}]}' % _FORMAT, "no file name"),
+    ('{%s, "format_version": "two"}' % _FORMAT, "format_version"),
+    ('{%s, "queries": {"a": 1}}' % _FORMAT, "queries is a dict"),
+    ('{%s, "queries": ["a"]}' % _FORMAT, "not a query entry"),
+    ('{%s, "fulltext": {"W1": 3}}' % _FORMAT, "full-text entry"),
+    ('{%s, "queries": [{"key": "a", "pages": [{"file": "../../../outside.jsonl.gz", "sha256": "0"}]}]}' % _FORMAT,
+     "not a path inside the snapshot folder"),
+    ('{%s, "fulltext": {"W1": {"openalex-tei": {"file": "/etc/hostname", "status": 200}}}}' % _FORMAT,
+     "not a path inside the snapshot folder"),
+], ids=["page-file-a-number", "version-a-string", "queries-a-dict", "entry-a-string", "fulltext-a-number",
+        "page-outside", "fulltext-absolute"])
+def test_a_damaged_snapshot_manifest_is_a_one_line_error(project, capsys, monkeypatch, manifest, expected):
+    """Was: a traceback (TypeError), or a page read from outside the snapshot folder."""
+    monkeypatch.chdir(project)
+    (project / "data" / "raw" / "openalex").mkdir()
+    (project / "data" / "raw" / "openalex" / "manifest.json").write_text(manifest, encoding="utf-8")
+    code, out, err = run_cli(capsys, "build")
+    assert code == 1 and expected in one_line_error(err, "build")
