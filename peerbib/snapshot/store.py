@@ -28,8 +28,10 @@ deletes unlisted files) runs only when it can take it exclusively.
 """
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import json
+import os
 import re
 import threading
 import time
@@ -42,7 +44,7 @@ from pathlib import Path
 from typing import Iterator
 from urllib.parse import quote, urlencode
 
-from ..errors import SnapshotError
+from ..errors import OwnershipError, SnapshotError
 from ..files import FileLock, atomic_write, gzip_bytes
 from ..ownership import remove_own_tree
 from ..ids import short_id
@@ -192,6 +194,34 @@ def _manifest_problem(manifest: dict) -> str | None:
     return None
 
 
+def _check_new_folder(folder: Path) -> None:
+    """Refuse to start a snapshot in a folder that holds what peerbib did not write.
+
+    A new snapshot's folder may hold only what a fetch killed before its first
+    manifest left: its locks and temporary files, and page or full-text files
+    with peerbib's names. The sweep would otherwise delete files of the user's
+    that happen to bear those names.
+    """
+    if not folder.is_dir():
+        return
+    foreign = []
+    for entry in sorted(os.listdir(folder)):
+        path = folder / entry
+        if entry in (FETCH_LOCK, READ_LOCK) or (entry.startswith(".") and entry.endswith(".tmp")):
+            continue
+        if entry in _OWN_FILES and path.is_dir() and not path.is_symlink() and all(
+                any(fnmatch.fnmatchcase(name, pattern) for pattern in _OWN_FILES[entry])
+                and not os.path.islink(os.path.join(current, name))
+                for current, dirs, files in os.walk(path) for name in files):
+            continue
+        foreign.append(entry)
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
+        raise OwnershipError(f"{folder} holds {shown} and no {MANIFEST}: it is not an OpenAlex snapshot peerbib "
+                             "wrote, and a fetch would write into it; give an empty or new folder for the snapshot "
+                             "(the default is data/raw/openalex)")
+
+
 def _inside(relative: str) -> bool:
     """True for a relative path that stays inside the folder it is relative to (no ``..``, not absolute)."""
     path = Path(relative)
@@ -231,6 +261,7 @@ class Snapshot:
         if path.is_file():
             manifest = cls.read_manifest(path)
         elif create:
+            _check_new_folder(folder)
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,

@@ -469,7 +469,7 @@ _FORMAT = '"format": "peerbib-openalex-snapshot"'
     ('{%s, "queries": {"a": 1}}' % _FORMAT, "queries is a dict"),
     ('{%s, "queries": ["a"]}' % _FORMAT, "not a query entry"),
     ('{%s, "fulltext": {"W1": 3}}' % _FORMAT, "full-text entry"),
-    ('{%s, "queries": [{"key": "a", "pages": [{"file": "../../../outside.jsonl.gz", "sha256": "0"}]}]}' % _FORMAT,
+    ('{%s, "queries": [{"key": "a", "pages": [{"file": "pages/%s", "sha256": "0"}]}]}' % (_FORMAT, "/".join([".."] * 3)),
      "not a path inside the snapshot folder"),
     ('{%s, "fulltext": {"W1": {"openalex-tei": {"file": "/etc/hostname", "status": 200}}}}' % _FORMAT,
      "not a path inside the snapshot folder"),
@@ -482,3 +482,27 @@ def test_a_damaged_snapshot_manifest_is_a_one_line_error(project, capsys, monkey
     (project / "data" / "raw" / "openalex" / "manifest.json").write_text(manifest, encoding="utf-8")
     code, out, err = run_cli(capsys, "build")
     assert code == 1 and expected in one_line_error(err, "build")
+
+
+def test_a_fetch_never_starts_a_snapshot_in_a_folder_of_the_users(api, tmp_path):
+    """A fetch into a folder without a manifest would write beside the user's files, and its sweep delete
+    those bearing peerbib's names."""
+    from peerbib.snapshot import fetch
+
+    corpus, citing = citation_graph(3, 4, seed=2)  # SYNTHETIC works
+    api.add(corpus + citing)
+    folder = tmp_path / "Documents"
+    (folder / "pages").mkdir(parents=True)
+    (folder / "pages" / "archive.jsonl.gz").write_bytes(b"my own data")
+    (folder / "cv.pdf").write_bytes(b"%PDF")
+    before = snapshot_of(folder)
+    with pytest.raises(OwnershipError, match=r"cv\.pdf.*no manifest\.json"):
+        fetch([w["doi"] for w in corpus], snapshot=folder, **FAST)
+    assert {k: v for k, v in snapshot_of(folder).items() if not k.startswith(".")} == before
+    # what a fetch killed before its first manifest leaves is its own: the fetch goes on there
+    killed = tmp_path / "killed"
+    (killed / "pages" / "q1").mkdir(parents=True)
+    (killed / "pages" / "q1" / "run-00001.jsonl.gz").write_bytes(b"unlisted")
+    (killed / ".fetch.lock").write_text("")
+    assert fetch([w["doi"] for w in corpus], snapshot=killed, **FAST).status == "complete"
+    assert not (killed / "pages" / "q1" / "run-00001.jsonl.gz").exists()
