@@ -19,7 +19,7 @@ from ..statements.coverage import coverage_totals, statement_coverage
 from ..statements.sections import CITATION_TYPES, SECTIONS
 from ..statements.tallies import tally_citation_types
 from .descriptive import work_label
-from .present import PALETTE, TYPE_COLORS, new_axes
+from .present import PALETTE, TYPE_COLORS, legend_as_written, new_axes
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
            "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note"]
@@ -139,11 +139,12 @@ def _stacked_bars(ax, labels, table: pd.DataFrame, *, share: bool, hide_labels: 
             ax.text(end, position, f" n={int(total)}", va="center", ha="left", fontsize="small", color="#333")
         else:
             ax.text(position, end, f"n={int(total)}", va="bottom", ha="center", fontsize="small", color="#333")
+    # the labels are work titles, sources, sections: drawn as written (see .present)
     if horizontal:
-        ax.set_yticks(positions, labels)
+        ax.set_yticks(positions, labels, parse_math=False)
         ax.invert_yaxis()
     else:
-        ax.set_xticks(positions, labels)
+        ax.set_xticks(positions, labels, parse_math=False)
     if share:  # shares read as percentages
         from matplotlib.ticker import PercentFormatter
 
@@ -188,7 +189,7 @@ def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: boo
     what = "statements" if hide_labels else ("share of statements" if share else "statements")
     ax.set_xlabel(f"{what}\n{counts.attrs.get('coverage', '')}".rstrip(), linespacing=1.6)
     ax.set_title(title or ("Citation statements per cited work" if hide_labels else "Citation types per cited work"),
-                 pad=24 if not hide_labels else 6)
+                 pad=24 if not hide_labels else 6, parse_math=False)
     return ax
 
 
@@ -251,9 +252,9 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
     names = {"section": "section of the citing work", "citing_year": "citing year", "citing_type": "citing work type"}
     ax.set_ylabel("share of statements" if share and not hide_labels else "statements")
     ax.set_xlabel(f"{ax.get_xlabel() or names.get(by, by)}\n{df.attrs.get('coverage', '')}".rstrip(),
-                  linespacing=1.6)
+                  linespacing=1.6, parse_math=False)  # holds the source's name
     noun = "Citation statements" if hide_labels else "Citation types"
-    ax.set_title(title or f"{noun} by {names.get(by, by)}", pad=24 if not hide_labels else 6)
+    ax.set_title(title or f"{noun} by {names.get(by, by)}", pad=24 if not hide_labels else 6, parse_math=False)
     return ax
 
 
@@ -280,7 +281,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
     if not len(per_year) or per_year["citations"].sum() == 0:
         hint = "\n(OpenAlex's counts come with peerbib fetch)" if definition == "openalex counts_by_year" else ""
         ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
-                transform=ax.transAxes)
+                transform=ax.transAxes, parse_math=False)
         ax.set_axis_off()
     else:
         frame = per_year.assign(citations=per_year["citations"].astype("int64"), year=per_year["year"].astype("int64"))
@@ -296,14 +297,14 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
                 else str(work_id)
             ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
                     label=name)
-        ax.legend(frameon=False, fontsize="x-small", loc="upper left")
+        legend_as_written(ax.legend(frameon=False, fontsize="x-small", loc="upper left"))  # works' titles
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.xaxis.get_major_locator().set_params(integer=True)
         cited = int((ranked > 0).sum())
         ax.set_xlabel(f"year\n{definition}: {int(total.sum())} citations of {cited} corpus works "
-                      f"({len(ranked)} with a row)", linespacing=1.6)
+                      f"({len(ranked)} with a row)", linespacing=1.6, parse_math=False)
     ax.set_ylabel("citations")
-    ax.set_title(title or f"Citations per year ({definition})")
+    ax.set_title(title or f"Citations per year ({definition})", parse_math=False)
     return ax
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
-from .present import PALETTE, Sentences, new_axes
+from .present import PALETTE, Sentences, legend_as_written, new_axes
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
            "citations_per_year", "describe_corpus", "FETCH_HINT", "disputed_years"]
@@ -192,8 +192,9 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
             ax.bar(table.index, table[column], bottom=bottom, width=0.8, label=str(column),
                    color=PALETTE[i % len(PALETTE)])
             bottom = table[column] if bottom is None else bottom + table[column]
-        ax.legend(title=_LEGEND_TITLES.get(group, group.replace("_", " ")), frameon=False, fontsize="small",
-                  loc="upper left", bbox_to_anchor=(1.01, 1.0))  # beside the bars, never on them
+        # beside the bars, never on them
+        legend_as_written(ax.legend(title=_LEGEND_TITLES.get(group, group.replace("_", " ")), frameon=False,
+                                    fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)))
     ax.set_xlabel("Publication year")
     ax.set_ylabel("Works")
     ax.yaxis.get_major_locator().set_params(integer=True)
@@ -201,7 +202,7 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
         years = df["year"]
         step = max(1, round((years.max() - years.min()) / 12))
         ax.set_xticks(range(int(years.min()), int(years.max()) + 1, step))
-    ax.set_title(title or "Works per publication year")
+    ax.set_title(title or "Works per publication year", parse_math=False)
     notes = []
     if df.attrs.get("n_without_year"):
         notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
@@ -210,7 +211,7 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
     if df.attrs.get("sources"):
         notes.append("data: " + ", ".join(df.attrs["sources"]))
     if notes:
-        ax.set_xlabel("Publication year\n" + "; ".join(notes), linespacing=1.6)
+        ax.set_xlabel("Publication year\n" + "; ".join(notes), linespacing=1.6, parse_math=False)
     return ax
 
 

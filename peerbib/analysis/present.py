@@ -8,6 +8,12 @@ value is HTML-escaped: titles, authors and abstracts come from outside.
 
 One colour-blind-safe palette serves every chart (Okabe & Ito's eight
 colours), and the citation types always take the same ones.
+
+Charts draw text from outside (titles, venues, author names, terms, sources,
+and a ``title=`` given, often made from them) as written, with
+``parse_math=False``: matplotlib reads text between two ``$``
+as mathtext, so "a $x$ b" would lose its dollars and a title holding malformed
+TeX (``$\\frac{1$``) would make the whole figure fail when it is drawn.
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING", "new_axes",
-           "ensure_fonts"]
+           "ensure_fonts", "legend_as_written"]
 
 #: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -87,6 +93,16 @@ def new_axes(ax=None, figsize=(9, 4)):
 
     _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
+
+
+def legend_as_written(legend):
+    """``legend`` (``ax.legend(...)``'s result) with its entries and title drawn as written, never as mathtext.
+
+    ``ax.legend`` takes no text properties for the entries it makes from the artists' labels, which come from data.
+    """
+    for text in (*legend.get_texts(), legend.get_title()):
+        text.set_parse_math(False)
+    return legend
 
 
 class Sentences(str):

@@ -5,7 +5,8 @@ those tags are removed (the reports use none of them), so a page opens from
 file:// with no network. Images are embedded as base64 PNG by nbconvert.
 Anything a kernel wrote to stderr (warnings) is taken out of the page and
 handed back to the caller, who says it on the console: a report holds no
-warning, traceback or path of the machine.
+warning, traceback or path of the machine (:func:`.run.execute_notebook`
+fails a notebook whose outputs hold a traceback or such a path).
 """
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
-from ..present import PALETTE, new_axes
+from ..present import PALETTE, legend_as_written, new_axes
 from .model import Clustering
 
 __all__ = ["cluster_map", "plot_cluster_map", "cluster_sizes", "plot_cluster_sizes", "clusters_by_year",
@@ -67,9 +67,10 @@ def _plot_table(clustering, compute, columns: list[str], *, n_terms: int) -> pd.
 
 
 def _cluster_legend(ax, **options) -> None:
-    """Legend of clusters and their top terms, outside the plot on the right."""
-    ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8,
-              loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **options)
+    """Legend of clusters and their top terms (drawn as written: terms come from the abstracts), outside the
+    plot on the right."""
+    legend_as_written(ax.legend(title="Cluster: top terms", fontsize=8, title_fontsize=8,
+                                loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, **options))
 
 
 def cluster_map(clustering: Clustering, *, n_terms: int = 3) -> pd.DataFrame:
@@ -217,6 +218,8 @@ def plot_cluster_sizes(clustering: Clustering | pd.DataFrame, *, ax=None, n_term
         data=table, x="n_works", y="label", hue="label", palette=palette, legend=False,
         order=list(table["label"]), orient="h", ax=ax,
     )
+    # seaborn names the bars by category: fixed ticks instead, so the terms are drawn as written
+    ax.set_yticks(range(len(table)), list(table["label"]), parse_math=False)
     for container in ax.containers:
         ax.bar_label(container, fontsize=8, padding=2)
     ax.set_title(f"Works per {_name(clustering, singular=True)} ({int(table['n_works'].sum()):,} works)")
