@@ -34,7 +34,11 @@ text about 100):
    JATS from Europe PMC when OpenAlex gives it a PMC id (free, no key),
    otherwise OpenAlex's GROBID TEI when ``has_content.grobid_xml`` (~100
    credits each, at most ``max_fulltext``; the estimated cost is said before
-   downloading). A 404 is recorded as "no full text" and not asked again.
+   downloading). A 404 is recorded as "no full text" and not asked again; so
+   is a body still unusable after the retries (cut off, not XML), recorded as
+   ``"unreadable"`` with the reason and a warning naming the work, so one
+   broken document neither stops the fetch nor is paid for on every rerun
+   (``refresh`` asks again).
 
 Every answer is saved as it arrives (see :mod:`peerbib.snapshot.store`), so the same
 fetch again makes no request, a fetch killed midway resumes where it stopped,
@@ -44,6 +48,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -84,7 +89,9 @@ from .store import Snapshot, fetch_lock, now_utc
 from .read import scite_tallies
 from ..files import atomic_write, gzip_bytes
 
-__all__ = ["fetch", "FetchSummary"]
+__all__ = ["fetch", "FetchSummary", "UNREADABLE"]
+
+logger = logging.getLogger(__name__)
 
 
 # --- results ---------------------------------------------------------------------
@@ -130,6 +137,10 @@ class FetchSummary:
         Of those, with Europe PMC JATS / with OpenAlex GROBID TEI (and no JATS).
     fulltext_credits_estimated : float
         What the TEI downloads were expected to cost before they started.
+    fulltext_unreadable : list of str
+        Full-text answers of these citing works the snapshot records as
+        unreadable (a body still cut off or not XML after the retries), one
+        ``"W… (source): reason"`` each; they count as no full text.
     scite_tallies : int
         Corpus DOIs with scite's tallies in the snapshot (``scite_tallies=True``).
     scite_requests : int
@@ -158,6 +169,7 @@ class FetchSummary:
     fulltext_europepmc: int = 0
     fulltext_tei: int = 0
     fulltext_credits_estimated: float = 0.0
+    fulltext_unreadable: list = field(default_factory=list)
     europepmc_requests: int = 0
     scite_tallies: int = 0
     scite_requests: int = 0
@@ -193,6 +205,11 @@ class FetchSummary:
             share = f" of {self.citing_works} citing works" if self.citing_works else ""
             out.append(f"  full text:  {self.fulltext}{share} ({self.fulltext_europepmc} Europe PMC JATS, "
                        f"{self.fulltext_tei} OpenAlex GROBID TEI); {self.europepmc_requests} Europe PMC requests")
+        if self.fulltext_unreadable:
+            shown = "; ".join(self.fulltext_unreadable[:3]) + (" ..." if len(self.fulltext_unreadable) > 3 else "")
+            out.append(f"  unreadable: {len(self.fulltext_unreadable)} full-text answer"
+                       f"{'' if len(self.fulltext_unreadable) == 1 else 's'} kept as no full text, not asked again "
+                       f"unless refreshed: {shown}")
         if self.scite_tallies or self.scite_requests:
             out.append(f"  scite:      tallies of {self.scite_tallies} of {self.works} corpus works; "
                        f"{self.scite_requests} scite requests")
@@ -856,6 +873,9 @@ def _run_citing(runner: QueryRunner, queries: list[Query], cap: _CitingCap | Non
 
 JATS = "europepmc-jats"
 TEI = "openalex-tei"
+#: The ``status`` of a full-text item whose body stayed unusable after the retries (``reason`` says why).
+UNREADABLE = "unreadable"
+_SOURCE_NAMES = {JATS: "Europe PMC JATS", TEI: "OpenAlex GROBID TEI"}
 
 
 def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
@@ -870,7 +890,9 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
 
     def have(work_id: str, source: str) -> bool:
         item = snap.fulltext().get(work_id, {}).get(source)
-        return bool(item) and not runner.stale(item) and snap.fulltext_intact(item)
+        # An unreadable answer is kept like a 404: asking again would pay for the same broken body.
+        return bool(item) and not runner.stale(item) and (item.get("status") == UNREADABLE
+                                                         or snap.fulltext_intact(item))
 
     def download(work_id: str, source: str) -> None:
         if runner.cancel.is_set():
@@ -878,15 +900,20 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
         runner.progress.plan(1)
         if source == JATS:
             url = fulltext_url(pmcids[work_id])
-            response = runner.europepmc.get_fulltext(pmcids[work_id])
+            response = runner.europepmc.get_fulltext(pmcids[work_id], keep_unusable=True)
             relative = f"fulltext/{work_id}.jats.xml.gz"
         else:
             url = tei_url(work_id)
-            response = runner.client.get_content(url)
+            response = runner.client.get_content(url, keep_unusable=True)
             relative = f"tei/{work_id}.tei.xml.gz"
         item = {"source": source, "url": url, "fetched_at": now_utc(), "status": response.status,
                 "run": runner.run_id, "generation": runner.generation, "credits": response.credits}
-        if response.status == 200:
+        if response.unusable is not None:
+            item.update(status=UNREADABLE, reason=response.unusable, attempts=response.attempts)
+            _warn(runner, f"the full text of {work_id} from {_SOURCE_NAMES[source]} is unreadable "
+                          f"({response.unusable}, {response.attempts} attempts); it counts as no full text and "
+                          "is not downloaded again unless the fetch is refreshed")
+        elif response.status == 200:
             item.update(file=relative, bytes=len(response.data),
                         sha256=atomic_write(snap.folder / relative, gzip_bytes(response.data)))
         snap.set_fulltext(work_id, source, item)
@@ -921,6 +948,21 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
     summary.fulltext_tei = sum(1 for w in citing if fulltext.get(w, {}).get(TEI, {}).get("status") == 200
                                and fulltext.get(w, {}).get(JATS, {}).get("status") != 200)
     summary.fulltext = summary.fulltext_europepmc + summary.fulltext_tei
+    summary.fulltext_unreadable = [
+        f"{w} ({source}): {item.get('reason') or 'unusable body'}"
+        for w in citing for source, item in sorted(fulltext.get(w, {}).items()) if item.get("status") == UNREADABLE]
+
+
+def _warn(runner: QueryRunner, message: str) -> None:
+    """Log a warning; above the progress bar when it is shown and nobody set up logging.
+
+    Python prints an unhandled warning to stderr as it comes, into the middle
+    of the bar's line; the bar writes it on a line of its own instead.
+    """
+    if runner.progress.bar is not None and not logger.hasHandlers():
+        runner.progress.note(message)
+    else:
+        logger.warning(message)
 
 
 # --- scite tallies -----------------------------------------------------------------------

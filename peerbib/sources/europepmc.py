@@ -11,12 +11,13 @@ from __future__ import annotations
 import re
 
 from ..errors import EuropePMCError, EuropePMCUnavailableError
-from .http import ApiResponse, HttpClient, parse_xml
+from .http import ApiResponse, HttpClient, xml_root
 
 __all__ = ["EuropePMCClient", "FULLTEXT_URL", "normalize_pmcid", "fulltext_url"]
 
 FULLTEXT_URL = "https://www.ebi.ac.uk/europepmc/webservices/rest/{pmcid}/fullTextXML"
 _PMCID = re.compile(r"(?:PMC)?(\d{1,10})/?$", re.IGNORECASE)
+_ARTICLE = re.compile(rb"<(?:[\w.-]+:)?article[\s/>]")  # an <article> inside a wrapper such as <pmc-articleset>
 
 
 def normalize_pmcid(value) -> str | None:
@@ -44,13 +45,21 @@ class EuropePMCClient(HttpClient):
         headers["Accept"] = "application/xml"
         return headers
 
-    def get_fulltext(self, pmcid: str) -> ApiResponse:
-        """The JATS bytes of ``pmcid`` in ``data`` (status 200), or status 404 when there is no open full text."""
-        return self.request(fulltext_url(pmcid), "europepmc", _parse_article, allow_404=True)
+    def get_fulltext(self, pmcid: str, *, keep_unusable: bool = False) -> ApiResponse:
+        """The JATS bytes of ``pmcid`` in ``data`` (status 200), or status 404 when there is no open full text.
+
+        With ``keep_unusable``, a body that stays unusable (cut off, not an
+        ``<article>``) after the retries comes back with ``unusable`` saying
+        why instead of raising :class:`EuropePMCUnavailableError`.
+        """
+        return self.request(fulltext_url(pmcid), "europepmc", _parse_article, allow_404=True,
+                            keep_unusable=keep_unusable)
 
 
 def _parse_article(response) -> bytes:
-    body = parse_xml(response)
-    if b"<article" not in body[:20000]:
-        raise ValueError("XML without an <article>")
+    body = response.content
+    # The root, wherever it stands: a DOCTYPE and comments before it can be long.
+    root = xml_root(body)
+    if root.rsplit(b":", 1)[-1] != b"article" and _ARTICLE.search(body) is None:
+        raise ValueError(f"XML without an <article> (its root is <{root.decode('ascii', 'replace')[:40]}>)")
     return body

@@ -26,7 +26,7 @@ from ..errors import PeerbibError
 from ..settings import FetchSettings
 
 __all__ = ["HttpClient", "ApiResponse", "RequestStats", "FetchCancelled", "RETRY_STATUSES", "parse_json",
-           "parse_xml"]
+           "parse_xml", "xml_root"]
 
 #: Answers worth retrying: 403 is OpenAlex's "slow down", 429 a rate limit, 5xx a passing server fault.
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
@@ -37,7 +37,11 @@ _TRANSIENT = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-_XML_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]*)")
+_SPACE = re.compile(rb"[ \t\r\n]*")
+_NAME = re.compile(rb"[A-Za-z_][\w.:-]*")
+# A start tag: its name, attributes (quoted values may hold ">"), and "/" when it closes itself.
+_START_TAG = re.compile(rb"""<([A-Za-z_][\w.:-]*)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
+_DOCTYPE_TOKEN = re.compile(rb"""<!--.*?-->|"[^"]*"|'[^']*'|[\[\]>]""", re.DOTALL)
 
 
 class FetchCancelled(Exception):
@@ -63,6 +67,12 @@ class ApiResponse:
         True when the cost came from the server (header or ``meta.cost_usd``).
     rate_limit : dict
         ``X-RateLimit-*`` headers of the answer, lower-case names without the prefix.
+    unusable : str or None
+        Why the body could not be used (``"XML cut off after 812 bytes"``) when
+        the retries ran out on an unusable body and the caller asked to keep
+        such an answer (``keep_unusable``); ``data`` is then None.
+    attempts : int
+        Requests sent for this answer, retries included.
     """
 
     url: str
@@ -72,6 +82,8 @@ class ApiResponse:
     credits: float
     credits_measured: bool
     rate_limit: dict = field(default_factory=dict)
+    unusable: str | None = None
+    attempts: int = 1
 
     @property
     def redirected(self) -> bool:
@@ -148,19 +160,95 @@ def parse_json(response: requests.Response):
 def parse_xml(response: requests.Response) -> bytes:
     """The bytes of a whole XML document; ValueError (retried) for a body that is not XML or is cut off."""
     body = response.content
-    head = body[:200].lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"<"):
-        raise ValueError(f"not XML, {len(body)} bytes")
-    # A complete document ends with its root element's closing tag.
-    root = None
-    for match in _XML_ROOT.finditer(body[:8192]):
-        if not match.group(1).startswith((b"?", b"!")):
-            root = match
-            break
-    tail = body[-1024:].rstrip()
-    if root is None or not (tail.endswith(b"</" + root.group(1) + b">") or tail.endswith(b"/>")):
-        raise ValueError(f"XML cut off after {len(body)} bytes")
+    xml_root(body)
     return body
+
+
+def xml_root(body: bytes) -> bytes:
+    """The name of the root element of a whole XML document (``b"TEI"``, ``b"article"``).
+
+    The prolog before the root (declaration, comments, processing
+    instructions, a DOCTYPE with its internal subset) is skipped however long
+    it is: converters put kilobytes of comments there. A document is whole
+    when, after the root, only comments, processing instructions and
+    whitespace follow the root's end tag (or a self-closing root).
+
+    Raises
+    ------
+    ValueError
+        ``"not XML, N bytes"`` or ``"XML cut off after N bytes"``.
+    """
+    cut = ValueError(f"XML cut off after {len(body)} bytes")
+    start = 3 if body.startswith(b"\xef\xbb\xbf") else 0
+    while True:
+        start = _SPACE.match(body, start).end()
+        if start >= len(body):
+            if body.strip(b"\xef\xbb\xbf \t\r\n"):
+                raise cut  # a prolog and nothing after it
+            raise ValueError(f"not XML, {len(body)} bytes")
+        if body.startswith(b"<?", start):
+            end = body.find(b"?>", start + 2)
+            start = end + 2
+        elif body.startswith(b"<!--", start):
+            end = body.find(b"-->", start + 4)
+            start = end + 3
+        elif body.startswith(b"<!DOCTYPE", start):
+            end = _doctype_end(body, start)
+            start = end
+        else:
+            break
+        if end < 0:
+            raise cut
+    tag = _START_TAG.match(body, start)
+    if tag is None:
+        if body.startswith(b"<", start) and _NAME.match(body, start + 1) and body.find(b">", start) < 0:
+            raise cut  # the root's start tag itself is cut
+        raise ValueError(f"not XML, {len(body)} bytes")
+    name = tag.group(1)
+    end = _end_of_misc(body)
+    if tag.group(2):  # a self-closing root is the whole document
+        whole = tag.end() == end
+    else:
+        whole = end > tag.end() and re.compile(rb"</" + re.escape(name) + rb"\s*>\Z").search(
+            body, max(tag.end(), end - len(name) - 64), end) is not None
+    if not whole:
+        raise cut
+    return name
+
+
+def _doctype_end(body: bytes, start: int) -> int:
+    """Where a ``<!DOCTYPE …>`` starting at ``start`` ends (after its ``>``), -1 when it does not.
+
+    Its internal subset (``[…]``) may hold ``>`` and ``]`` in quoted strings
+    and comments, so the scan steps over those whole.
+    """
+    depth = 0
+    for token in _DOCTYPE_TOKEN.finditer(body, start + len(b"<!DOCTYPE")):
+        mark = token.group(0)
+        if mark == b"[":
+            depth += 1
+        elif mark == b"]":
+            depth = max(0, depth - 1)
+        elif mark == b">" and depth == 0:
+            return token.end()
+    return -1
+
+
+def _end_of_misc(body: bytes) -> int:
+    """The end of the root element: the body's end before trailing whitespace, comments and PIs."""
+    end = len(body.rstrip(b" \t\r\n"))
+    while True:
+        if body.endswith(b"-->", 0, end):
+            opened = body.rfind(b"<!--", 0, end - 3)
+        elif body.endswith(b"?>", 0, end):
+            opened = body.rfind(b"<?", 0, end - 2)
+        else:
+            return end
+        if opened < 0:
+            return end
+        end = opened
+        while end and body[end - 1] in b" \t\r\n":
+            end -= 1
 
 
 class HttpClient:
@@ -275,14 +363,22 @@ class HttpClient:
             exc.url = self.redact(exc.url)
         return exc
 
-    def request(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None) -> ApiResponse:
+    def request(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None,
+                keep_unusable: bool = False) -> ApiResponse:
         """GET ``url`` (POST ``json_body`` when given) until a usable answer, a final refusal, or the retries run out.
+
+        With ``keep_unusable``, a body that is still unusable after the
+        retries (``parse`` raised ValueError on the last attempt) is returned
+        with ``unusable`` saying why, instead of raising: a document a
+        server always serves broken is a property of that document, not a
+        passing fault, and must not stop everything else.
 
         Every message this client raises passes through here: secrets are
         removed in one place, whatever built the message.
         """
         try:
-            return self._attempts(url, kind, parse, allow_404=allow_404, json_body=json_body)
+            return self._attempts(url, kind, parse, allow_404=allow_404, json_body=json_body,
+                                  keep_unusable=keep_unusable)
         except PeerbibError as exc:
             raise self._redact_error(exc) from None
 
@@ -292,10 +388,13 @@ class HttpClient:
         except TypeError:  # an error class without status/url
             return kind(message)
 
-    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None) -> ApiResponse:
+    def _attempts(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None,
+                  keep_unusable: bool = False) -> ApiResponse:
         settings = self.settings
         last_problem = "no attempt made"
         last_status = None
+        unusable = None  # (why, the answer, its rate-limit headers) when the last attempt gave an unusable body
+        wasted = 0.0  # credits the server charged for unusable bodies
         self._prepare(url)
         for attempt in range(settings.max_retries + 1):
             if self.cancel.is_set():
@@ -315,6 +414,7 @@ class HttpClient:
                 # requests' connection messages repeat the whole URL: name the host only.
                 last_problem = f"{type(exc).__name__} reaching {urlsplit(url).netloc}"
                 last_status = None
+                unusable = None
                 self._wait(self._backoff(attempt), attempt)
                 continue
             except requests.RequestException as exc:
@@ -329,16 +429,25 @@ class HttpClient:
             status = response.status_code
             last_status = status
             rate_limit = _rate_limit_headers(response.headers)
+            unusable = None
             if status == 200:
                 try:
                     data = parse(response)
                 except ValueError as exc:
                     last_problem = f"unusable answer ({exc})"
+                    unusable = (str(exc), response, rate_limit)
+                    # A body cut off on the way was still charged: counted when the server says what it cost
+                    # (an error page from a proxy in between, without the header, cost nothing).
+                    credits, measured = self._cost(kind, None, rate_limit)
+                    if measured:
+                        self.stats.count_credits(credits, measured, rate_limit)
+                        wasted += credits
                     self._wait(self._backoff(attempt), attempt)
                     continue
                 credits, measured = self._cost(kind, data, rate_limit)
                 self.stats.count_credits(credits, measured, rate_limit)
-                return ApiResponse(url, self.redact(response.url), status, data, credits, measured, rate_limit)
+                return ApiResponse(url, self.redact(response.url), status, data, credits, measured, rate_limit,
+                                   attempts=attempt + 1)
             message = _server_message(response, self.redact)
             self._refuse(status, response, message, url)
             if status == 404 and allow_404:
@@ -361,6 +470,10 @@ class HttpClient:
                 kind_of_error,
                 f"{self.service} answered {status} {self.redact(response.reason or '')}".rstrip()
                 + f" to {_short(url)}" + (f": {message}" if message else ""), status, url)
+        if keep_unusable and unusable is not None:
+            why, response, rate_limit = unusable
+            return ApiResponse(url, self.redact(response.url), 200, None, wasted, bool(wasted), rate_limit,
+                               unusable=self.redact(why), attempts=settings.max_retries + 1)
         raise self._error(
             self.UnavailableError,
             f"{self.service} did not give a usable answer after {settings.max_retries + 1} attempts "

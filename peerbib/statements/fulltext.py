@@ -4,7 +4,10 @@ For every citing work with a full-text file in the snapshot (Europe PMC JATS
 preferred, else GROBID TEI), the document is read, its bibliography matched
 to the corpus, and its citing sentences extracted. A file that cannot be
 read (damaged, malformed, cut off) is reported by name and skipped: the
-build goes on and loses nothing else.
+build goes on and loses nothing else. A full text the fetch recorded as
+unreadable has no file: it counts as no full text. Statements cut to
+:data:`~peerbib.statements.extract.MAX_STATEMENT_CHARS` (a paragraph without
+sentence ends) are reported by citing work.
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from lxml import etree
 
 from ..errors import SnapshotError
 from ..snapshot.store import Snapshot
-from .extract import CorpusIndex, extract_statements, match_bibliography
+from .extract import MAX_STATEMENT_CHARS, CorpusIndex, extract_statements, match_bibliography
 from .jats import read_jats
 from .tei import read_tei
 
@@ -36,7 +39,8 @@ class FulltextStatements:
     documents : dict
         Citing work -> the source of the full text read for it.
     warnings : list of str
-        Files that could not be read, one line each.
+        Files that could not be read, and documents whose statements were
+        cut to a bounded length, one line each.
     callouts, unresolved : int
         In-text citations seen, and those without a bibliography target.
     """
@@ -88,6 +92,12 @@ def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
                 f"({' '.join(str(exc).split())[:200]}); its statements are left out")
             continue
         rows, counts = extract_statements(document, index, work_id, matches=matches)
+        if counts["capped"]:
+            result.warnings.append(
+                f"the full text of {work_id} ({item.get('file')}, {source}) has {counts['capped']} statement"
+                f"{'' if counts['capped'] == 1 else 's'} in or next to a sentence longer than "
+                f"{MAX_STATEMENT_CHARS:,} characters (text without sentence ends?); kept as the "
+                f"{MAX_STATEMENT_CHARS:,} characters around the citation")
         result.rows.extend(rows)
         result.documents[work_id] = source
         result.callouts += counts["callouts"]

@@ -158,17 +158,27 @@ def _doi_of_file_name(path: Path) -> str | None:
 
 
 def _s2_rows(path: Path) -> list[dict]:
-    """Statements of a saved Semantic Scholar citations file (see the module notes)."""
+    """Statements of a saved Semantic Scholar citations file (see the module notes).
+
+    Every field is checked for its type before it is used: the file is the
+    user's (saved by hand, or by a script of theirs), and a field of another
+    type is a one-line :class:`CorpusError` naming the file and the place.
+    """
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         raise CorpusError(f"not a JSON file Semantic Scholar wrote ({exc})", path=path) from None
     if not isinstance(data, dict):
-        raise CorpusError('expected {"cited_doi": "10.…", "pages": [...]} (a JSON object)', path=path)
-    cited = normalize_doi(data.get("cited_doi"))
+        raise CorpusError('expected {"cited_doi": "10.…", "pages": [...]} (a JSON object), found '
+                          f"{_json_type(data)}", path=path)
+    given = data.get("cited_doi")
+    if given is not None and not isinstance(given, str):
+        raise CorpusError(f'"cited_doi" is {_json_type(given)}; write the DOI as text, "cited_doi": "10.…"',
+                          path=path)
+    cited = normalize_doi(given)
     if cited is None:
-        request = str(data.get("request") or data.get("_request") or data.get("url") or "")
-        found = _S2_REQUEST_DOI.search(request)
+        request = data.get("request") or data.get("_request") or data.get("url") or ""
+        found = _S2_REQUEST_DOI.search(request) if isinstance(request, str) else None
         cited = normalize_doi(unquote(found.group(1))) if found else None
     if cited is None:
         raise CorpusError('the cited work is not named: add "cited_doi": "10.…" (the DOI whose citations these '
@@ -182,28 +192,39 @@ def _s2_rows(path: Path) -> list[dict]:
     for number, page in enumerate(pages, 1):
         items = page.get("data")
         if not isinstance(items, list):
-            raise CorpusError(f"page {number} has no \"data\" list of citations", path=path)
+            raise CorpusError(f"page {number} has no \"data\" list of citations (found {_json_type(items)})",
+                              path=path)
         for position, item in enumerate(items, 1):
+            where = f"page {number}, citation {position}"
             if not isinstance(item, dict):
-                raise CorpusError(f"page {number}, citation {position} is not an object", path=path)
-            citing = item.get("citingPaper") or {}
-            external = citing.get("externalIds") or {}
-            contexts = item.get("contextsWithIntent")
+                raise CorpusError(f"{where} is not an object but {_json_type(item)}", path=path)
+            citing = _s2_field(item, "citingPaper", dict, {}, where, path)
+            external = _s2_field(citing, "externalIds", dict, {}, f"{where}, citingPaper", path)
+            citing_doi = _s2_field(external, "DOI", str, None, f"{where}, citingPaper.externalIds", path)
+            paper_id = _s2_field(citing, "paperId", str, None, f"{where}, citingPaper", path)
+            contexts = _s2_field(item, "contextsWithIntent", list, None, where, path)
             if contexts is None:  # asked with fields=contexts,intents: the intents are the citation's
-                contexts = [{"context": c, "intents": item.get("intents") or []} for c in item.get("contexts") or []]
-            for k, context in enumerate(contexts or [], 1):
-                text = (context.get("context") or "").strip() if isinstance(context, dict) else ""
+                texts = _s2_field(item, "contexts", list, [], where, path)
+                intents = _s2_field(item, "intents", list, [], where, path)
+                contexts = [{"context": c, "intents": intents} for c in texts]
+            influential = item.get("isInfluential")
+            for k, context in enumerate(contexts, 1):
+                here = f"{where}, context {k}"
+                if not isinstance(context, dict):
+                    # only "contextsWithIntent" can hold one: "contexts" were made objects above
+                    raise CorpusError(f"{here}: expected an object {{\"context\": …, \"intents\": […]}} in "
+                                      f'"contextsWithIntent", found {_json_type(context)}', path=path)
+                text = _s2_field(context, "context", str, "", here, path).strip()
+                intents = _s2_field(context, "intents", list, [], here, path)
                 if not text:
                     continue  # Semantic Scholar often has the citation but not its sentence
-                intents = [i for i in (context.get("intents") or []) if isinstance(i, str)]
-                unknown = [i for i in intents if i.lower() not in _S2_INTENTS]
-                if unknown:
-                    raise CorpusError(f"page {number}, citation {position}: intent {unknown[0]!r} is not one of "
-                                      f"{', '.join(_S2_INTENTS)}", path=path)
-                influential = item.get("isInfluential")
+                odd = [i for i in intents if not isinstance(i, str) or i.lower() not in _S2_INTENTS]
+                if odd:
+                    raise CorpusError(f"{where}: intent {odd[0]!r} is not one of {', '.join(_S2_INTENTS)}",
+                                      path=path)
                 rows.append({
                     "cited_doi": cited,
-                    "citing_doi": normalize_doi(external.get("DOI")),
+                    "citing_doi": normalize_doi(citing_doi),
                     "text": text,
                     "section": None,
                     "section_heading": None,
@@ -213,12 +234,31 @@ def _s2_rows(path: Path) -> list[dict]:
                     "source": S2_SOURCE,
                     "s2_intents": "; ".join(sorted({i.lower() for i in intents})) or None,
                     "s2_influential": influential if isinstance(influential, bool) else None,
-                    "citing_s2": citing.get("paperId") if isinstance(citing.get("paperId"), str) else None,
+                    "citing_s2": paper_id,
                     "provenance": f"{path.name}: page {number}, citation {position}, context {k}",
                     "path": path,
                     "line": None,
                 })
     return rows
+
+
+_JSON_TYPES = {dict: "an object", list: "a list", str: "text", bool: "true/false", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def _json_type(value) -> str:
+    """What a JSON value is, in JSON's words ("a list", "text", "a number")."""
+    return _JSON_TYPES.get(type(value), type(value).__name__)
+
+
+def _s2_field(record: dict, name: str, kind: type, default, where: str, path: Path):
+    """``record[name]`` when it is a ``kind``; ``default`` when absent or null; else a CorpusError saying so."""
+    value = record.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, kind):
+        raise CorpusError(f'{where}: "{name}" is {_json_type(value)}, expected {_JSON_TYPES[kind]}', path=path)
+    return value
 
 
 def read_tally_files(paths) -> list[dict]:

@@ -132,12 +132,15 @@ class OpenAlexClient(HttpClient):
         """
         return self.request(url, cost_kind(url), _parse_openalex, allow_404=allow_404)
 
-    def get_content(self, url: str, *, allow_404: bool = True) -> ApiResponse:
+    def get_content(self, url: str, *, allow_404: bool = True, keep_unusable: bool = False) -> ApiResponse:
         """GET a content URL (e.g. GROBID TEI) and return its bytes in ``data``.
 
-        A body that is empty, not XML or cut off is retried.
+        A body that is empty, not XML or cut off is retried. With
+        ``keep_unusable``, one that stays so after the retries comes back with
+        ``unusable`` saying why (and ``data`` None) instead of raising
+        :class:`OpenAlexUnavailableError`.
         """
-        return self.request(url, "content", parse_xml, allow_404=allow_404)
+        return self.request(url, "content", parse_xml, allow_404=allow_404, keep_unusable=keep_unusable)
 
     # --- what OpenAlex adds ------------------------------------------------------------
 
