@@ -24,13 +24,23 @@ and a later release costs only its new partitions. Parts the manifest no
 longer lists leave the index. A record lives only in the partition of the
 date it last changed, so a work can be in several parts: readers take the
 version with the newest ``updated_date`` (see :mod:`.query`), and the ids in
-``deleted_ids.csv`` are kept in ``deleted.parquet`` and left out.
+``deleted_ids.csv`` are kept in ``deleted.parquet`` and left out. Until a run
+has written ``deleted.parquet``, ``index.json`` has no ``deleted`` entry and
+the index is not opened for queries (they would return deleted works).
+
+A part holding fewer records than the manifest says is not indexed, and the
+run ends with an error naming it. The index writes only into a new or empty
+folder or one of its own, and removes only the files ``index.json`` records,
+by plain names inside its own ``parts/`` folder.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import operator
 import os
+import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -41,9 +51,13 @@ from ...files import atomic_write_text, ordinary_permissions
 from .layout import read_layout
 from .sql import projection
 
-__all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "duckdb_connection", "JSON_COLUMNS", "engine_version"]
+__all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "DELETED", "duckdb_connection", "JSON_COLUMNS",
+           "engine_version", "plan_index", "write_manifest", "write_deleted", "short_parts_error", "check_records"]
+
+logger = logging.getLogger("peerbib")
 
 INDEX_MANIFEST = "index.json"
+DELETED = "deleted.parquet"
 INDEX_FORMAT = "peerbib-openalex-index/3"  # /1 held the abstract as text, /2 references as ids
 
 #: The columns read from each JSON Lines part, declared (never inferred).
@@ -67,25 +81,33 @@ def _select(path: Path, default_date: str) -> str:
     return projection("duckdb", source, f"'{default_date}'")
 
 
-_SHORT = "regexp_extract({x}, '([WwAaSs]\\d+)$', 1)"
-
-
-def engine_version() -> str:
-    import duckdb
-
-    return f"duckdb {duckdb.__version__}"
-
-
-def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_directory=None):
-    """A DuckDB connection with peerbib's limits (an ImportError says how to install DuckDB)."""
+def _duckdb():
+    """The duckdb module; without it, a SnapshotError saying how to install it."""
     try:
         import duckdb
     except ImportError:
         raise SnapshotError("the OpenAlex snapshot path needs DuckDB: python -m pip install 'peerbib[snapshot]'") \
             from None
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit = '{_checked_memory(memory_limit)}'")
-    con.execute(f"SET threads = {int(threads)}")
+    return duckdb
+
+
+def engine_version() -> str:
+    return f"duckdb {_duckdb().__version__}"
+
+
+def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_directory=None):
+    """A DuckDB connection with peerbib's limits (an ImportError says how to install DuckDB).
+
+    Raises
+    ------
+    SnapshotError
+        When DuckDB is not installed, or ``memory_limit`` or ``threads`` is no usable value.
+    """
+    memory = _checked_memory(memory_limit)
+    threads = _checked_threads(threads)
+    con = _duckdb().connect()
+    con.execute(f"SET memory_limit = '{memory}'")
+    con.execute(f"SET threads = {threads}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")  # peerbib says what it did; no bars in logs or notebooks
     if temp_directory is not None:
@@ -93,20 +115,44 @@ def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_direc
     return con
 
 
-def _checked_memory(value: str) -> str:
-    text = str(value).strip().upper().replace(" ", "")
-    if not text or not text[0].isdigit() or not text.rstrip("B").rstrip("KMGT").replace(".", "").isdigit():
+_MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]I?B|[KMGT]|B)", re.IGNORECASE)
+_UNIT_BYTES = {"B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4,
+               "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3, "TIB": 1024 ** 4}
+# A floor: with 0GB DuckDB fails at once (Out of Memory), and each connection of a run gets at least
+# this much anyway (_share); 64MB indexes a part of the test snapshots.
+_MIN_MEMORY_MB = 64
+
+
+def _memory_bytes(value) -> int:
+    """``2GB`` -> 2_000_000_000, as DuckDB counts (KB..TB in 1000s, KiB..TiB in 1024s, K..T for KB..TB)."""
+    match = _MEMORY.fullmatch(str(value).strip())
+    if not match:
         raise SnapshotError(f"memory limit {value!r}: give a size such as 2GB or 512MB")
-    return text
+    unit = match.group(2).upper()
+    size = int(float(match.group(1)) * _UNIT_BYTES[unit + "B" if unit in ("K", "M", "G", "T") else unit])
+    if size < _MIN_MEMORY_MB * 1000 ** 2:
+        raise SnapshotError(f"memory limit {value!r} is too small: give at least {_MIN_MEMORY_MB}MB, e.g. 2GB")
+    return size
+
+
+def _checked_memory(value) -> str:
+    """``value`` as DuckDB reads it (in MB), checked."""
+    return f"{_memory_bytes(value) // 1000 ** 2}MB"
+
+
+def _checked_threads(value) -> int:
+    try:
+        number = operator.index(value)  # int and numpy's integers; not 2.5 or "2"
+    except TypeError:
+        number = 0
+    if isinstance(value, bool) or number < 1:
+        raise SnapshotError(f"threads {value!r}: give a whole number of 1 or more, e.g. 2")
+    return number
 
 
 def _share(memory_limit: str, workers: int) -> str:
-    """``memory_limit`` divided among ``workers`` connections (e.g. 2GB over 2 -> 1024MB)."""
-    text = _checked_memory(memory_limit).rstrip("B")
-    units = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
-    unit = text[-1] if text[-1] in units else "M"
-    number = float(text[:-1] if text[-1] in units else text)
-    return f"{max(64, int(number * units[unit] / workers))}MB"
+    """``memory_limit`` divided among ``workers`` connections (e.g. 2GB over 2 -> 1000MB)."""
+    return f"{max(_MIN_MEMORY_MB, _memory_bytes(memory_limit) // workers // 1000 ** 2)}MB"
 
 
 def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
@@ -141,32 +187,94 @@ def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
 
 
 def plan_index(snapshot, out):
-    """What indexing ``snapshot`` into ``out`` has to do, for either engine.
+    """What indexing ``snapshot`` into ``out`` has to do, for either engine, after checking both.
 
     Returns ``(layout, out, indexed, todo)``: the snapshot's layout, the index
-    folder (created), the parts already indexed that the release still lists
-    (by key; the files of the others are removed), and the parts to index (by
-    key: new ones, and any whose files are missing).
+    folder, the parts already indexed that the release still lists (by key; the
+    files of the others are removed), and the parts to index (by key: new ones,
+    and any whose files are missing). ``out/index.json`` is then written without
+    a ``deleted`` entry: the index is unfinished until the engine writes it.
 
     Raises
     ------
     SnapshotError
-        For a missing or incomplete snapshot, a Parquet-format one, or an index
-        folder that holds something else.
+        For a missing or incomplete snapshot, a Parquet-format one, an index folder
+        that is a file or holds something else than a peerbib index, or an
+        ``index.json`` that names files outside the index's own ``parts/`` folder.
     """
+    out = _index_folder(out)
     layout = read_layout(snapshot)
     if layout.format != "jsonl":
         raise SnapshotError(f"{layout.folder} is a Parquet snapshot; peerbib indexes the JSON Lines one "
                             "(s3://openalex/data/jsonl/works)")
-    out = Path(out).expanduser()
-    (out / "parts").mkdir(parents=True, exist_ok=True)
-    indexed: dict = dict(read_index_manifest(out, missing_ok=True).get("parts") or {})
+    indexed = _indexed_parts(out)
+    parts = _parts_folder(out)
     wanted = {_key(p.url, p.size): p for p in layout.parts}
     for key in [k for k in indexed if k not in wanted]:  # a part the release no longer has
         remove_part_files(out, indexed.pop(key))
+    write_manifest(out, {"format": INDEX_FORMAT, "snapshot": layout.describe(), "parts": indexed})
+    parts.mkdir(exist_ok=True)
     todo = {k: p for k, p in wanted.items()
-            if k not in indexed or not all((out / "parts" / f).is_file() for f in part_files(indexed[k]))}
+            if k not in indexed or not all((parts / f).is_file() for f in part_files(indexed[k]))}
     return layout, out, indexed, todo
+
+
+# Left by a run killed while it wrote its first index.json (files.atomic_write's temporary name).
+_OWN_LEFTOVER = re.compile(r"\.index\.json\..*\.tmp")
+
+
+def _index_folder(out) -> Path:
+    """``out`` checked to be a new folder, an empty one, or a peerbib index: the index writes nowhere else."""
+    out = Path(out).expanduser()
+    if os.path.lexists(out) and not out.is_dir():
+        raise SnapshotError(f"the index folder {out} is not a folder (a file is there): give a new or empty "
+                            "folder for the index, or one peerbib indexed into before")
+    if out.is_dir() and not (out / INDEX_MANIFEST).is_file():
+        others = sorted(p.name for p in out.iterdir() if not _OWN_LEFTOVER.fullmatch(p.name))
+        if others:
+            raise SnapshotError(f"{out} is not a peerbib snapshot index (no {INDEX_MANIFEST}; it holds "
+                                f"{others[0]!r}{f' and {len(others) - 1} more' if len(others) > 1 else ''}): "
+                                "give a new or empty folder for the index, nothing in this one is touched")
+    return out
+
+
+def _parts_folder(out: Path) -> Path:
+    """``out/parts``, checked to be the index's own folder (not a link elsewhere): files are removed there."""
+    parts = out / "parts"
+    if parts.is_symlink() or (os.path.lexists(parts) and not parts.is_dir()):
+        raise SnapshotError(f"{parts} is a link or a file, not the index's own folder of parts: the index "
+                            "removes files there, so it must be a plain folder inside the index; move it back")
+    return parts
+
+
+def _indexed_parts(out: Path) -> dict:
+    """The parts ``out/index.json`` records (``{}`` for a new index), each checked to name only plain
+    Parquet file names, so that removing a part's files cannot reach outside ``out/parts``."""
+    recorded = read_index_manifest(out, missing_ok=True).get("parts") or {}
+    problem = _damage(recorded)
+    if problem:
+        raise SnapshotError(f"{out / INDEX_MANIFEST} is damaged ({problem}): index the snapshot again into a "
+                            "new folder")
+    return dict(recorded)
+
+
+def _damage(recorded) -> str | None:
+    """What is wrong with the ``parts`` of an ``index.json``, or None."""
+    if not isinstance(recorded, dict):
+        return f"its parts are a {type(recorded).__name__}"
+    for key, entry in recorded.items():
+        if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
+            return f"part {key} is {str(entry)[:60]!r}"
+        names = entry.get("files") or [entry.get("file")]
+        bad = [n for n in names if not _plain_part_name(n)] if isinstance(names, list) else [names]
+        if bad:
+            return f"part {key} names {bad[0]!r}, not a file of its parts folder"
+    return None
+
+
+def _plain_part_name(name) -> bool:
+    return isinstance(name, str) and name == Path(name).name and name.endswith(".parquet") \
+        and not name.startswith(".") and "\\" not in name
 
 
 def part_files(entry: dict) -> list[str]:
@@ -175,8 +283,41 @@ def part_files(entry: dict) -> list[str]:
 
 
 def remove_part_files(out: Path, entry: dict) -> None:
+    """Remove the files of an indexed part: plain names in ``out/parts``, a link itself and never what it
+    points to (``unlink`` does not follow it)."""
+    parts = _parts_folder(out)
     for name in part_files(entry):
-        (out / "parts" / name).unlink(missing_ok=True)
+        if not _plain_part_name(name):  # _indexed_parts refuses such an index.json; a second lock
+            raise SnapshotError(f"{out / INDEX_MANIFEST} names {name!r} as a part: index the snapshot again "
+                                "into a new folder")
+        path = parts / name
+        if path.is_symlink() or path.is_file():
+            path.unlink()
+
+
+def write_manifest(out: Path, manifest: dict) -> None:
+    """Write ``out/index.json`` in one step (readers see the old one or the new one)."""
+    atomic_write_text(out / INDEX_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def short_parts_error(folder: Path, short: list[str]) -> SnapshotError:
+    """The error for parts holding fewer records than the manifest says (each named in ``short``)."""
+    more = f" (and {len(short) - 3} more)" if len(short) > 3 else ""
+    return SnapshotError(f"the snapshot in {folder} has parts with fewer records than its manifest: "
+                         f"{'; '.join(short[:3])}{more}; they were not indexed: delete them and download them "
+                         "again (aws s3 sync … --no-sign-request), then index again")
+
+
+def check_records(part, records: int, folder: Path) -> str | None:
+    """What is wrong with ``records`` read from ``part`` against its manifest entry, or None."""
+    if part.records is None or records == part.records:
+        return None
+    name = part.path.relative_to(folder).as_posix()
+    if records < part.records:
+        return f"{name} holds {records:,} records, the manifest says {part.records:,}"
+    # More records than listed lose nothing; the manifest may count lines differently.
+    logger.warning("%s holds %s records, its manifest entry %s", name, records, part.records)
+    return None
 
 
 def _key(url: str, size) -> str:
@@ -192,22 +333,28 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
     Raises
     ------
     SnapshotError
-        For a missing or incomplete snapshot, a Parquet-format snapshot (index
-        the JSON Lines one), or a part DuckDB cannot read (named).
+        For a missing, incomplete or odd snapshot (see :func:`.layout.read_layout`),
+        a Parquet-format snapshot (index the JSON Lines one), a part DuckDB cannot
+        read or one holding fewer records than the manifest says (named; the others
+        are indexed), an unreadable ``deleted_ids.csv``, a ``memory_limit`` or
+        ``threads`` that is no usable value, or an ``out`` that is not a new or
+        empty folder or a peerbib index.
     """
+    _checked_memory(memory_limit)
+    threads = _checked_threads(threads)
+    duckdb = _duckdb()
     layout, out, indexed, todo = plan_index(snapshot, out)
-    manifest_path = out / INDEX_MANIFEST
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": engine_version(),
-                "memory_limit": memory_limit, "threads": int(threads), "parts": indexed}
+                "memory_limit": memory_limit, "threads": threads, "parts": indexed}
     todo = list(todo.items())
     # One part per task, as many at once as threads (a gzip part cannot be split), each task on its own
     # connection with one thread and its share of the memory limit.
-    workers = max(1, min(int(threads), len(todo) or 1))
+    workers = max(1, min(threads, len(todo) or 1))
     share = _share(memory_limit, workers)
     lock = threading.Lock()
     done = [0]
 
-    def index_part(item):
+    def index_part(item) -> str | None:
         key, part = item
         name = f"{part.updated_date}_{part.path.stem}_{key[:8]}.parquet"
         target = out / "parts" / name
@@ -217,48 +364,74 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
             con.execute(f"COPY ({_select(part.path, part.updated_date)}) TO '{temp}' "
                         "(FORMAT parquet, COMPRESSION zstd)")
             rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temp)]).fetchone()[0]
+            short = check_records(part, int(rows), layout.folder)
+            if short:
+                temp.unlink()
+                return short
             ordinary_permissions(temp)
             os.replace(temp, target)
-        except Exception as exc:
+        except (duckdb.Error, OSError) as exc:
             temp.unlink(missing_ok=True)
             raise SnapshotError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
-                                f"{str(exc).splitlines()[0]}); download this part again") from None
+                                f"{str(exc).splitlines()[0]}); download this part again") from exc
         finally:
             con.close()
         with lock:
             indexed[key] = {"url": part.url, "size": part.size, "records": int(rows), "file": name,
                             "updated_date": part.updated_date}
             manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-            atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+            write_manifest(out, manifest)
             done[0] += 1
             if progress:
                 print(f"indexed {done[0]}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
                       flush=True)
+        return None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for future in [pool.submit(index_part, item) for item in todo]:
-            future.result()
-    con = duckdb_connection(memory_limit=memory_limit, threads=threads, temp_directory=out / ".tmp")
-    try:
-        _deleted(con, layout, out)
-    finally:
-        con.close()
-    manifest["deleted"] = "deleted.parquet"
+        short = [problem for problem in (future.result() for future in
+                                         [pool.submit(index_part, item) for item in todo]) if problem]
+    if short:
+        raise short_parts_error(layout.folder, short)
+    write_deleted(layout, out)
+    manifest["deleted"] = DELETED
     manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_manifest(out, manifest)
     return manifest
 
 
-def _deleted(con, layout, out: Path) -> None:
-    target = out / "deleted.parquet"
-    temp = out / f".deleted.{os.getpid()}.tmp"
-    if layout.deleted is None:
-        select = "SELECT NULL::VARCHAR AS id WHERE false"
-        params = []
-    else:
-        select = (f"SELECT DISTINCT id FROM (SELECT upper({_SHORT.format(x='column0')}) AS id FROM read_csv(?, "
-                  "header = false, columns = {'column0': 'VARCHAR'})) WHERE id <> ''")
-        params = [str(layout.deleted)]
-    con.execute(f"COPY ({select}) TO '{temp}' (FORMAT parquet)", params)
-    ordinary_permissions(temp)
-    os.replace(temp, target)
+def write_deleted(layout, out: Path) -> int:
+    """Write the ids of the snapshot's ``deleted_ids.csv(.gz)`` (see :class:`.layout.DeletedIds`) to
+    ``out/deleted.parquet`` (one column ``id``, ``W123``), for either engine; returns how many.
+
+    Streamed in batches: the file lists every work ever deleted. An id listed twice in far apart
+    rows may be kept twice; readers only ask whether an id is there.
+
+    Raises
+    ------
+    SnapshotError
+        When the file cannot be read, or a row's id is no work id; ``deleted.parquet`` is then left
+        as it was and ``index.json`` has no ``deleted`` entry (the index is not opened).
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    target = out / DELETED
+    temp = out / f".{DELETED}.{os.getpid()}.tmp"
+    schema = pa.schema([("id", pa.string())])
+    count, batch = 0, set()
+    try:
+        with pq.ParquetWriter(temp, schema) as writer:
+            for work in layout.deleted or ():
+                batch.add(work)
+                if len(batch) >= 500_000:
+                    writer.write_table(pa.table({"id": sorted(batch)}, schema=schema))
+                    count, batch = count + len(batch), set()
+            if batch:
+                writer.write_table(pa.table({"id": sorted(batch)}, schema=schema))
+                count += len(batch)
+        ordinary_permissions(temp)
+        os.replace(temp, target)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return count

@@ -27,7 +27,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from ...errors import OpenAlexRequestError, SnapshotError
 from ...ids import normalize_doi, short_id
 from ..http import ApiResponse, RequestStats
-from .index import duckdb_connection, engine_version, read_index_manifest
+from .index import DELETED, duckdb_connection, engine_version, read_index_manifest
 from .sql import citing_ids, latest_versions
 
 __all__ = ["SnapshotIndex", "LocalOpenAlex"]
@@ -47,14 +47,20 @@ class SnapshotIndex:
         self.manifest = read_index_manifest(self.folder)
         if not self.manifest.get("parts"):
             raise SnapshotError(f"the snapshot index in {self.folder} holds no part yet: run the index again")
+        deleted = self.folder / DELETED
+        # Without its deleted ids (a run interrupted or refused before writing them) every answer
+        # would hold works OpenAlex deleted.
+        if self.manifest.get("deleted") != DELETED or not deleted.is_file():
+            raise SnapshotError(f"the snapshot index in {self.folder} is not finished (its list of deleted works "
+                                "is missing): run `peerbib snapshot index SNAPSHOT_DIR --out "
+                                f"{self.folder}` again")
         self.include_xpac = include_xpac
         self._lock = threading.Lock()
         self._con = duckdb_connection(memory_limit=memory_limit, threads=threads)
-        parts = str(self.folder / "parts" / "*.parquet")
-        deleted = str(self.folder / "deleted.parquet")
+        parts = str(self.folder / "parts" / "*.parquet").replace("'", "''")
         self._con.execute(f"CREATE VIEW versions AS SELECT * FROM read_parquet('{parts}')")
-        self._con.execute(f"CREATE VIEW deleted AS SELECT id FROM read_parquet('{deleted}')"
-                          if Path(deleted).is_file() else "CREATE VIEW deleted AS SELECT NULL::VARCHAR AS id WHERE false")
+        deleted = str(deleted).replace("'", "''")  # a view cannot take parameters
+        self._con.execute(f"CREATE VIEW deleted AS SELECT id FROM read_parquet('{deleted}')")
 
     def provenance(self) -> dict:
         snap = self.manifest.get("snapshot") or {}

@@ -9,15 +9,14 @@ laptop, ``local[N]``.
 """
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
 from ...errors import SnapshotError
-from ...files import atomic_write_text
-from .index import INDEX_FORMAT, INDEX_MANIFEST, JSON_COLUMNS, plan_index, remove_part_files
+from .index import (DELETED, INDEX_FORMAT, JSON_COLUMNS, check_records, plan_index, remove_part_files,
+                    short_parts_error, write_deleted, write_manifest)
 from .sql import citing_ids, doi_ids, latest_versions, projection
 
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
@@ -73,15 +72,25 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
     """:func:`~.index.build_index` on Spark: the same index (``index.json``, one file set per part).
 
     Every part not yet indexed is read in one job (a task per gzip part), projected
-    with the same SQL as DuckDB, and written as Parquet partitioned by part.
+    with the same SQL as DuckDB, and written as Parquet partitioned by part. The
+    snapshot, the index folder and ``deleted_ids.csv`` are checked, and the deleted
+    ids written, by the same code as DuckDB's (:func:`~.index.plan_index`,
+    :func:`~.index.write_deleted`).
+
+    Raises
+    ------
+    SnapshotError
+        As :func:`~.index.build_index`: among others for a part holding fewer records
+        than the manifest says (not indexed; the others are) and an unreadable
+        ``deleted_ids.csv``.
     """
     layout, out, indexed, todo = plan_index(snapshot, out)
-    manifest_path = out / INDEX_MANIFEST
     session = spark or spark_session()
     import pyspark
 
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": f"spark {pyspark.__version__}",
                 "parts": indexed}
+    short = []
     if todo:
         by_tag = {_tag(p.path.relative_to(layout.folder).as_posix()): (k, p) for k, p in todo.items()}
         raw = session.read.schema(spark_schema()).json([str(p.path) for p in todo.values()])
@@ -102,29 +111,27 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
                 session.sql(projection("spark", "raw_parts", "''")).limit(0).coalesce(1).write.parquet(
                     str(staging / f"empty_{tag}"))
                 files = sorted((staging / f"empty_{tag}").glob("*.parquet"))
+            records = session.read.parquet(*[str(f) for f in files]).count()
+            problem = check_records(part, int(records), layout.folder)
+            if problem:  # left in staging, which goes below: the part is not indexed
+                short.append(problem)
+                continue
             names = [f"{name}-{i}.parquet" for i in range(len(files))]
             for file, target in zip(files, names):
                 file.replace(out / "parts" / target)
-            records = session.read.parquet(*[str(out / "parts" / n) for n in names]).count()
             indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": names[0],
                             "files": names, "updated_date": part.updated_date}
             if progress:
                 print(f"indexed {part.path.name} ({part.updated_date}), {records:,} records", flush=True)
         shutil.rmtree(staging, ignore_errors=True)
-    deleted = out / "deleted.parquet"
-    if layout.deleted is not None:
-        ids = session.read.text(str(layout.deleted)).selectExpr(
-            "upper(regexp_extract(value, '([WwAaSs][0-9]+)$', 1)) AS id").where("id <> ''").distinct()
-    else:
-        ids = session.sql("SELECT CAST(NULL AS STRING) AS id").where("false")
-    staging = out / ".spark-deleted"
-    shutil.rmtree(staging, ignore_errors=True)
-    ids.coalesce(1).write.parquet(str(staging))
-    next(staging.glob("*.parquet")).replace(deleted)
-    shutil.rmtree(staging, ignore_errors=True)
-    manifest["deleted"] = "deleted.parquet"
     manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    atomic_write_text(manifest_path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_manifest(out, manifest)  # the parts indexed, without deletions yet: not opened for queries
+    if short:
+        raise short_parts_error(layout.folder, short)
+    write_deleted(layout, out)
+    manifest["deleted"] = DELETED
+    manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    write_manifest(out, manifest)
     return manifest
 
 
