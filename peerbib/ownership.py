@@ -326,11 +326,11 @@ def remove_own_tree(folder: Path, keep: set[str], patterns: tuple[str, ...]) -> 
         return 0  # a symlink in place of one of our folders: not ours to clean
     base = _real(folder)
     removed = 0
-    for current, dirs, files in os.walk(folder, topdown=False, followlinks=False):
+    for current, _, names in os.walk(folder, topdown=False, followlinks=False):
         here = Path(current)
         if not is_within(here, base):
             continue
-        for name in files:
+        for name in names:
             path = here / name
             relative = path.relative_to(folder.parent).as_posix()
             if relative in keep or not any(fnmatch.fnmatchcase(name, p) for p in patterns):

@@ -390,6 +390,12 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
     with ThreadPoolExecutor(max_workers=workers) as pool:
         short = [problem for problem in (future.result() for future in
                                          [pool.submit(index_part, item) for item in todo]) if problem]
+    return finish_index(layout, out, manifest, short)
+
+
+def finish_index(layout, out: Path, manifest: dict, short: list) -> dict:
+    """End a run of either engine: refuse short parts (named), else write the deletions and the manifest that
+    opens the index for queries."""
     if short:
         raise short_parts_error(layout.folder, short)
     write_deleted(layout, out)

@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ...errors import SnapshotError
-from .index import (DELETED, INDEX_FORMAT, JSON_COLUMNS, check_records, plan_index, remove_part_files,
-                    short_parts_error, write_deleted, write_manifest)
+from .index import (INDEX_FORMAT, JSON_COLUMNS, check_records, finish_index, plan_index, remove_part_files,
+                    write_manifest)
 from .sql import citing_ids, doi_ids, latest_versions, projection
 
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
@@ -126,13 +126,7 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
         shutil.rmtree(staging, ignore_errors=True)
     manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_manifest(out, manifest)  # the parts indexed, without deletions yet: not opened for queries
-    if short:
-        raise short_parts_error(layout.folder, short)
-    write_deleted(layout, out)
-    manifest["deleted"] = DELETED
-    manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    write_manifest(out, manifest)
-    return manifest
+    return finish_index(layout, out, manifest, short)
 
 
 def study_spark(index, dois, *, spark=None, include_xpac: bool = False) -> tuple[list[dict], list[dict]]:
