@@ -23,12 +23,15 @@ def xml_parser() -> etree.XMLParser:
     """The parser every full text is read with (one per thread: lxml parsers are not shared between threads).
 
     No network and no entity resolution (a document cannot make peerbib fetch
-    or expand anything), large files allowed, ids not collected (faster).
+    or expand anything), large files allowed. Ids are collected: with lxml 6
+    (libxml2 2.14), ``collect_ids=False`` makes the parser try to load a
+    DOCTYPE's external DTD, so every PLOS JATS (``"http://dtd.nlm.nih.gov/…"``)
+    failed to parse ("Attempt to load network entity").
     """
     parser = getattr(_PARSERS, "parser", None)
     if parser is None:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_comments=True,
-                                 remove_pis=True, collect_ids=False, load_dtd=False)
+                                 remove_pis=True, load_dtd=False)
         _PARSERS.parser = parser
     return parser
 

@@ -70,6 +70,23 @@ def test_external_entities_read_no_file(read, make, tmp_path):
 
 
 @pytest.mark.parametrize("read, make", [(read_tei, _tei), (read_jats, _jats)], ids=["tei", "jats"])
+def test_a_doctype_naming_a_dtd_on_the_web_is_read_without_fetching_it(read, make, monkeypatch):
+    """Was: every PLOS JATS (DOCTYPE "http://dtd.nlm.nih.gov/publishing/3.0/journalpublishing3.dtd") failed to
+    parse with lxml 6: "Attempt to load network entity"."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the parser tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    doctype = ('<!DOCTYPE article PUBLIC "-//NLM//DTD Journal Publishing DTD v3.0 20080202//EN" '
+               '"http://dtd.nlm.nih.gov/publishing/3.0/journalpublishing3.dtd">')
+    document = read(make(doctype, "Peer workers matter"))
+    assert "Peer workers matter" in _texts(document) and len(document.bibliography) == 1
+
+
+@pytest.mark.parametrize("read, make", [(read_tei, _tei), (read_jats, _jats)], ids=["tei", "jats"])
 def test_no_dtd_or_entity_is_fetched_from_the_network(read, make, monkeypatch):
     import socket
 
