@@ -192,8 +192,8 @@ def match_bibliography(bibliography: dict, index: CorpusIndex, citing_id: str, m
     return matched
 
 
-def extract_statements(document: Document, index: CorpusIndex, citing_id: str, *,
-                       matches: dict | None = None) -> tuple[list[dict], dict]:
+def extract_statements(document: Document, index: CorpusIndex | None, citing_id: str, *,
+                       matches: dict | None = None, matched: dict | None = None) -> tuple[list[dict], dict]:
     """Statement rows of one citing document, and counts of what was found.
 
     Parameters
@@ -204,6 +204,9 @@ def extract_statements(document: Document, index: CorpusIndex, citing_id: str, *
         The citing work's id (its OpenAlex W-id).
     matches : dict, optional
         A cache of entry matches (``(doi, title, year) -> Match``) shared across documents.
+    matched : dict, optional
+        The entries already matched (bibliography key -> :class:`Match`), instead of matching them
+        against ``index`` (e.g. every entry, to take every citation statement of a paper).
 
     Returns
     -------
@@ -213,7 +216,8 @@ def extract_statements(document: Document, index: CorpusIndex, citing_id: str, *
         ``entries_matched``, ``capped`` (statements whose text or context
         was cut to :data:`MAX_STATEMENT_CHARS` / :data:`MAX_CONTEXT_CHARS`).
     """
-    matched = match_bibliography(document.bibliography, index, citing_id, matches)
+    if matched is None:
+        matched = match_bibliography(document.bibliography, index, citing_id, matches)
     order = {key: i for i, key in enumerate(document.bibliography)}
     counts = {"callouts": 0, "unresolved": 0, "entries_matched": len(matched), "capped": 0}
     rows: list[dict] = []
