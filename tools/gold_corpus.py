@@ -122,6 +122,14 @@ def list_papers(sources: list[Path], provenance: dict[str, str], extra: list[dic
             continue
         seen.add(row["doi"])
         unique.append(row)
+    before = {row["paper_id"]: row["split"] for row in read_csv(PAPERS)} if PAPERS.is_file() else {}
+    if before:
+        # A paper keeps the split it was given; a paper added later is drawn on its own (a seeded hash).
+        for row in unique:
+            row["split"] = before.get(row["paper_id"]) or (
+                "test" if int(hashlib.sha1(f"{SEED}|{row['paper_id']}".encode()).hexdigest()[:8], 16) / 16 ** 8
+                < TEST_SHARE else "train")
+        return sorted(unique, key=lambda r: r["paper_id"])
     rng = random.Random(SEED)
     by_family = defaultdict(list)
     for row in unique:
@@ -136,7 +144,7 @@ def list_papers(sources: list[Path], provenance: dict[str, str], extra: list[dic
 
 
 #: Not papers to code: eLife's made-up "kitchen sink" test articles.
-_EXCLUDED = {"elife-kitchen-sink.xml", "elife-00666.xml"}
+_EXCLUDED = {"elife-kitchen-sink.xml", "elife-00666.xml", "pone.0000000.xml"}  # and PLOS's "sandbox" test article
 _NOT_RESEARCH = {"correction", "retraction", "editorial", "book-review", "obituary", "announcement"}
 
 
@@ -215,6 +223,17 @@ def candidate_score(row: dict) -> float:
     return min(cues, 4) * own * section
 
 
+#: Strong signs of disagreement: every statement with one is coded (a census of this stratum), because
+#: contrasting statements are rare (about 1.5% of statements) and a sample finds too few of them.
+DISAGREEMENT = re.compile(
+    r"\b(?:in contrast (?:to|with)|contrary to|unlike|inconsistent with|contradict\w*|conflict\w* with|in conflict|"
+    r"disagree\w*|discrepan\w*|at odds|at variance|differ\w* from|different from|"
+    r"fail\w* to (?:confirm|replicate|reproduce|find|detect|observe|support)|"
+    r"(?:did|do|does|could) not (?:confirm|replicate|reproduce|find|detect|observe|support|see)|"
+    r"not (?:consistent|in agreement|in line) with|opposite|challenge\w*|argue against|contrast\w*)\b",
+    re.IGNORECASE)
+
+
 #: Sizes of the two samples (expected: each statement is drawn independently, with a known probability).
 RANDOM_SIZE = 2400
 CANDIDATE_SIZE = 2400
@@ -250,13 +269,50 @@ def draw_samples(pool: list[dict], rates: dict, seed: int) -> list[dict]:
         p_random, p_candidate = rates["p_random"], min(1.0, rates["scale"] * score)
         in_random = rng.random() < p_random
         in_candidate = rng.random() < p_candidate
-        if in_random or in_candidate:
-            inclusion = 1 - (1 - p_random) * (1 - p_candidate)
-            sample = "random+candidate" if in_random and in_candidate else "random" if in_random else "candidate"
-            drawn.append({**row, "sample": sample, "candidate_score": round(score, 3),
-                          "p_random": round(p_random, 6), "p_candidate": round(p_candidate, 6),
-                          "inclusion": round(inclusion, 6)})
+        in_census = bool(rates.get("disagreement_census")) and bool(DISAGREEMENT.search(row["text"]))
+        if in_random or in_candidate or in_census:
+            inclusion = 1.0 if in_census else 1 - (1 - p_random) * (1 - p_candidate)
+            drawn.append({**row, "sample": _sample_name(in_random, in_candidate, in_census),
+                          "candidate_score": round(score, 3), "p_random": round(p_random, 6),
+                          "p_candidate": round(p_candidate, 6), "inclusion": round(inclusion, 6)})
     return drawn
+
+
+def _sample_name(in_random: bool, in_candidate: bool, in_census: bool) -> str:
+    return "+".join(name for name, kept in (("random", in_random), ("candidate", in_candidate),
+                                            ("disagreement", in_census)) if kept)
+
+
+def command_census(args) -> int:
+    """Add the disagreement census: every statement of the pool with a strong sign of disagreement, and the
+    ones already drawn marked as in it too (their probability of being drawn is 1 now)."""
+    work = Path(args.work)
+    pool = read_csv(work / "pool.csv")
+    rates = json.loads((work / "sampling.json").read_text(encoding="utf-8"))
+    key = read_csv(work / "key.csv")
+    have = {row["statement_id"]: row for row in key}
+    for row in key:
+        if DISAGREEMENT.search(row["text"]) and "disagreement" not in row["sample"]:
+            row["sample"] += "+disagreement"
+            row["inclusion"] = 1.0
+    new = [{**row, "sample": "disagreement", "candidate_score": round(candidate_score(row), 3),
+            "p_random": 0.0, "p_candidate": 0.0, "inclusion": 1.0}
+           for row in pool if row["statement_id"] not in have and DISAGREEMENT.search(row["text"])
+           and row["paper_id"] in set(rates.get("papers_drawn", []))]
+    for row in new:  # not drawn by the other samples: what they would have drawn it with is still known
+        row["p_random"] = round(rates["p_random"], 6)
+        row["p_candidate"] = round(min(1.0, rates["scale"] * candidate_score(row)), 6)
+    random.Random(SEED + 77).shuffle(new)
+    for i, row in enumerate(new, len(key) + 1):
+        row["item"] = f"S{i:05d}"
+    rates["disagreement_census"] = True
+    (work / "sampling.json").write_text(json.dumps(rates, indent=1) + "\n", encoding="utf-8")
+    write_csv(work / "key.csv", key + new, list(key[0]))
+    batch = max(int(p.stem.split("_")[1]) for p in (work / "batches").glob("batch_*.txt")) + 1
+    (work / "batches" / f"batch_{batch:02d}.txt").write_text(batch_text(new), encoding="utf-8")
+    print(f"disagreement census: {len(new)} new statements -> batch {batch}; "
+          f"{sum('disagreement' in r['sample'] for r in key)} already drawn")
+    return 0
 
 
 def batch_text(items: list[dict]) -> str:
@@ -353,8 +409,13 @@ def command_extract(args) -> int:
 CODES = ("supporting", "mentioning", "contrasting", "unclassified")
 
 
-def _blocks(work: Path, batch: int) -> list[str]:
-    text = (work / "batches" / f"batch_{batch:02d}.txt").read_text(encoding="utf-8")
+def _batch_name(batch) -> str:
+    return f"{int(batch):02d}" if str(batch).isdigit() else str(batch)
+
+
+def _blocks(work: Path, batch) -> list[str]:
+    name = "adjudication.txt" if batch == "adjudication" else f"batch_{_batch_name(batch)}.txt"
+    text = (work / "batches" / name).read_text(encoding="utf-8")
     return [block for block in text.split("\n\n") if block.startswith("### ")]
 
 
@@ -380,7 +441,8 @@ def command_check(args) -> int:
     """Say which statements of a batch a coder has not coded yet, and which codes are not valid."""
     work = Path(args.work)
     wanted = [block.split("\n", 1)[0][4:].strip() for block in _blocks(work, args.batch)]
-    answers = read_answers(work / "answers" / f"{args.coder}_batch_{args.batch:02d}.tsv")
+    answers = read_answers(work / "answers" / (f"{args.coder}.tsv" if args.batch == "adjudication"
+                                               else f"{args.coder}_batch_{_batch_name(args.batch)}.tsv"))
     missing = [item for item in wanted if item not in answers]
     invalid = [f"{item}={code}" for item, code in answers.items() if code not in CODES]
     print(f"batch {args.batch}, coder {args.coder}: {len(wanted) - len(missing)} of {len(wanted)} coded; "
@@ -390,6 +452,104 @@ def command_check(args) -> int:
     if invalid:
         print("not a code: " + " ".join(invalid[:50]))
     return 1 if missing or invalid else 0
+
+
+def _codes(work: Path, coder: str) -> dict[str, str]:
+    codes = {}
+    for path in sorted((work / "answers").glob(f"{coder}_batch_*.tsv")):
+        codes.update(read_answers(path))
+    return codes
+
+
+def command_adjudication(args) -> int:
+    """Write the statements the two coders coded differently, with both codes (in random order, unnamed),
+    for the adjudicator; the agreed ones need none."""
+    work = Path(args.work)
+    key = read_csv(work / "key.csv")
+    a, b = _codes(work, "A"), _codes(work, "B")
+    missing = [row["item"] for row in key if row["item"] not in a or row["item"] not in b]
+    if missing:
+        print(f"{len(missing)} statements are not coded by both coders yet (e.g. {missing[:5]})")
+        return 1
+    rng = random.Random(SEED + 99)
+    blocks = []
+    for row in key:
+        if a[row["item"]] == b[row["item"]]:
+            continue
+        codes = [a[row["item"]], b[row["item"]]]
+        rng.shuffle(codes)
+        blocks.append(batch_text([row]).rstrip("\n") + f"\nthe two codes given: {codes[0]} / {codes[1]}")
+    (work / "batches" / "adjudication.txt").write_text("\n\n".join(blocks) + "\n", encoding="utf-8")
+    print(f"{len(blocks)} statements to adjudicate -> {work}/batches/adjudication.txt")
+    return 0
+
+
+STATEMENT_COLUMNS = ["statement_id", "paper_id", "doi", "licence", "source", "split", "sample", "inclusion",
+                     "candidate_score", "cited_key", "cited",
+                     "callout", "section", "section_heading", "location", "n_cited_in_sentence", "context_before",
+                     "text", "context_after", "coder_a", "coder_b", "code", "adjudicated"]
+
+
+def command_assemble(args) -> int:
+    """The coded statements: both coders' codes, the adjudicated one where they differ -> statements.csv."""
+    from sklearn.metrics import cohen_kappa_score
+
+    work = Path(args.work)
+    key = read_csv(work / "key.csv")
+    a, b = _codes(work, "A"), _codes(work, "B")
+    adjudicated = read_answers(work / "answers" / "ADJ.tsv")
+    rows, missing = [], []
+    for row in key:
+        item = row["item"]
+        if item not in a or item not in b:
+            missing.append(item)
+            continue
+        agreed = a[item] == b[item]
+        if not agreed and item not in adjudicated:
+            missing.append(item)
+            continue
+        rows.append({**row, "coder_a": a[item], "coder_b": b[item], "code": a[item] if agreed else adjudicated[item],
+                     "adjudicated": "" if agreed else "yes"})
+    if missing:
+        print(f"{len(missing)} statements lack a code or an adjudication (e.g. {missing[:5]}); nothing written")
+        return 1
+    papers = {row["paper_id"]: row for row in read_csv(PAPERS)}
+    for row in rows:  # each statement says its paper's DOI, licence and source (and split) itself
+        paper = papers[row["paper_id"]]
+        row.update(doi=paper["doi"], licence=paper["licence"], source=paper["source"], split=paper["split"])
+    rows.sort(key=lambda r: (r["paper_id"], r["statement_id"]))
+    write_csv(STATEMENTS, rows, STATEMENT_COLUMNS)
+    stats = corpus_stats(rows, papers)
+    (work / "stats.json").write_text(json.dumps(stats, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(stats, indent=1))
+    return 0
+
+
+def corpus_stats(rows: list[dict], papers: dict) -> dict:
+    """Size, codes, agreement (kappa overall and per class, as class against the rest), by split and sample."""
+    from sklearn.metrics import cohen_kappa_score
+
+    x, y = [r["coder_a"] for r in rows], [r["coder_b"] for r in rows]
+    per_class = {}
+    for code in ("supporting", "mentioning", "contrasting"):
+        per_class[code] = round(float(cohen_kappa_score([c == code for c in x], [c == code for c in y])), 3)
+    used = {r["paper_id"] for r in rows}
+    return {
+        "statements": len(rows), "papers": len(used),
+        "papers_by_split": dict(Counter(papers[p]["split"] for p in used)),
+        "statements_by_split": dict(Counter(r["split"] for r in rows)),
+        "codes": dict(Counter(r["code"] for r in rows)),
+        "codes_by_split": {split: dict(Counter(r["code"] for r in rows if r["split"] == split))
+                           for split in ("train", "test")},
+        "samples": {name: dict(Counter(r["code"] for r in rows if name in r["sample"]))
+                    for name in ("random", "candidate", "disagreement")},
+        "kappa": round(float(cohen_kappa_score(x, y)), 3), "kappa_per_class": per_class,
+        "agreement": round(sum(a == b for a, b in zip(x, y)) / len(rows), 4),
+        "adjudicated": sum(1 for r in rows if r["adjudicated"]),
+        "licences": dict(Counter(papers[p]["licence"] for p in used)),
+        "sources": dict(Counter(papers[p]["source"].split(":")[0] for p in used)),
+        "journals": dict(Counter(papers[p]["journal"] for p in used).most_common(15)),
+    }
 
 
 def main(argv=None) -> int:
@@ -410,14 +570,17 @@ def main(argv=None) -> int:
     sample.add_argument("--batches", type=int, help="how many batches (default: about 600 statements each)")
     sample.set_defaults(run=command_sample)
     show = commands.add_parser("show")
-    show.add_argument("--batch", type=int, required=True)
+    show.add_argument("--batch", required=True, help="a batch number, or 'adjudication'")
     show.add_argument("--start", type=int, default=0)
     show.add_argument("--count", type=int, default=40)
     show.set_defaults(run=command_show)
     check = commands.add_parser("check")
-    check.add_argument("--batch", type=int, required=True)
+    check.add_argument("--batch", required=True, help="a batch number, or 'adjudication'")
     check.add_argument("--coder", required=True)
     check.set_defaults(run=command_check)
+    commands.add_parser("census").set_defaults(run=command_census)
+    commands.add_parser("adjudication").set_defaults(run=command_adjudication)
+    commands.add_parser("assemble").set_defaults(run=command_assemble)
     args = parser.parse_args(argv)
     return args.run(args)
 
