@@ -53,6 +53,7 @@ _EXPORTS = {
     "plot_citations_per_year": "analysis.citation_types",
     "example_statements": "analysis.citation_types",
     "coverage_note": "analysis.citation_types",
+    "classifier_figures": "analysis.citation_types",
     "cluster_abstracts": "analysis.clusters",
     "Clustering": "analysis.clusters",
     "choose_k": "analysis.clusters",

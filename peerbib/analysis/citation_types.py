@@ -17,12 +17,13 @@ import pandas as pd
 from ..errors import AnalysisError
 from ..statements.coverage import coverage_totals, statement_coverage
 from ..statements.sections import CITATION_TYPES, SECTIONS
-from ..statements.tallies import tally_citation_types
+from ..statements.tallies import corrected_columns, tally_citation_types
 from .descriptive import work_label
 from .present import PALETTE, TYPE_COLORS, legend_as_written, new_axes
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
-           "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note"]
+           "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note",
+           "classifier_figures"]
 
 #: The colour of every bar when the labels are hidden.
 HIDDEN_COLOR = "#56678a"
@@ -70,7 +71,7 @@ def coverage_note(tables) -> str:
     return "coverage: " + ", ".join(parts)
 
 
-def citation_type_counts(tables, *, sources=None) -> pd.DataFrame:
+def citation_type_counts(tables, *, sources=None, corrected: bool = True) -> pd.DataFrame:
     """The data of :func:`plot_citation_types`: one row per cited work and tally source.
 
     Parameters
@@ -87,7 +88,12 @@ def citation_type_counts(tables, *, sources=None) -> pd.DataFrame:
         unclassified, classified`` (the sum of the four), ``citing_publications``,
         ``citation_statements``, and the coverage of each cited work's
         statements: ``citing_works``, ``with_fulltext``. Most cited works first;
-        within a work, peerbib's rows before others.
+        within a work, peerbib's rows before others. With ``corrected`` (the
+        default), the rows of peerbib's default classifier also carry the shares of
+        supporting and contrasting corrected for its measured error, with 95%
+        intervals (``supporting_share``, ``supporting_corrected``, ``supporting_low``,
+        ``supporting_high``, and the same for contrasting; see
+        :func:`peerbib.statements.evaluate.corrected_share`).
     """
     tables = _tables(tables, "citation_type_counts")
     tallies = tables.tallies
@@ -113,8 +119,11 @@ def citation_type_counts(tables, *, sources=None) -> pd.DataFrame:
     out["_most"] = out.groupby("cited_id")["classified"].transform("max")
     out = out.sort_values(["_most", "cited_id", "_peerbib", "source"], ascending=[False, True, True, True],
                           kind="mergesort")
+    out = out.drop(columns=["_peerbib", "_most"]).reset_index(drop=True)
+    if corrected:
+        out = corrected_columns(out, total="classified")
     out.attrs["coverage"] = coverage_note(tables)
-    return out.drop(columns=["_peerbib", "_most"]).reset_index(drop=True)
+    return out
 
 
 def _stacked_bars(ax, labels, table: pd.DataFrame, *, share: bool, hide_labels: bool, horizontal: bool = True):
@@ -337,3 +346,45 @@ def example_statements(tables, *, per_type: int = 2, source: str | None = None) 
         "source": picked["source"].astype("str"),
         "source_type": picked["source_type"].astype("str"),
     })
+
+
+def classifier_figures(classifier=None) -> pd.DataFrame:
+    """How far to trust the citation types: the classifier's per-class figures on held-out papers.
+
+    Parameters
+    ----------
+    classifier : optional
+        A classifier from :func:`peerbib.train_classifier` / :func:`peerbib.load_classifier`;
+        default peerbib's own (``peerbib-linear/3``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per type and the macro average: ``precision``, ``recall``, ``f1`` with their 95%
+        intervals (``*_low``, ``*_high``) and ``support`` (coded statements of the type). For the
+        default these are measured once, on the gold corpus's test split (papers no choice was made
+        on), weighted as a user meets statements. ``attrs["note"]`` says it in a sentence and
+        ``attrs["measured_on"]`` on what.
+    """
+    from ..statements.classify import default_classifier
+
+    clf = classifier or default_classifier()
+    figures = getattr(clf, "evaluation", None)
+    if figures is None or not len(figures):
+        raise AnalysisError(f"{getattr(clf, 'label', clf)} carries no measured figures")
+    figures = figures.copy()
+    meta = getattr(clf, "meta", {}) or {}
+    test = meta.get("test", {}).get("test_split", {})
+    measured_on = (f"the gold corpus's test split: {test.get('statements')} statements of {test.get('papers')} "
+                   "papers held out before anything was fitted, weighted as a user meets statements"
+                   if test else "held-out papers of the coded statements (cross-validation grouped by citing paper)")
+    parts = []
+    for kind in ("supporting", "contrasting"):
+        if kind in figures.index:
+            row = figures.loc[kind]
+            parts.append(f"of the statements it calls {kind}, {row['precision']:.0%} are; it finds "
+                         f"{row['recall']:.0%} of the {kind} ones")
+    note = f"{clf.label}, measured on {measured_on}: " + "; ".join(parts) + "."
+    figures.attrs["note"] = note
+    figures.attrs["measured_on"] = measured_on
+    return figures

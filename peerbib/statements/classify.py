@@ -1,6 +1,12 @@
-"""Citation types: supporting, mentioning or contrasting, by an open classifier that shows its reasons.
+"""Citation types: supporting, mentioning or contrasting, by open classifiers that show their reasons.
 
-:class:`CueClassifier` (``peerbib-cues``) reads the cues in ``data/cues.toml``:
+The default (:func:`default_classifier`, ``peerbib-linear/3``) is a linear
+model learned from the gold corpus (:mod:`.model`, :mod:`.gold`): words of
+the sentence and the cue file's cues as features, calibrated confidences,
+per-type thresholds, evidence in plain words. Its figures on the gold
+corpus's held-out test papers travel with it (``default_classifier().evaluation``).
+
+:class:`CueClassifier` (``peerbib-cues``, :func:`cue_classifier`) reads the cues in ``data/cues.toml``:
 a statement is *supporting* or *contrasting* when a cue of that kind ("in
 line with", "confirm", "in contrast to", "failed to replicate") stands in its
 sentence, ties to the citation (the same clause, close to it), and the
@@ -28,7 +34,11 @@ from ..errors import AnalysisError
 from .sections import CITATION_TYPES
 from .sentences import split_sentences
 
-__all__ = ["CueClassifier", "default_classifier", "classify_statements", "DEFAULT_THRESHOLD", "cue_file"]
+__all__ = ["CueClassifier", "default_classifier", "cue_classifier", "classify_statements", "DEFAULT_THRESHOLD",
+           "cue_file", "DEFAULT_MODEL"]
+
+#: The default classifier's file in the package (and its JSON beside it: thresholds, figures, provenance).
+DEFAULT_MODEL = "data/peerbib-linear-3.skops"
 
 #: Decisions less confident than this are "unclassified".
 DEFAULT_THRESHOLD = 0.5
@@ -183,9 +193,28 @@ class CueClassifier:
 
 
 @lru_cache(maxsize=1)
-def default_classifier() -> CueClassifier:
-    """The classifier of the cue file shipped with peerbib."""
+def cue_classifier() -> CueClassifier:
+    """The cue classifier of the cue file shipped with peerbib (``peerbib-cues/2``)."""
     return CueClassifier.from_toml(cue_file())
+
+
+@lru_cache(maxsize=1)
+def default_classifier():
+    """peerbib's default classifier (``peerbib-linear/3``), shipped with the package; loads offline.
+
+    Raises
+    ------
+    AnalysisError
+        When this scikit-learn cannot read the shipped model (it names the version it was made with).
+    """
+    import json
+
+    from .model import load_linear
+
+    files = resources.files("peerbib.statements")
+    model = files.joinpath(DEFAULT_MODEL)
+    meta = json.loads(files.joinpath(DEFAULT_MODEL + ".json").read_text(encoding="utf-8"))
+    return load_linear(DEFAULT_MODEL, data=model.read_bytes(), meta=meta, any_version=True)
 
 
 def classify_statements(statements: pd.DataFrame, classifier=None, threshold: float | None = None) -> pd.DataFrame:
@@ -194,14 +223,15 @@ def classify_statements(statements: pd.DataFrame, classifier=None, threshold: fl
     Parameters
     ----------
     statements : pandas.DataFrame
-        A statements table (``text``; ``callout`` and ``section`` are used when present).
-    classifier : CueClassifier or TrainedClassifier, optional
-        Default: peerbib's cue classifier (:func:`default_classifier`). A
-        classifier from :func:`peerbib.train_classifier` or
-        :func:`peerbib.load_classifier` works the same way.
+        A statements table (``text``; ``callout``, ``section``, ``context_before``, ``context_after``
+        and ``n_cited_in_sentence`` are used when present).
+    classifier : optional
+        Default: peerbib's learned classifier (:func:`default_classifier`, ``peerbib-linear/3``).
+        ``"cues"`` (or :func:`cue_classifier`) is the cue classifier; a classifier from
+        :func:`peerbib.train_classifier` or :func:`peerbib.load_classifier` works the same way.
     threshold : float, optional
-        Decisions less confident than this become ``unclassified`` (their
-        evidence kept). Default 0.5.
+        Decisions less confident than this become ``unclassified`` (their evidence kept). By default
+        each classifier's own rule decides (the default's per-type thresholds; 0.5 for the cues).
 
     Returns
     -------
@@ -214,10 +244,14 @@ def classify_statements(statements: pd.DataFrame, classifier=None, threshold: fl
         raise AnalysisError("classify_statements needs a statements table (pb.load().statements)")
     if "text" not in statements.columns:
         raise AnalysisError("classify_statements needs a 'text' column: pass the statements table")
-    threshold = DEFAULT_THRESHOLD if threshold is None else float(threshold)
+    if classifier == "cues":
+        classifier = cue_classifier()
+    classifier = classifier or default_classifier()
+    if threshold is None:
+        threshold = DEFAULT_THRESHOLD if isinstance(classifier, CueClassifier) else 0.0
+    threshold = float(threshold)
     if not 0 <= threshold <= 1:
         raise AnalysisError(f"threshold {threshold} is not between 0 and 1")
-    classifier = classifier or default_classifier()
     out = statements.copy()
     if "type" in out.columns:
         given = out["type"].where(out["type"].isin(CITATION_TYPES[:3]))

@@ -89,26 +89,34 @@ def _mark(text: str, callout: str | None) -> tuple[str, int, int]:
     return text, -1, -1
 
 
+# One pass for what model_text rewrites: bracketed citations, author-year citations, "et al.", digits.
+_REWRITE = re.compile("|".join(f"(?P<{name}>{pattern.pattern})" for name, pattern in (
+    ("bracketed", _BRACKETED), ("author_year", _AUTHOR_YEAR), ("et_al", re.compile(r"\bet\s+al\.?")),
+    ("digits", _DIGITS))))
+
+
+def _rewrite(match: re.Match) -> str:
+    kind = match.lastgroup
+    if kind == "bracketed":
+        return " CITX " if "CITX" in match.group(0) else " CITO "
+    if kind == "author_year":
+        return " CITO "
+    if kind == "et_al":
+        return " etal "
+    return "0"
+
+
 def model_text(text, callout=None) -> str:
-    """The sentence as the word and character features read it (see the module notes)."""
+    """The sentence as the word features read it (see the module notes)."""
     if not isinstance(text, str):
         return ""
     marked, _, _ = _mark(text, callout)
-    marked = _BRACKETED.sub(lambda m: " CITX " if "CITX" in m.group(0) else " CITO ", marked)
-    marked = _AUTHOR_YEAR.sub(" CITO ", marked)
-    marked = _ET_AL.sub(" etal ", marked)
-    marked = _DIGITS.sub("0", marked)
-    return _SPACES.sub(" ", marked).strip()
+    return _REWRITE.sub(_rewrite, marked)
 
 
 def context_text(before, after) -> str:
-    """The sentences around, for the context features: their words, digits as 0, citations as CITO."""
-    parts = []
-    for text in (before, after):
-        if isinstance(text, str) and text.strip():
-            text = _BRACKETED.sub(" CITO ", text)
-            parts.append(_DIGITS.sub("0", text))
-    return _SPACES.sub(" ", " ".join(parts)).strip()
+    """The sentences around, for the context features (the vectorizer reads their words only)."""
+    return " ".join(t for t in (before, after) if isinstance(t, str))
 
 
 @dataclass(frozen=True)
@@ -142,6 +150,10 @@ def _compile(text: str) -> CueSet:
 
     # Anchored at a word start first: Python's engine then tries the alternatives only where a word
     # begins, not at every character (4x faster on real sentences, the same matches).
+    # The same pass finds the paper's own work, hedging and comparison words (after the cues: where one
+    # of them overlaps a cue, the cue is what counts).
+    parts += [f"(?P<ownres>{_OWN_RESULT.pattern})", f"(?P<own>{data['own_work']})",
+              f"(?P<hedge>{features.get('hedging', '(?!x)x')})", f"(?P<comp>{features.get('comparison', '(?!x)x')})"]
     combined = re.compile(r"\b(?=[^\W\d_])(?:" + "|".join(parts) + ")", flags)
     return CueSet(combined=combined, kinds=kinds,
                   own_work=words(data["own_work"]), negation=re.compile(data["negation"], flags),
@@ -195,15 +207,21 @@ def statement_cues(text, callout=None, section=None, context_before=None, contex
 
     _, start, end = _mark(text, callout)
     where = (start, end)
-    own = cues.own_work.search(text)
+    found = [(match.lastgroup, match) for match in cues.combined.finditer(text)]
+    own = next((m for group, m in found if group in ("own", "ownres")), None)
     if own:
         put("own work in sentence", said=own.group(0))
-    for match in cues.combined.finditer(text):
-        kind, _name = cues.kinds[match.lastgroup]
+    for group, match in found:
         said = match.group(0)
+        if group in ("own", "ownres", "hedge", "comp"):
+            put({"own": "own work in sentence", "ownres": "own result verb", "hedge": "hedging",
+                 "comp": "comparison"}[group], said=said)
+            continue
+        kind, _name = cues.kinds[group]
         if kind == "however":
             put("however", said=said)
             continue
+        put("comparison", said=said)
         negated = bool(cues.negation.search(text[max(0, match.start() - 40):match.start()]))
         if negated:
             put("negated cue", said=text[max(0, match.start() - 12):match.end()].split(" ", 1)[-1])
@@ -225,15 +243,6 @@ def statement_cues(text, callout=None, section=None, context_before=None, contex
         after = cues.own_work.search(context_after)
         if after:
             put("own work after", said=after.group(0))
-    result = _OWN_RESULT.search(text)
-    if result:
-        put("own result verb", said=result.group(0))
-    hedge = cues.hedging.search(text)
-    if hedge:
-        put("hedging", said=hedge.group(0))
-    comparison = cues.comparison.search(text)
-    if comparison:
-        put("comparison", said=comparison.group(0))
     try:
         cited = int(n_cited) if n_cited is not None and not (isinstance(n_cited, float) and math.isnan(n_cited)) else 1
     except (TypeError, ValueError):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import version as _version
 from pathlib import Path
@@ -40,7 +41,7 @@ from ..errors import AnalysisError
 from ..files import atomic_write
 from .features import FEATURE_NAMES, FEATURE_TEXT, context_text, cue_features, model_text
 
-__all__ = ["LinearClassifier", "fit_linear", "LABELS", "load_linear", "decide"]
+__all__ = ["LinearClassifier", "fit_linear", "LABELS", "load_linear", "decide", "align_scores"]
 
 #: The types a model learns, in the order of its columns.
 LABELS = ("supporting", "mentioning", "contrasting")
@@ -54,9 +55,12 @@ def _column(frame: pd.DataFrame, name: str) -> list:
     return frame[name].tolist() if name in frame.columns else [None] * len(frame)
 
 
-def _texts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
-    sentences = [model_text(t, c if isinstance(c, str) else None)
-                 for t, c in zip(_column(frame, "text"), _column(frame, "callout"))]
+def _texts(frame: pd.DataFrame, plain: bool = False) -> tuple[list[str], list[str]]:
+    if plain:  # the plain baseline reads the sentence as it is
+        sentences = [t if isinstance(t, str) else "" for t in _column(frame, "text")]
+    else:
+        sentences = [model_text(t, c if isinstance(c, str) else None)
+                     for t, c in zip(_column(frame, "text"), _column(frame, "callout"))]
     contexts = [context_text(b, a) for b, a in zip(_column(frame, "context_before"), _column(frame, "context_after"))]
     return sentences, contexts
 
@@ -65,27 +69,48 @@ def _matrix(parts: dict, frame: pd.DataFrame, *, fit: bool = False):
     """The feature matrix of ``frame`` (and the cue words per row), fitting the vectorizers when ``fit``."""
     from scipy import sparse
 
-    sentences, contexts = _texts(frame)
-    dense, said = cue_features(frame)
+    sentences, contexts = _texts(frame, plain=bool(parts.get("plain")))
+    dense, said = cue_features(frame) if parts["cue_weight"] else (np.zeros((len(frame), len(FEATURE_NAMES))),
+                                                                  [{} for _ in range(len(frame))])
     if fit:
         parts["words"].fit(sentences)
-        parts["context"].fit(contexts)
-    blocks = [parts["words"].transform(sentences), parts["context"].transform(contexts) * parts["context_weight"],
-              sparse.csr_matrix(dense * parts["cue_weight"])]
+        parts["context"].fit(contexts if parts["context_weight"] else ["context not used"] * 2)
+    if parts["context_weight"]:
+        context = parts["context"].transform(contexts) * parts["context_weight"]
+    else:  # not read: an empty block of the same width keeps the columns where the model expects them
+        context = sparse.csr_matrix((len(frame), len(parts["context"].vocabulary_)), dtype=np.float32)
+    blocks = [parts["words"].transform(sentences), context, sparse.csr_matrix(dense * parts["cue_weight"])]
     return sparse.hstack(blocks, format="csr"), said
 
 
-def _new_parts(context_weight: float = 0.5, cue_weight: float = 1.0, min_df: int = 2) -> dict:
+def _new_parts(context_weight: float = 0.5, cue_weight: float = 1.0, min_df: int = 2, plain: bool = False) -> dict:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    if plain:  # TF-IDF of word 1-2-grams as scikit-learn makes them by default: the baseline to beat
+        return {"words": TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True),
+                "context": TfidfVectorizer(), "context_weight": 0.0, "cue_weight": 0.0, "plain": True}
     return {
         "words": TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, lowercase=True,
                                  token_pattern=r"(?u)\b\w+\b", dtype=np.float32),
         "context": TfidfVectorizer(ngram_range=(1, 1), min_df=min_df, sublinear_tf=True, lowercase=True,
-                                   dtype=np.float32),
+                                   token_pattern=r"(?u)\b[^\W\d_]{2,}\b", dtype=np.float32),
         "context_weight": float(context_weight),
         "cue_weight": float(cue_weight),
     }
+
+
+def align_scores(scores: np.ndarray, have: list, want: list) -> np.ndarray:
+    """Score columns in the order ``want`` (a type the model never saw scores -1000: never chosen)."""
+    if scores.ndim == 1:  # two classes: one column of scores for the second
+        scores = np.column_stack([-scores, scores])
+    have = [str(c) for c in have]
+    if have == list(want):
+        return scores
+    out = np.full((scores.shape[0], len(want)), -1e3)
+    for j, name in enumerate(have):
+        if name in want:
+            out[:, want.index(name)] = scores[:, j]
+    return out
 
 
 def _calibrate(scores: np.ndarray, labels: list[str], weights=None):
@@ -151,8 +176,11 @@ class LinearClassifier:
         return [str(c) for c in self.parts["model"].classes_]
 
     def scores(self, frame: pd.DataFrame) -> tuple[np.ndarray, list[dict], object]:
+        """The model's scores, one column per type in the order the calibrator was fitted with."""
         matrix, said = _matrix(self.parts, frame)
-        return self.parts["model"].decision_function(matrix), said, matrix
+        raw = self.parts["model"].decision_function(matrix)
+        wanted = list(self.parts.get("score_classes") or self.classes)
+        return align_scores(raw, self.classes, wanted), said, matrix
 
     def predict_proba(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Calibrated probability of each type, one column per type."""
@@ -174,7 +202,11 @@ class LinearClassifier:
         calibrator = self.parts["calibrator"]
         probabilities = calibrator.predict_proba(scores)
         classes = [str(c) for c in calibrator.classes_]
-        types = decide(probabilities, classes, self.thresholds)
+        if self.thresholds.get("rule") == "argmax":  # a user's classifier: the balanced model's best score
+            order = list(self.parts.get("score_classes") or self.classes)
+            types = [order[i] for i in scores.argmax(axis=1)]
+        else:
+            types = decide(probabilities, classes, self.thresholds)
         position = {name: i for i, name in enumerate(classes)}
         has_text = [isinstance(t, str) and bool(t.strip()) for t in _column(frame, "text")]
         confidence, evidence = [], []
@@ -244,8 +276,8 @@ class LinearClassifier:
             phrases.append(text)
         if kind == "unclassified":
             lead = " + ".join(phrases) if phrases else "nothing decisive"
-            return (f"{lead} {_ARROW} {shown} at {p:.2f}, below the {self.thresholds.get(shown, 0):.2f} it needs: "
-                    "unclassified")
+            need = self.thresholds.get(shown, 0)
+            return (f"{lead} {_ARROW} {shown} at {p:.2f}, below the {need:.2f} it needs: unclassified")
         if not phrases:
             if kind == "mentioning":
                 return f"no sign of agreement or disagreement with the cited work {_ARROW} mentioning"
@@ -259,8 +291,13 @@ class LinearClassifier:
         import skops.io as sio
 
         path = Path(path)
+        for name in ("words", "context"):
+            # The terms min_df left out: scikit-learn keeps them all (most of the file) and never reads them.
+            if hasattr(self.parts[name], "stop_words_"):
+                del self.parts[name].stop_words_
         stored = {key: value for key, value in self.parts.items() if not key.startswith("_")}
-        atomic_write(path, sio.dumps(stored))
+        # Compressed: the vocabularies are most of the file, as JSON (15 MB plain, about 1 MB deflated).
+        atomic_write(path, sio.dumps(stored, compression=zipfile.ZIP_DEFLATED, compresslevel=9))
         evaluation = self.evaluation.reset_index().rename(columns={"index": "class"}).to_dict("records") \
             if len(self.evaluation) else []
         meta = dict(self.meta, label=self.label, counts=self.counts, thresholds=self.thresholds,
@@ -278,7 +315,8 @@ def _plain(value):
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
-def load_linear(path, *, data: bytes | None = None, meta: dict | None = None) -> LinearClassifier:
+def load_linear(path, *, data: bytes | None = None, meta: dict | None = None,
+                any_version: bool = False) -> LinearClassifier:
     """A classifier written by :meth:`LinearClassifier.save` (or its bytes and metadata).
 
     Raises
@@ -296,7 +334,7 @@ def load_linear(path, *, data: bytes | None = None, meta: dict | None = None) ->
             raise AnalysisError(f"{path} (and {meta_path.name} beside it) is not a saved peerbib classifier")
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     here = _version("scikit-learn")
-    if meta.get("sklearn_version") != here:
+    if meta.get("sklearn_version") != here and not any_version:
         raise AnalysisError(f"{path} was trained with scikit-learn {meta.get('sklearn_version')}, this is {here}: "
                             "train it again here (pb.train_classifier) with the same coded statements")
     data = path.read_bytes() if data is None else data
@@ -305,7 +343,14 @@ def load_linear(path, *, data: bytes | None = None, meta: dict | None = None) ->
     if unknown:
         raise AnalysisError(f"{path} holds types peerbib does not load ({', '.join(unknown)}); "
                             "only classifiers made by peerbib are read")
-    parts = sio.loads(data, trusted=untrusted)
+    try:
+        parts = sio.loads(data, trusted=untrusted)
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        # The default is made with one scikit-learn and loaded by another: the vectorizers and the logistic
+        # regression keep their attributes across releases, but a release may change them.
+        raise AnalysisError(f"scikit-learn {here} cannot read {path} (made with scikit-learn "
+                            f"{meta.get('sklearn_version')}): python -m pip install "
+                            f"'scikit-learn=={meta.get('sklearn_version')}'") from exc
     records = meta.get("evaluation") or []
     evaluation = pd.DataFrame(records).set_index("class") if records else pd.DataFrame()
     return LinearClassifier(parts=parts, thresholds=dict(meta.get("thresholds") or {}), label=meta["label"],
@@ -323,11 +368,14 @@ def data_hash(frame: pd.DataFrame, labels) -> str:
 
 
 def fit_linear(frame: pd.DataFrame, labels, *, C: float = 1.0, sample_weight=None, context_weight: float = 0.5,
-               cue_weight: float = 1.0, random_state: int = 0) -> dict:
-    """The vectorizers and the balanced logistic regression fitted on ``frame`` (no calibrator yet)."""
+               cue_weight: float = 1.0, random_state: int = 0, plain: bool = False) -> dict:
+    """The vectorizers and the balanced logistic regression fitted on ``frame`` (no calibrator yet).
+
+    ``plain``: the baseline (TF-IDF of word 1-2-grams of the sentence as it is, nothing else).
+    """
     from sklearn.linear_model import LogisticRegression
 
-    parts = _new_parts(context_weight, cue_weight)
+    parts = _new_parts(context_weight, cue_weight, plain=plain)
     matrix, _ = _matrix(parts, frame, fit=True)
     model = LogisticRegression(C=C, class_weight="balanced", max_iter=3000, random_state=random_state)
     model.fit(matrix, list(labels), sample_weight=sample_weight)

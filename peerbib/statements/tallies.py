@@ -12,7 +12,7 @@ from ..errors import AnalysisError
 from .coverage import statement_coverage
 from .sections import CITATION_TYPES
 
-__all__ = ["tally_citation_types", "FACETS", "tally_source"]
+__all__ = ["tally_citation_types", "FACETS", "tally_source", "corrected_columns"]
 
 #: What a tally can be split by, besides the cited work.
 FACETS = ("section", "citing_year", "citing_type", "source")
@@ -29,7 +29,7 @@ def tally_source(statements: pd.DataFrame) -> pd.Series:
     return pd.Series(labels, index=statements.index, dtype="str")
 
 
-def tally_citation_types(statements, by=None, *, tables=None) -> pd.DataFrame:
+def tally_citation_types(statements, by=None, *, tables=None, corrected: bool = False) -> pd.DataFrame:
     """Statements counted by citation type, per cited work (and ``by``).
 
     Parameters
@@ -42,6 +42,14 @@ def tally_citation_types(statements, by=None, *, tables=None) -> pd.DataFrame:
     tables : Tables, optional
         The built tables, when ``statements`` is a DataFrame: for citing year,
         citing type and coverage.
+    corrected : bool
+        Add, beside the raw counts, the share of supporting and of contrasting
+        statements corrected for the classifier's measured error (adjusted
+        classify-and-count, :func:`peerbib.statements.evaluate.corrected_share`),
+        with a 95% interval: ``supporting_share`` (raw), ``supporting_corrected``,
+        ``supporting_low``, ``supporting_high``, and the same for contrasting.
+        Only rows whose statements were typed by a classifier with measured
+        error rates (the default, ``peerbib-linear/3``) get them; others stay NA.
 
     Returns
     -------
@@ -91,4 +99,42 @@ def tally_citation_types(statements, by=None, *, tables=None) -> pd.DataFrame:
         coverage = statement_coverage(tables).set_index("cited_id")
         out["citing_works"] = out["cited_id"].map(coverage["citing_works"]).fillna(0).astype("int64")
         out["with_fulltext"] = out["cited_id"].map(coverage["with_fulltext"]).fillna(0).astype("int64")
-    return out.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    out = out.sort_values(keys, kind="mergesort").reset_index(drop=True)
+    if corrected:
+        out = _corrected(out)
+    return out
+
+
+def _corrected(out: pd.DataFrame) -> pd.DataFrame:
+    return corrected_columns(out, total="statements")
+
+
+def corrected_columns(frame: pd.DataFrame, *, total: str, source: str = "source") -> pd.DataFrame:
+    """``frame`` (counts of types per row) with the raw and corrected shares of supporting and contrasting.
+
+    Rows whose ``source`` begins with the default classifier's label get the correction (its error rates
+    were measured on the gold corpus's test split); others keep NA. Adds ``<type>_share``,
+    ``<type>_corrected``, ``<type>_low``, ``<type>_high`` for supporting and contrasting.
+    """
+    from .classify import default_classifier
+    from .evaluate import corrected_share
+
+    out = frame.copy()
+    clf = default_classifier()
+    rates, prevalence = clf.meta.get("rates"), clf.meta.get("prevalence")
+    mine = out[source].astype("str").str.startswith(clf.label + " ") if len(out) else pd.Series(dtype=bool)
+    for kind in ("supporting", "contrasting"):
+        share = out[kind] / out[total].where(out[total] > 0)
+        out[f"{kind}_share"] = share.astype("Float64")
+        values = {"corrected": [], "low": [], "high": []}
+        for labelled, n, is_mine in zip(out[kind].tolist(), out[total].tolist(), mine.tolist()):
+            if is_mine and rates and prevalence and n:
+                point, low, high = corrected_share(int(labelled), int(n), kind, rates, prevalence)
+            else:
+                point = low = high = float("nan")
+            values["corrected"].append(point)
+            values["low"].append(low)
+            values["high"].append(high)
+        for name, column in values.items():
+            out[f"{kind}_{name}"] = pd.array(column, dtype="Float64")
+    return out
