@@ -8,6 +8,9 @@ import pytest
 
 import peerbib as pb
 from peerbib.tables.schema import SCHEMAS
+from peerbib.statements.classify import default_classifier  # noqa: E402
+
+LABEL = default_classifier().label  # what the classifier column says of the default
 
 
 def digest(folder):
@@ -39,7 +42,7 @@ def test_statements_tallies_and_citations_are_linked_to_works(project):
     tally = tables.tallies.set_index("source").loc["scite"]
     assert (tally["cited_id"], tally["mentioning"], tally["citing_publications"]) == (cited, 61, 66)
     # peerbib's own classification of the four statements is a tally of its own, never added to scite's
-    own = tables.tallies.set_index("source").loc["peerbib-cues/2 (scite statements)"]
+    own = tables.tallies.set_index("source").loc[f"{LABEL} (scite statements)"]
     assert own["citation_statements"] == 4 and own[["supporting", "mentioning", "contrasting", "unclassified"]].sum() == 4
     moore = tables.works.set_index("doi").loc["10.1111/hex.13151", "work_id"]
     assert len(tables.citations) == 3 and (tables.citations["citing_id"] == moore).all()

@@ -13,6 +13,9 @@ import pytest
 
 import peerbib as pb
 from conftest import REPO
+from peerbib.statements.classify import default_classifier  # noqa: E402
+
+LABEL = default_classifier().label  # what the classifier column says of the default
 
 matplotlib.use("Agg")
 LABELS = ("supporting", "mentioning", "contrasting", "unclassified")
@@ -35,11 +38,11 @@ def test_counts_keep_sources_apart_with_coverage(tables):
     counts = pb.citation_type_counts(tables)
     gillard = tables.works.set_index("doi").loc[GILLARD, "work_id"]
     rows = counts.set_index("source")
-    assert set(rows.index) == {"scite", "peerbib-cues/2 (scite statements)",
-                               "peerbib-cues/2 (scite (export) statements)"}
+    assert set(rows.index) == {"scite", f"{LABEL} (scite statements)",
+                               f"{LABEL} (scite (export) statements)"}
     assert (counts["cited_id"] == gillard).all()
     assert rows.loc["scite", ["supporting", "mentioning", "contrasting", "unclassified"]].tolist() == [1, 61, 0, 12]
-    assert rows.loc["peerbib-cues/2 (scite (export) statements)", ["supporting", "contrasting", "classified"]
+    assert rows.loc[f"{LABEL} (scite (export) statements)", ["supporting", "contrasting", "classified"]
                     ].tolist() == [1, 1, 3]
     assert counts["source"].iloc[0].startswith("peerbib")  # peerbib's own first within a work
     assert counts["work"].iloc[0].startswith("2014: Introducing New Peer Worker Roles")
@@ -73,10 +76,10 @@ def test_the_chart_draws_fixed_colours_or_one_neutral_colour(tables):
 
 def test_by_section_and_citing_year(tables):
     by_section = pb.citation_types_by(tables, "section")
-    export = by_section[by_section["source"] == "peerbib-cues/2 (scite (export) statements)"]
+    export = by_section[by_section["source"] == f"{LABEL} (scite (export) statements)"]
     assert list(export["section"]) == ["Introduction", "Results", "Discussion"]  # the sections' order
     assert export.set_index("section").loc["Results", "contrasting"] == 1
-    seeds = by_section[by_section["source"] == "peerbib-cues/2 (scite statements)"]
+    seeds = by_section[by_section["source"] == f"{LABEL} (scite statements)"]
     assert seeds["statements"].sum() == 4
     by_year = pb.citation_types_by(tables, "citing_year")
     assert set(by_year["citing_year"]) == {"(not stated)"}  # no citing work is in the tables
@@ -136,7 +139,7 @@ def test_notebook_02_shows_both_classifications_side_by_side(reports):
     shown, _ = reports
     text = _visible_text(shown)
     assert "How is this literature cited?" in text
-    assert "scite" in text and "peerbib-cues/2" in text
+    assert "scite" in text and LABEL in text
     assert "4 of 4 statements get the same type from peerbib as from their source" in text
     assert all(label in text for label in LABELS)
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', shown)) >= 4

@@ -9,6 +9,9 @@ import json
 import pytest
 
 import peerbib as pb
+from peerbib.statements.classify import default_classifier  # noqa: E402
+
+LABEL = default_classifier().label  # what the classifier column says of the default
 
 GILLARD = "10.1007/s10488-014-0603-z"
 HEX = "10.1111/hex.13151"
@@ -68,13 +71,13 @@ def test_a_scite_export_keeps_scites_label_beside_peerbibs_own(project):
     assert len(mine) == 3 and set(mine["cited_id"]) == {tables.works.set_index("doi").loc[GILLARD, "work_id"]}
     assert mine.loc["doi:10.5555/synthetic.citing3", "source_type"] == "contrasting"  # scite's word, peerbib's name
     assert mine.loc["doi:10.5555/synthetic.citing1", "source_type"] == "supporting"
-    assert (mine["classifier"] == "peerbib-cues/2").all()  # `type` is always peerbib's own classification
+    assert (mine["classifier"] == LABEL).all()  # `type` is always peerbib's own classification
     assert mine.loc["doi:10.5555/synthetic.citing1", "type"] == "supporting"
     assert mine.loc["doi:10.5555/synthetic.citing2", "section"] == "Introduction"
     assert mine["provenance"].str.contains(r"\.scite\.csv:\d").all()
     # tallies: one row per source, never summed with the seed statements or scite's own tallies
     sources = set(tables.tallies["source"])
-    assert {"peerbib-cues/2 (scite (export) statements)", "peerbib-cues/2 (scite statements)", "scite"} <= sources
+    assert {f"{LABEL} (scite (export) statements)", f"{LABEL} (scite statements)", "scite"} <= sources
     assert tables.tallies.duplicated(["cited_id", "source"]).sum() == 0
 
 
@@ -105,7 +108,7 @@ def test_semantic_scholar_contexts_become_statements_with_intents_in_their_own_c
     assert bool(s2.loc["Peer support improved engagement, as Smith et al. reported [4].", "s2_influential"]) is True
     assert s2["provenance"].str.match(r"hex\.s2\.json: page \d, citation \d, context \d").all()
     pd_tallies = tables.tallies.set_index("source")
-    assert pd_tallies.loc["peerbib-cues/2 (semantic scholar statements)", "citation_statements"] == 3
+    assert pd_tallies.loc[f"{LABEL} (semantic scholar statements)", "citation_statements"] == 3
     again = pb.load()
     assert list(again.statements["s2_intents"].dropna()) == list(tables.statements["s2_intents"].dropna())
 

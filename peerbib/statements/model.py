@@ -74,7 +74,10 @@ def _matrix(parts: dict, frame: pd.DataFrame, *, fit: bool = False):
                                                                   [{} for _ in range(len(frame))])
     if fit:
         parts["words"].fit(sentences)
-        parts["context"].fit(contexts if parts["context_weight"] else ["context not used"] * 2)
+        try:
+            parts["context"].fit(contexts if parts["context_weight"] else ["context not used"] * 2)
+        except ValueError:  # no sentence around any statement (an import of bare sentences): nothing to read
+            parts["context"].fit(["context not used"] * 2)
     if parts["context_weight"]:
         context = parts["context"].transform(contexts) * parts["context_weight"]
     else:  # not read: an empty block of the same width keeps the columns where the model expects them

@@ -287,7 +287,7 @@ def _meta(frame, labels, config: Config, random_state: int) -> dict:
 
 
 #: The configurations a user's classifier is chosen from (besides the plain baseline).
-USER_CONFIGS = (Config(C=1.0), Config(C=3.0), Config(C=1.0, context_weight=0.0))
+USER_CONFIGS = (Config(C=1.0, context_weight=0.0), Config(C=2.0, context_weight=0.0), Config(C=1.0))
 
 
 def train_classifier(coded: pd.DataFrame, *, text: str = "text", label: str = "type", group: str = "citing_id",
@@ -352,7 +352,8 @@ def train_classifier(coded: pd.DataFrame, *, text: str = "text", label: str = "t
         gold = gold_statements(split="train")
         fixed = (gold, gold["code"].tolist(), np.ones(len(gold)))
         share = len(gold) / max(1, len(rows))
-        configs = [Config(C=1.0, base_weight=w) for w in sorted({1.0, round(share ** 0.5, 1), round(share / 2, 1)})]
+        configs = [Config(C=2.0, context_weight=0.0, base_weight=w)
+                   for w in sorted({1.0, round(share ** 0.5, 1), round(share / 2, 1)})]
     clf, _ = fit_selected(rows, labels, groups, configs=configs, rule="argmax", fixed=fixed, folds=folds,
                           random_state=random_state, label="trained")
     clf.label = f"trained/{clf.meta['training_sha256'][:12]}"
