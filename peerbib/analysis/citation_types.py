@@ -348,7 +348,7 @@ def example_statements(tables, *, per_type: int = 2, source: str | None = None) 
     })
 
 
-def classifier_figures(classifier=None) -> pd.DataFrame:
+def classifier_figures(classifier=None, *, formatted: bool = False) -> pd.DataFrame:
     """How far to trust the citation types: the classifier's per-class figures on held-out papers.
 
     Parameters
@@ -356,6 +356,8 @@ def classifier_figures(classifier=None) -> pd.DataFrame:
     classifier : optional
         A classifier from :func:`peerbib.train_classifier` / :func:`peerbib.load_classifier`;
         default peerbib's own (``peerbib-linear/3``).
+    formatted : bool
+        Return the table to show: each figure with its interval as text ("0.71 (0.59-0.83)").
 
     Returns
     -------
@@ -385,6 +387,15 @@ def classifier_figures(classifier=None) -> pd.DataFrame:
             parts.append(f"of the statements it calls {kind}, {row['precision']:.0%} are; it finds "
                          f"{row['recall']:.0%} of the {kind} ones")
     note = f"{clf.label}, measured on {measured_on}: " + "; ".join(parts) + "."
+    if formatted:
+        shown = pd.DataFrame(index=figures.index)
+        for name in ("precision", "recall", "f1"):
+            low, high = f"{name}_low", f"{name}_high"
+            shown[name] = [f"{r[name]:.2f} ({r[low]:.2f}\u2013{r[high]:.2f})" if low in figures.columns
+                           else f"{r[name]:.2f}" for _, r in figures.iterrows()]
+        shown["coded statements"] = figures["support"].astype(int)
+        shown.index.name = "type"
+        figures = shown.reset_index()
     figures.attrs["note"] = note
     figures.attrs["measured_on"] = measured_on
     return figures
