@@ -170,7 +170,7 @@ def test_every_page_has_a_provenance_footer_and_the_index_has_it_in_full(rendere
         footer = page[page.index('<footer class="peerbib-footer">'):]
         assert f"peerbib {pb.__version__}" in footer and "pyalex " in footer
         assert info["raw_sha256"][:16] in footer
-        assert "classifier peerbib-cues/" in footer and "random_state 0" in footer
+        assert "classifier peerbib-linear/3" in footer and "random_state 0" in footer
         assert f"peerbib report --only {path.stem}" in footer
     index = paths[-1].read_text(encoding="utf-8")
     assert info["raw_sha256"] in index and "scikit-learn" in index and "peerbib report" in index
