@@ -345,3 +345,16 @@ def test_the_coding_round_trip_runs_in_a_notebook_kernel(project, tmp_path):
     executed = execute_notebook(path, timeout=120)
     assert executed.cells[0].outputs[0]["text"].split() == ["4", "0.75", "1"]  # 3 of 4 agree; the 4th is where coded
     assert (tmp_path / "coding.csv").is_file()
+
+
+def test_train_classifier_is_never_worse_than_the_plain_baseline_in_the_same_folds():
+    """On real coded statements (a slice of the gold corpus's train split, as a user's own coded set)."""
+    coded = gold_statements(split="train").head(600).rename(columns={"code": "type"})
+    clf = pb.train_classifier(coded, group="paper_id")
+    selection = clf.meta["selection"]
+    assert selection["chosen_macro_f1"] >= selection["baseline_macro_f1"] > 0
+    assert len(selection["configs"]) >= 3
+    with_gold = pb.train_classifier(coded.head(150), group="paper_id", base="default", folds=2)
+    assert with_gold.meta["base"] == "default" and with_gold.meta["rows"] > 5000  # the gold corpus trains too
+    out = pb.classify_statements(gold_statements(split="test").head(200), classifier=with_gold)
+    assert out["confidence"].between(0, 1).all() and out["type"].isin(LABELS).all()
