@@ -35,6 +35,18 @@ def _jats(doctype: str, paragraph: str) -> bytes:
             '</ref-list></back></article>').encode()
 
 
+@pytest.fixture
+def no_network(monkeypatch):
+    """Any attempt to open a connection fails the test."""
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the parser tried to open a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
 LAUGHS = ('<!DOCTYPE lolz [<!ENTITY lol "lol">'
           + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
           + "]>")
@@ -70,16 +82,9 @@ def test_external_entities_read_no_file(read, make, tmp_path):
 
 
 @pytest.mark.parametrize("read, make", [(read_tei, _tei), (read_jats, _jats)], ids=["tei", "jats"])
-def test_a_doctype_naming_a_dtd_on_the_web_is_read_without_fetching_it(read, make, monkeypatch):
+def test_a_doctype_naming_a_dtd_on_the_web_is_read_without_fetching_it(read, make, no_network):
     """Was: every PLOS JATS (DOCTYPE "http://dtd.nlm.nih.gov/publishing/3.0/journalpublishing3.dtd") failed to
     parse with lxml 6: "Attempt to load network entity"."""
-    import socket
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the parser tried to open a network connection")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
     doctype = ('<!DOCTYPE article PUBLIC "-//NLM//DTD Journal Publishing DTD v3.0 20080202//EN" '
                '"http://dtd.nlm.nih.gov/publishing/3.0/journalpublishing3.dtd">')
     document = read(make(doctype, "Peer workers matter"))
@@ -87,14 +92,7 @@ def test_a_doctype_naming_a_dtd_on_the_web_is_read_without_fetching_it(read, mak
 
 
 @pytest.mark.parametrize("read, make", [(read_tei, _tei), (read_jats, _jats)], ids=["tei", "jats"])
-def test_no_dtd_or_entity_is_fetched_from_the_network(read, make, monkeypatch):
-    import socket
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("the parser tried to open a network connection")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
+def test_no_dtd_or_entity_is_fetched_from_the_network(read, make, no_network):
     doctype = ('<!DOCTYPE article PUBLIC "-//NLM//DTD JATS//EN" "http://127.0.0.1:9/jats.dtd" '
                '[<!ENTITY remote SYSTEM "http://127.0.0.1:9/remote.txt"><!ENTITY % p SYSTEM "http://127.0.0.1:9/p.dtd"> %p;]>')
     try:
