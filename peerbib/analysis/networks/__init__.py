@@ -1,0 +1,16 @@
+"""Science maps: citation, co-citation, bibliographic coupling, co-authorship and co-occurrence networks.
+
+:mod:`.units` reads what nodes are made of, :mod:`.build` counts the edges
+(sparse incidence matrices) and makes a :class:`Network`, :mod:`.communities`
+finds clusters and centralities, :mod:`.layout` places the nodes,
+:mod:`.plots` and :mod:`.historiograph` draw them, :mod:`.export` writes them
+for VOSviewer, Gephi, Pajek and spreadsheets. networkx and scipy load only
+when a network is made.
+"""
+from .build import KINDS, NORMALIZATIONS, Network, edge_works, network
+from .export import FORMATS, export_network
+from .historiograph import historiograph, plot_historiograph
+from .plots import network_map, plot_network
+
+__all__ = ["Network", "network", "edge_works", "KINDS", "NORMALIZATIONS", "export_network", "FORMATS",
+           "historiograph", "plot_historiograph", "network_map", "plot_network"]
