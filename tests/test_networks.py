@@ -29,7 +29,6 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
 import peerbib as pb  # noqa: E402
-from peerbib.analysis import indicators  # noqa: E402
 from peerbib.analysis.networks import build, export, plots  # noqa: E402
 from peerbib.errors import AnalysisError  # noqa: E402
 
@@ -621,6 +620,14 @@ def test_h_g_and_m_index_of_known_citation_counts():
     assert list(table.index) == ["X", "Z", "Y"]
     local = pb.h_index(indicator_tables(), unit="countries", citations="local").set_index("id")
     assert local.loc["GB", "citations"] == 3  # W0 cited by W1, W2; W1 by W2
+    # Y's works without a citation count: no index, not 0
+    uncounted = indicator_tables()
+    uncounted.works.loc[uncounted.works["work_id"].isin(["W5", "W6"]), "cited_by_count"] = pd.NA
+    table = pb.h_index(uncounted, as_of=2020).set_index("id")
+    assert pd.isna(table.loc["Y", "h"]) and pd.isna(table.loc["Y", "citations"]) and table.loc["X", "h"] == 4
+    assert list(table.index) == ["X", "Z", "Y"]
+    pb.plot_h_index(table.reset_index()).figure.canvas.draw()
+    plt.close("all")
 
 
 def test_lotka_counts_authors_by_works_and_fits_the_exponent():

@@ -288,8 +288,9 @@ def h_index(tables, *, unit: str = "authors", citations: str = "global", as_of: 
         ``id, label, works, citations, h, g, m, first_year``. h: the largest h
         with h works cited at least h times each; g: the largest g whose g most
         cited works have at least g² citations together (g <= works); m: h over
-        the years since the first work (as_of - first_year + 1). Sorted by h,
-        g, citations (most first), then label.
+        the years since the first work (as_of - first_year + 1). A work without
+        a citation count counts 0; a unit none of whose works has one has no
+        index (missing). Sorted by h, g, citations (most first), then label.
     """
     if unit not in H_UNITS:
         raise AnalysisError(f"h_index: unit must be one of {', '.join(H_UNITS)}, not {unit!r}")
@@ -297,12 +298,13 @@ def h_index(tables, *, unit: str = "authors", citations: str = "global", as_of: 
         raise AnalysisError(f"h_index: citations must be 'global' or 'local', not {citations!r}")
     as_of = year_now() if as_of is None else int(as_of)
     works = corpus_works(tables).drop_duplicates("work_id")
-    counts = _local_citations(tables) if citations == "local" else _global_citations(works).fillna(0)
+    counts = _local_citations(tables) if citations == "local" else _global_citations(works)
     years = pd.Series(pd.to_numeric(works["publication_year"], errors="coerce").to_numpy(),
                       index=works["work_id"]) if "publication_year" in works.columns else pd.Series(dtype=float)
     carried = work_units(tables, unit)
+    known = carried["work_id"].map(counts).notna()
     frame = carried.assign(c=carried["work_id"].map(counts).fillna(0).astype("int64"),
-                           year=carried["work_id"].map(years))
+                           year=carried["work_id"].map(years), known=known.to_numpy())
     frame = frame.sort_values(["unit_id", "c"], ascending=[True, False], kind="mergesort").reset_index(drop=True)
     frame["r"] = frame.groupby("unit_id").cumcount() + 1
     frame["total"] = frame.groupby("unit_id")["c"].cumsum()
@@ -315,10 +317,14 @@ def h_index(tables, *, unit: str = "authors", citations: str = "global", as_of: 
     out["first_year"] = pd.array(out["first_year"].round(), dtype="Int64")
     span = (as_of - out["first_year"] + 1).astype("Float64")
     out["m"] = (out["h"] / span.where(span > 0)).round(3)
+    # a unit none of whose works has a citation count has no index (missing, not 0)
+    counted = grouped["known"].any().reindex(out.index)
+    for column, dtype in (("citations", "Int64"), ("h", "Int64"), ("g", "Int64"), ("m", "Float64")):
+        out[column] = out[column].astype(dtype).where(counted, pd.NA)
     out = out.rename_axis("id").reset_index()
     out = out[["id", "label", "works", "citations", "h", "g", "m", "first_year"]]
     out = out.sort_values(["h", "g", "citations", "label"], ascending=[False, False, False, True],
-                          kind="mergesort").reset_index(drop=True)
+                          kind="mergesort", na_position="last").reset_index(drop=True)
     out.attrs.update(unit=unit, citations=citations, as_of=as_of, source=carried.attrs.get("source", unit))
     return out
 
@@ -328,15 +334,16 @@ def plot_h_index(table, *, ax=None, unit: str = "authors", n: int = 20, title: s
     if not isinstance(table, pd.DataFrame):
         table = h_index(table, unit=unit)
     unit = table.attrs.get("unit", unit)
-    shown = table.head(n)
+    shown = table.dropna(subset=["h"]).head(n)
     ax = new_axes(ax, (9, max(2.5, 0.3 * len(shown) + 1.2)))
     if not len(shown):
-        ax.text(0.5, 0.5, f"no {unit} in these tables", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, f"no {unit} with citation counts in these tables", ha="center", va="center",
+                transform=ax.transAxes)
         ax.set_axis_off()
         return ax
     positions = np.arange(len(shown))
-    ax.barh(positions, shown["h"], color=PALETTE[0], height=0.7, label="h-index")
-    ax.scatter(shown["g"], positions, color=PALETTE[1], marker="D", s=22, zorder=3, label="g-index")
+    ax.barh(positions, shown["h"].to_numpy(dtype=float), color=PALETTE[0], height=0.7, label="h-index")
+    ax.scatter(shown["g"].to_numpy(dtype=float), positions, color=PALETTE[1], marker="D", s=22, zorder=3, label="g-index")
     ax.set_yticks(positions, [_cut(label, 45) for label in shown["label"]], parse_math=False)
     ax.invert_yaxis()
     ax.tick_params(axis="y", labelsize="small")
