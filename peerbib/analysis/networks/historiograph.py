@@ -130,8 +130,8 @@ def plot_historiograph(hist, *, ax=None, top: int = 30, color_by: str = "type", 
         ax.scatter(nodes["x"], nodes["y"], s=30 + 300 * nodes["weight"].to_numpy(float) / heaviest, c=colors,
                    edgecolors="white", linewidths=0.6, zorder=2)
         for row in nodes.itertuples(index=False):
-            ax.text(row.x, row.y, f"  {drawn_label(row.label, 30)}", fontsize="x-small", va="center", ha="left", zorder=3,
-                    parse_math=False)
+            ax.text(row.x, row.y, f"  {drawn_label(row.label, 30)}", fontsize="x-small", va="center", ha="left",
+                    zorder=3, parse_math=False)
         years = nodes["x"]
         ax.set_xlim(years.min() - 1, years.max() + 2)
         ax.set_ylim(nodes["y"].min() - 1, nodes["y"].max() + 1)

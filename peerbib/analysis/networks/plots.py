@@ -185,8 +185,8 @@ def plot_network(net: Network, *, ax=None, color_by: str = "cluster", labels: in
             ax.scatter(nodes["x"], nodes["y"], s=nodes["size"], c=nodes["color"].tolist(), edgecolors="white",
                        linewidths=0.6, zorder=2)
             for row in nodes[nodes["labelled"]].itertuples(index=False):
-                ax.text(row.x, row.y, f" {drawn_label(row.label, 40)}", fontsize="x-small", va="center", ha="left", zorder=3,
-                        parse_math=False, clip_on=True)
+                ax.text(row.x, row.y, f" {drawn_label(row.label, 40)}", fontsize="x-small", va="center",
+                        ha="left", zorder=3, parse_math=False, clip_on=True)
             ax.set_xlim(-1.15, 1.35)
             ax.set_ylim(-1.15, 1.15)
         ax.set_aspect("equal", adjustable="box")

@@ -212,7 +212,8 @@ def local_citations_edges(tables) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame({"citing_id": pd.Series(dtype="str"), "cited_id": pd.Series(dtype="str")})
     edges = pd.concat(frames, ignore_index=True)
-    edges = edges[edges["citing_id"].isin(ids) & edges["cited_id"].isin(ids) & (edges["citing_id"] != edges["cited_id"])]
+    inside = edges["citing_id"].isin(ids) & edges["cited_id"].isin(ids)
+    edges = edges[inside & (edges["citing_id"] != edges["cited_id"])]
     return edges.drop_duplicates().sort_values(["citing_id", "cited_id"], kind="mergesort").reset_index(drop=True)
 
 
