@@ -80,10 +80,10 @@ def _vosviewer_clusters(net: Network) -> pd.Series | None:
 def _description(row) -> str:
     """The label and what the node stands for, as a VOSviewer description (HTML, so escaped)."""
     parts = [html.escape(str(row["label"]))]
-    if pd.notna(row["works"]):
-        parts.append(f"{int(row['works'])} works")
-    if pd.notna(row["citations"]):
-        parts.append(f"{int(row['citations'])} citations")
+    for column, noun in (("works", "work"), ("citations", "citation")):
+        if pd.notna(row[column]):
+            count = int(row[column])
+            parts.append(f"{count:,} {noun}{'' if count == 1 else 's'}")
     return "; ".join(parts)
 
 
