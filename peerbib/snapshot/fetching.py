@@ -58,7 +58,7 @@ from typing import Iterable
 
 from ..corpus import CORPUS_SUFFIXES, corpus_files, local_work_id, read_corpora, read_corpus
 from ..errors import BudgetExhaustedError, FetchError
-from ..ids import is_valid_doi, normalize_doi, short_id
+from ..ids import is_blank, is_valid_doi, normalize_doi, short_id
 from ..paths import project_path
 from ..settings import RAW, SNAPSHOT, FetchSettings
 from ..sources.europepmc import EuropePMCClient, fulltext_url, normalize_pmcid
@@ -244,15 +244,7 @@ class _Entry:
 
 
 def _text(value) -> str | None:
-    if value is None:
-        return None
-    try:
-        if value != value:  # NaN / NA
-            return None
-    except (TypeError, ValueError):
-        return None
-    text = str(value).strip()
-    return text or None
+    return None if is_blank(value) else str(value).strip() or None
 
 
 def _year(value) -> int | None:

@@ -45,6 +45,7 @@ import pandas as pd
 from scipy import sparse
 
 from ...errors import AnalysisError
+from ...ids import is_blank
 from .text import _ENGLISH_STOP_WORDS, _SCHOLARLY_STOP_WORDS, _term_counts, _term_names, clean_text
 
 __all__ = ["Clustering", "cluster_abstracts", "choose_k", "FAST_PATH_MIN_TEXTS"]
@@ -260,8 +261,7 @@ class Clustering:
 
 def _present(values: pd.Series) -> np.ndarray:
     """True where a text value is present and not blank."""
-    as_text = values.astype("str")
-    return (values.notna() & as_text.str.strip().ne("")).to_numpy(dtype=bool)
+    return ~np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
 
 
 def _select_texts(works: pd.DataFrame, use_titles: bool):
