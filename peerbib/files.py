@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 from .errors import BusyError
+from .ids import as_int
 
 __all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "FileLock",
            "ordinary_permissions"]
@@ -236,7 +237,7 @@ class FileLock:
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
             except OSError:
-                pid = _int(os.pread(fd, 32, 0).decode("ascii", "replace").strip())
+                pid = as_int(os.pread(fd, 32, 0).decode("ascii", "replace").strip())
                 os.close(fd)
                 if time.monotonic() >= deadline:
                     raise self._busy(pid) from None
@@ -294,13 +295,6 @@ class FileLock:
             if not self.shared:
                 self.path.unlink(missing_ok=True)
             self._created = False
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _alive(pid: int) -> bool:  # pragma: no cover - Windows

@@ -47,7 +47,7 @@ from urllib.parse import quote, urlencode
 from ..errors import OwnershipError, SnapshotError
 from ..files import FileLock, atomic_write, gzip_bytes
 from ..ownership import remove_own_tree
-from ..ids import short_id
+from ..ids import as_int, short_id
 
 __all__ = [
     "MANIFEST",
@@ -127,11 +127,7 @@ def entry_select(entry: dict) -> set[str] | None:
 
 
 def entry_per_page(entry: dict) -> int | None:
-    value = entry.get("per_page")
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    return as_int(entry.get("per_page"))
 
 
 def _upgrade_v1(entry: dict) -> dict:
