@@ -19,6 +19,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable
 
 try:
     import fcntl
@@ -28,8 +29,8 @@ except ImportError:  # pragma: no cover - Windows
 from .errors import BusyError
 from .ids import as_int
 
-__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "FileLock",
-           "ordinary_permissions"]
+__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "sha256_files", "exchange_dirs",
+           "FileLock", "ordinary_permissions"]
 
 
 def _umask() -> int:
@@ -103,10 +104,25 @@ def gzip_bytes(data: bytes) -> bytes:
 def sha256_file(path) -> str:
     """sha256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
+    _feed(digest, path)
+    return digest.hexdigest()
+
+
+def sha256_files(named: Iterable[tuple[str, Path]]) -> str:
+    """One sha256 over several files, given as ``(name, path)`` pairs: per file its name in UTF-8, a NUL
+    byte, its bytes, a NUL byte. A renamed file changes it as an edited one does."""
+    digest = hashlib.sha256()
+    for name, path in named:
+        digest.update(name.encode("utf-8") + b"\0")
+        _feed(digest, path)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _feed(digest, path) -> None:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
 
 
 # --- swapping two folders in one step -------------------------------------------------

@@ -45,7 +45,7 @@ from typing import Iterator
 from urllib.parse import quote, urlencode
 
 from ..errors import OwnershipError, SnapshotError
-from ..files import FileLock, atomic_write, gzip_bytes
+from ..files import FileLock, atomic_write, gzip_bytes, sha256_file
 from ..ownership import remove_own_tree
 from ..ids import as_int, short_id
 
@@ -586,13 +586,9 @@ class Snapshot:
             if mark in _VERIFIED:
                 return True
         try:
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256()
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            if sha256_file(path) != page["sha256"]:
+                return False
         except OSError:
-            return False
-        if digest.hexdigest() != page["sha256"]:
             return False
         with self._lock:
             _VERIFIED.add(mark)
