@@ -14,13 +14,11 @@ import pandas as pd
 
 from ..errors import CorpusError
 from ..ids import is_blank, normalize_doi
+from ..settings import MATCH_THRESHOLD
 from ..sources.openalex.matching import listing_score, title_score
 from .schema import empty_table
 
-__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges", "MATCH_THRESHOLD"]
-
-#: Similarity an edited corpus row needs to keep its stored match (the fetch's default threshold).
-MATCH_THRESHOLD = 0.9
+__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges"]
 
 
 def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
