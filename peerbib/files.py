@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - Windows
 from .errors import BusyError
 from .ids import as_int
 
-__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "sha256_files", "exchange_dirs",
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_parquet", "gzip_bytes", "sha256_file", "sha256_files", "exchange_dirs",
            "FileLock", "ordinary_permissions"]
 
 
@@ -87,6 +87,13 @@ def atomic_write(path, data: bytes) -> str:
 def atomic_write_text(path, text: str) -> str:
     """:func:`atomic_write` of UTF-8 text."""
     return atomic_write(path, text.encode("utf-8"))
+
+
+def atomic_write_parquet(path, frame) -> str:
+    """:func:`atomic_write` of a DataFrame as Parquet, without its index."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return atomic_write(path, buffer.getvalue())
 
 
 def gzip_bytes(data: bytes) -> bytes:

@@ -35,7 +35,6 @@ returns the Axes and has a twin that returns the DataFrame behind it
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,7 @@ import pandas as pd
 from scipy import sparse
 
 from ...errors import AnalysisError
+from ...files import atomic_write_parquet
 from ...ids import is_blank
 from .text import _ENGLISH_STOP_WORDS, _SCHOLARLY_STOP_WORDS, _term_counts, _term_names, clean_text
 
@@ -226,8 +226,9 @@ class Clustering:
     def to_parquet(self, path: str | os.PathLike) -> Path:
         """Write :attr:`assignments` to a Parquet file, atomically.
 
-        The table is written to a temporary file in the target folder and
-        renamed over ``path``, so a reader never sees a half-written file.
+        The table is written to a hidden temporary file in the target folder
+        and renamed over ``path`` (:func:`peerbib.files.atomic_write`), so a
+        reader never sees a half-written file.
 
         Parameters
         ----------
@@ -241,16 +242,7 @@ class Clustering:
             The path written.
         """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A unique name beside the target (same file system, so the rename is
-        # atomic), opened normally so the file gets the usual permissions.
-        tmp_name = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            self.assignments.to_parquet(tmp_name, index=False)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        atomic_write_parquet(target, self.assignments)
         return target
 
 
