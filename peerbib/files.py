@@ -29,8 +29,8 @@ except ImportError:  # pragma: no cover - Windows
 from .errors import BusyError
 from .ids import as_int
 
-__all__ = ["atomic_write", "atomic_write_text", "atomic_write_parquet", "gzip_bytes", "sha256_file", "sha256_files", "exchange_dirs",
-           "FileLock", "ordinary_permissions"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_parquet", "gzip_bytes", "sha256_file", "sha256_files",
+           "exchange_dirs", "FileLock", "ordinary_permissions"]
 
 
 def _umask() -> int:

@@ -64,7 +64,8 @@ class FetchSettings:
     max_search: int = _setting(200, "most results a --search keeps (search pages cost 10 credits)")
     title_match: bool = _setting(True, "search OpenAlex for corpus rows without a DOI, by title or abstract "
                                        "(10 credits a search)")
-    match_threshold: float = _setting(MATCH_THRESHOLD, "similarity (0-1) a title/abstract candidate needs to be accepted")
+    match_threshold: float = _setting(MATCH_THRESHOLD,
+                                      "similarity (0-1) a title/abstract candidate needs to be accepted")
     max_fulltext: int = _setting(100, "most GROBID TEI files to download from OpenAlex (~100 credits each)")
     max_europepmc: int | None = _setting(None, "most JATS files to download from Europe PMC (free; default: all)",
                                          metavar="N")
