@@ -19,6 +19,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterable
 
 try:
     import fcntl
@@ -26,9 +27,10 @@ except ImportError:  # pragma: no cover - Windows
     fcntl = None
 
 from .errors import BusyError
+from .ids import as_int
 
-__all__ = ["atomic_write", "atomic_write_text", "gzip_bytes", "sha256_file", "exchange_dirs", "FileLock",
-           "ordinary_permissions"]
+__all__ = ["atomic_write", "atomic_write_text", "atomic_write_parquet", "gzip_bytes", "sha256_file", "sha256_files",
+           "exchange_dirs", "FileLock", "ordinary_permissions"]
 
 
 def _umask() -> int:
@@ -87,6 +89,13 @@ def atomic_write_text(path, text: str) -> str:
     return atomic_write(path, text.encode("utf-8"))
 
 
+def atomic_write_parquet(path, frame) -> str:
+    """:func:`atomic_write` of a DataFrame as Parquet, without its index."""
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return atomic_write(path, buffer.getvalue())
+
+
 def gzip_bytes(data: bytes) -> bytes:
     """``data`` gzipped with mtime 0 and no file name: the same content always gives the same bytes.
 
@@ -102,10 +111,25 @@ def gzip_bytes(data: bytes) -> bytes:
 def sha256_file(path) -> str:
     """sha256 of a file's bytes, read in blocks."""
     digest = hashlib.sha256()
+    _feed(digest, path)
+    return digest.hexdigest()
+
+
+def sha256_files(named: Iterable[tuple[str, Path]]) -> str:
+    """One sha256 over several files, given as ``(name, path)`` pairs: per file its name in UTF-8, a NUL
+    byte, its bytes, a NUL byte. A renamed file changes it as an edited one does."""
+    digest = hashlib.sha256()
+    for name, path in named:
+        digest.update(name.encode("utf-8") + b"\0")
+        _feed(digest, path)
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _feed(digest, path) -> None:
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
 
 
 # --- swapping two folders in one step -------------------------------------------------
@@ -236,7 +260,7 @@ class FileLock:
             try:
                 fcntl.flock(fd, mode | fcntl.LOCK_NB)
             except OSError:
-                pid = _int(os.pread(fd, 32, 0).decode("ascii", "replace").strip())
+                pid = as_int(os.pread(fd, 32, 0).decode("ascii", "replace").strip())
                 os.close(fd)
                 if time.monotonic() >= deadline:
                     raise self._busy(pid) from None
@@ -294,13 +318,6 @@ class FileLock:
             if not self.shared:
                 self.path.unlink(missing_ok=True)
             self._created = False
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _alive(pid: int) -> bool:  # pragma: no cover - Windows

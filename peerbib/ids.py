@@ -2,7 +2,9 @@
 
 One regular expression each, used everywhere a DOI or an id is read (corpus
 files, OpenAlex records, statement exports), so the same work is always
-spelled the same way.
+spelled the same way. With them, the two questions every reader of a value
+asks: is it blank (:func:`is_blank`), and which whole number is it
+(:func:`as_int`).
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank"]
+__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank", "as_int"]
 
 _DOI_URL = re.compile(r"^(?:https?://)?(?:www\.|dx\.)?doi\.org/", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi\s*:\s*|doi\s+)", re.IGNORECASE)
@@ -39,6 +41,23 @@ def is_blank(value) -> bool:
         return bool(value != value)  # NaN, pd.NA
     except (TypeError, ValueError):
         return True
+
+
+def as_int(value) -> int | None:
+    """A whole number from an int, a float (cut to its whole part) or a numeric string ("12", " 12.0 ");
+    None for anything else: blanks, NaN, infinity, words, and booleans (a JSON ``true`` is not a count)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    try:
+        return int(float(value))  # "12.0", "1e3": what int() refuses
+    except (TypeError, ValueError, OverflowError):
+        return None
 
 
 def normalize_doi(value) -> str | None:

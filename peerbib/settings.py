@@ -21,6 +21,7 @@ __all__ = [
     "NOTEBOOKS",
     "CELL_TIMEOUT",
     "RANDOM_STATE",
+    "MATCH_THRESHOLD",
     "FetchSettings",
     "add_setting_flags",
     "settings_from_args",
@@ -36,6 +37,10 @@ NOTEBOOKS = "notebooks"
 CELL_TIMEOUT = 600
 #: The seed of everything random in the notebooks (k-means, samples); reports show it.
 RANDOM_STATE = 0
+#: Title (or abstract) similarity, 0-1, that makes a record without a DOI the same work: the default
+#: of a fetch's ``match_threshold``, and what a build (an edited corpus row keeping its match) and
+#: full-text matching (a bibliography entry) ask for.
+MATCH_THRESHOLD = 0.9
 
 
 def _setting(default, help: str, *, cli: bool = True, metavar: str | None = None):
@@ -59,7 +64,8 @@ class FetchSettings:
     max_search: int = _setting(200, "most results a --search keeps (search pages cost 10 credits)")
     title_match: bool = _setting(True, "search OpenAlex for corpus rows without a DOI, by title or abstract "
                                        "(10 credits a search)")
-    match_threshold: float = _setting(0.9, "similarity (0-1) a title/abstract candidate needs to be accepted")
+    match_threshold: float = _setting(MATCH_THRESHOLD,
+                                      "similarity (0-1) a title/abstract candidate needs to be accepted")
     max_fulltext: int = _setting(100, "most GROBID TEI files to download from OpenAlex (~100 credits each)")
     max_europepmc: int | None = _setting(None, "most JATS files to download from Europe PMC (free; default: all)",
                                          metavar="N")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..ids import normalize_title
+from ..ids import is_blank, normalize_title
 from .formats import FORMATS
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
 
@@ -226,7 +226,7 @@ def _where(row: dict) -> str:
 
 
 def _filled(row: dict) -> int:
-    return sum(1 for f in _FIELDS if row.get(f) is not None and row.get(f) == row.get(f))
+    return sum(1 for f in _FIELDS if not is_blank(row.get(f)))
 
 
 def _merge(records: list[dict], report: MergeReport) -> dict:
@@ -239,13 +239,12 @@ def _merge(records: list[dict], report: MergeReport) -> dict:
     row = dict(ranked[0])
     for other in ranked[1:]:
         for key, value in other.items():
-            if (row.get(key) is None or row.get(key) != row.get(key)) and value is not None and value == value:
+            if is_blank(row.get(key)) and not is_blank(value):
                 row[key] = value
-    years = sorted({int(r["publication_year"]) for r in records if r.get("publication_year") is not None
-                    and r["publication_year"] == r["publication_year"]})
+    years = sorted({int(r["publication_year"]) for r in records if not is_blank(r.get("publication_year"))})
     if len(years) > 1:
         shown = ", ".join(f"{r['publication_year']} in {_where(r)}" for r in records
-                          if r.get("publication_year") is not None and r["publication_year"] == r["publication_year"])
+                          if not is_blank(r.get("publication_year")))
         report.conflicts.append(f"{row.get('doi') or row.get('title')}: different years ({shown}); "
                                 f"kept {row['publication_year']}")
         row["year_doubt"] = f"the corpus files disagree: {shown}"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CorpusError
+from ..ids import is_blank
 from .csvfile import ALIASES, csv_table, sniff_delimiter
 from .tagged import medline_records, wos_records
 from .text import read_text
@@ -27,10 +28,11 @@ _PLACEHOLDER_LENGTH = max(map(len, _PLACEHOLDERS))
 
 
 def _empty(value) -> bool:
-    if value is None:
+    """Blank, or a placeholder a database writes for an empty field."""
+    if is_blank(value):
         return True
-    text = (value if isinstance(value, str) else str(value)).strip()
-    return not text or (len(text) <= _PLACEHOLDER_LENGTH and text.lower() in _PLACEHOLDERS)
+    text = str(value).strip()
+    return len(text) <= _PLACEHOLDER_LENGTH and text.lower() in _PLACEHOLDERS
 
 
 # --- types ------------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CorpusError
-from ..ids import is_blank as _blank, is_valid_doi, normalize_doi, normalize_title
+from ..ids import is_blank, is_valid_doi, normalize_doi, normalize_title
 from .formats import FORMATS, read_records
 
 __all__ = ["read_corpus", "read_corpus_rows", "corpus_frame", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
@@ -57,14 +57,14 @@ def local_work_id(doi=None, title=None, authors=None, year=None, venue=None, abs
     doi = normalize_doi(doi)
     if doi:
         key = f"doi|{doi}"
-    elif not _blank(title):
-        key = f"title|{normalize_title(title)}|{'' if _blank(year) else int(year)}"
+    elif not is_blank(title):
+        key = f"title|{normalize_title(title)}|{'' if is_blank(year) else int(year)}"
     else:
         key = "|".join(
             [
                 "listing",
                 normalize_title(authors),
-                "" if _blank(year) else str(int(year)),
+                "" if is_blank(year) else str(int(year)),
                 normalize_title(venue),
                 normalize_title(abstract),
             ]
@@ -146,7 +146,7 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
     seen_id: dict[str, int] = {}
     duplicates = 0
     for line, record in records:
-        row = {k: (None if _blank(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
+        row = {k: (None if is_blank(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
         doi = normalize_doi(row.get("doi"))
         if doi is not None and not is_valid_doi(doi):
             raise CorpusError(
@@ -207,7 +207,7 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
 
 
 def _parse_year(value, path, line) -> int | None:
-    if _blank(value):
+    if is_blank(value):
         return None
     text = str(value).strip()
     if re.fullmatch(r"\d{4}(\.0)?", text):

@@ -58,7 +58,7 @@ from typing import Iterable
 
 from ..corpus import CORPUS_SUFFIXES, corpus_files, local_work_id, read_corpora, read_corpus
 from ..errors import BudgetExhaustedError, FetchError
-from ..ids import is_valid_doi, normalize_doi, short_id
+from ..ids import as_int, is_blank, is_valid_doi, normalize_doi, short_id
 from ..paths import project_path
 from ..settings import RAW, SNAPSHOT, FetchSettings
 from ..sources.europepmc import EuropePMCClient, fulltext_url, normalize_pmcid
@@ -244,25 +244,7 @@ class _Entry:
 
 
 def _text(value) -> str | None:
-    if value is None:
-        return None
-    try:
-        if value != value:  # NaN / NA
-            return None
-    except (TypeError, ValueError):
-        return None
-    text = str(value).strip()
-    return text or None
-
-
-def _year(value) -> int | None:
-    text = _text(value)
-    if text is None:
-        return None
-    try:
-        return int(float(text))
-    except ValueError:
-        return None
+    return None if is_blank(value) else str(value).strip() or None
 
 
 def _from_frame(frame) -> list[_Entry]:
@@ -276,7 +258,7 @@ def _from_frame(frame) -> list[_Entry]:
         for column in ("openalex_id", "openalex"):
             if column in columns and _text(row.get(column)):
                 wid = short_id(_text(row.get(column)))
-        year = _year(row.get("publication_year", row.get("year")))
+        year = as_int(row.get("publication_year", row.get("year")))
         corpus_id = _text(row.get("work_id")) or local_work_id(
             doi, _text(row.get("title")), _text(row.get("authors")), year, _text(row.get("venue")), _text(row.get("abstract"))
         )

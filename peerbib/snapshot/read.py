@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..ids import normalize_doi, short_id
+from ..ids import as_int, normalize_doi, short_id
 from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
-from ..sources.openalex.records import WORK_ROW_DTYPES, as_int, canonical_work, cited_corpus_works, work_row
+from ..sources.openalex.records import WORK_ROW_DTYPES, canonical_work, cited_corpus_works, work_row
 from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
 
 __all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]

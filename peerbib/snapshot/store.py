@@ -45,9 +45,9 @@ from typing import Iterator
 from urllib.parse import quote, urlencode
 
 from ..errors import OwnershipError, SnapshotError
-from ..files import FileLock, atomic_write, gzip_bytes
+from ..files import FileLock, atomic_write, gzip_bytes, sha256_file
 from ..ownership import remove_own_tree
-from ..ids import short_id
+from ..ids import as_int, short_id
 
 __all__ = [
     "MANIFEST",
@@ -127,11 +127,7 @@ def entry_select(entry: dict) -> set[str] | None:
 
 
 def entry_per_page(entry: dict) -> int | None:
-    value = entry.get("per_page")
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None
+    return as_int(entry.get("per_page"))
 
 
 def _upgrade_v1(entry: dict) -> dict:
@@ -590,13 +586,9 @@ class Snapshot:
             if mark in _VERIFIED:
                 return True
         try:
-            with open(path, "rb") as handle:
-                digest = hashlib.sha256()
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
+            if sha256_file(path) != page["sha256"]:
+                return False
         except OSError:
-            return False
-        if digest.hexdigest() != page["sha256"]:
             return False
         with self._lock:
             _VERIFIED.add(mark)

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ..errors import PeerbibError
+from ..ids import as_int
 from ..settings import FetchSettings
 
 __all__ = ["HttpClient", "ApiResponse", "RequestStats", "FetchCancelled", "RETRY_STATUSES", "parse_json",
@@ -119,9 +120,9 @@ class RequestStats:
             else:
                 self.credits_estimated += credits
             if "remaining" in rate_limit:
-                self.remaining = int_or_none(rate_limit["remaining"])
+                self.remaining = as_int(rate_limit["remaining"])
             if "limit" in rate_limit:
-                self.limit = int_or_none(rate_limit["limit"])
+                self.limit = as_int(rate_limit["limit"])
 
     @property
     def credits(self) -> float:
@@ -137,13 +138,6 @@ class RequestStats:
         if self.credits_estimated:
             return "estimated"
         return "none"
-
-
-def int_or_none(value) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
 
 
 def parse_json(response: requests.Response):

@@ -2,7 +2,7 @@
 
 For each bibliography entry of a citing paper, :class:`CorpusIndex` finds
 the corpus work it is, by DOI, else by normalised title and year (a title
-similarity of at least :data:`TITLE_THRESHOLD`, the score kept). Each
+similarity of at least :data:`peerbib.settings.MATCH_THRESHOLD`, the score kept). Each
 paragraph holding a callout to a matched entry is split into sentences
 (GROBID's own ``<s>`` when the file has them), and every (citing work, cited
 work, sentence) becomes one statement with the sentences around it in the
@@ -21,16 +21,15 @@ import re
 from dataclasses import dataclass
 
 from ..ids import normalize_doi, normalize_title
+from ..settings import MATCH_THRESHOLD
 from ..sources.openalex.matching import title_score
 from .document import Callout, Document, Paragraph
 from .sections import statement_id
 from .sentences import split_sentences
 
-__all__ = ["CorpusIndex", "Match", "extract_statements", "match_bibliography", "expand_ranges", "TITLE_THRESHOLD",
+__all__ = ["CorpusIndex", "Match", "extract_statements", "match_bibliography", "expand_ranges",
            "STATEMENT_COLUMNS", "MAX_STATEMENT_CHARS", "MAX_CONTEXT_CHARS"]
 
-#: Title similarity (0-1) a bibliography entry without a DOI needs to count as a corpus work.
-TITLE_THRESHOLD = 0.9
 #: The columns of a statement row, in order (the statements table adds its classification columns).
 STATEMENT_COLUMNS = (
     "statement_id", "citing_id", "cited_id", "text", "context_before", "context_after", "section",
@@ -106,7 +105,7 @@ class CorpusIndex:
                 if year is not None and their_year is not None and abs(int(year) - their_year) > 1:
                     continue
                 score = 1.0 if candidate == wanted else title_score(title, first_author, raw_title, authors)
-                if score >= TITLE_THRESHOLD and (best is None or score > best.score):
+                if score >= MATCH_THRESHOLD and (best is None or score > best.score):
                     best = Match(work_id, "title", score)
         return best
 

@@ -25,6 +25,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..ids import as_int
+
 __all__ = ["model_text", "context_text", "cue_features", "FEATURE_NAMES", "SECTION_NAMES", "CueSet", "cue_set"]
 
 SECTION_NAMES = ("Introduction", "Methods", "Results", "Discussion", "Other")
@@ -255,9 +257,8 @@ def statement_cues(text, callout=None, section=None, context_before=None, contex
         after = next(_scan(cues.own_work, cues.own_work_lower, context_after), None)
         if after:
             put("own work after", said=context_after[after.start():after.end()])
-    try:
-        cited = int(n_cited) if n_cited is not None and not (isinstance(n_cited, float) and math.isnan(n_cited)) else 1
-    except (TypeError, ValueError):
+    cited = as_int(n_cited)
+    if cited is None:
         cited = 1
     values[index["works cited in sentence"]] = math.log1p(max(1, cited) - 1)
     if cited > 1:

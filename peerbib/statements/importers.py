@@ -36,7 +36,7 @@ from urllib.parse import unquote
 
 from ..corpus import read_csv_rows
 from ..errors import CorpusError
-from ..ids import normalize_doi
+from ..ids import is_blank, normalize_doi
 from .sections import normalize_section, normalize_type
 
 __all__ = ["read_statement_files", "read_tally_files", "statement_files", "TALLY_COUNTS", "STATEMENT_ALIASES",
@@ -71,7 +71,7 @@ TALLY_COUNTS = ("supporting", "mentioning", "contrasting", "unclassified", "citi
 
 
 def _number(value, path, line, name, kind=int):
-    if value is None or not str(value).strip():
+    if is_blank(value):
         return None
     try:
         number = kind(str(value).strip())

@@ -5,6 +5,8 @@ import hashlib
 import re
 from functools import lru_cache
 
+from ..ids import is_blank
+
 __all__ = ["SECTIONS", "CITATION_TYPES", "normalize_section", "normalize_type", "statement_id"]
 
 #: The normalised sections of a citing paper a statement can come from.
@@ -61,7 +63,7 @@ def normalize_type(value) -> str | None:
     Returns None for an empty value; raises ValueError for a word that is not
     one of :data:`CITATION_TYPES`.
     """
-    if value is None or value != value:
+    if is_blank(value):
         return None
     kind = str(value).strip().lower() or None
     if kind == "contradicting":  # scite's API word for the website's "contrasting"

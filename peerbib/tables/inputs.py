@@ -6,10 +6,10 @@ any combination; or it is one corpus file.
 """
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from ..corpus import corpus_files
+from ..files import sha256_files
 from ..paths import project_path
 from ..snapshot.store import MANIFEST
 
@@ -68,12 +68,5 @@ def raw_fingerprint(raw="data/raw") -> str:
     costs one file, not its thousands of pages.
     """
     raw = project_path(raw)
-    digest = hashlib.sha256()
-    for path in raw_files(raw):
-        name = path.name if raw.is_file() else path.relative_to(raw).as_posix()
-        digest.update(name.encode("utf-8") + b"\0")
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        digest.update(b"\0")
-    return digest.hexdigest()
+    return sha256_files((path.name if raw.is_file() else path.relative_to(raw).as_posix(), path)
+                        for path in raw_files(raw))

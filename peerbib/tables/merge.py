@@ -13,14 +13,12 @@ import re
 import pandas as pd
 
 from ..errors import CorpusError
-from ..ids import normalize_doi
+from ..ids import is_blank, normalize_doi
+from ..settings import MATCH_THRESHOLD
 from ..sources.openalex.matching import listing_score, title_score
 from .schema import empty_table
 
-__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges", "MATCH_THRESHOLD"]
-
-#: Similarity an edited corpus row needs to keep its stored match (the fetch's default threshold).
-MATCH_THRESHOLD = 0.9
+__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges"]
 
 
 def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +50,7 @@ def _year_doubts(corpus: pd.DataFrame) -> list:
     out = []
     for merged, notes, year in zip(corpus.get("year_doubt", none), corpus.get("notes", none),
                                    corpus.get("publication_year", none)):
-        if _missing(year):  # no year, nothing to doubt (the works without a year are counted apart)
+        if is_blank(year):  # no year, nothing to doubt (the works without a year are counted apart)
             out.append(None)
             continue
         parts = [p for p in (merged,) if isinstance(p, str) and p]
@@ -114,13 +112,14 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
         combined = dict(row)
         theirs = fetched_rows[wid].get("publication_year")
         ours = row.get("publication_year")
-        if not _missing(theirs) and not _missing(ours) and int(theirs) != int(ours):
+        if not is_blank(theirs) and not is_blank(ours) and int(theirs) != int(ours):
             doubt = f"OpenAlex gives {int(theirs)}, {row.get('corpus_file', 'the corpus file')} {int(ours)}"
             combined["year_doubt"] = "; ".join(d for d in (row.get("year_doubt"), doubt) if isinstance(d, str))
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
                 continue
-            if not _missing(value):
+            # a string OpenAlex gives wins even when blank: the work keeps what OpenAlex said
+            if isinstance(value, str) or not is_blank(value):
                 combined[key] = value
         combined["work_id"] = wid
         combined["source"] = "openalex+corpus"
@@ -132,14 +131,6 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
     frames = [frame for frame in (pd.DataFrame(merged), rest) if len(frame)]
     works = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["work_id", "doi"])
     return works, local_to_final, warnings
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
-
-
-def _text(value) -> str | None:
-    return value if isinstance(value, str) and value.strip() else None
 
 
 def _rematch_edited_rows(rows: list[dict], resolved: dict[int, str], used: set[str], matches: pd.DataFrame,
@@ -180,7 +171,7 @@ def _rematch_edited_rows(rows: list[dict], resolved: dict[int, str], used: set[s
             f"{score:.2f}). Run `peerbib fetch` to record the match of the row as it is now."
         )
     for orphan in orphans:
-        said = _text(orphan.get("title")) or _text(orphan.get("abstract")) or ""
+        said = next((v for v in (orphan.get("title"), orphan.get("abstract")) if not is_blank(v)), "")
         warnings.append(
             f"{orphan['work_id']} was matched to a corpus row that is no longer in the corpus "
             f"({orphan['corpus_work_id']}{': ' + repr(said[:60]) if said else ''}); it stays in the corpus as "
@@ -195,19 +186,15 @@ def _similarity(row: dict, orphan: dict, work: dict) -> float:
     scores = []
     for said in (orphan, work):
         their_year = said.get("publication_year")
-        if _known(year) and _known(their_year) and abs(int(year) - int(their_year)) > 1:
+        if not is_blank(year) and not is_blank(their_year) and abs(int(year) - int(their_year)) > 1:
             continue
-        if _text(row.get("title")):
+        if not is_blank(row.get("title")):
             scores.append(title_score(row["title"], row.get("authors"), said.get("title"), said.get("authors")))
-        elif _text(row.get("abstract")):
+        elif not is_blank(row.get("abstract")):
             similarity, authors = listing_score(row["abstract"], row.get("authors"), said.get("abstract"),
                                                 said.get("authors"))
             scores.append(similarity if authors >= 0.5 else 0.0)
     return max(scores, default=0.0)
-
-
-def _known(value) -> bool:
-    return not _missing(value)
 
 
 def reference_edges(corpus: pd.DataFrame, dois: dict[str, str]) -> pd.DataFrame:

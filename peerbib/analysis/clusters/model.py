@@ -35,7 +35,6 @@ returns the Axes and has a twin that returns the DataFrame behind it
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +44,8 @@ import pandas as pd
 from scipy import sparse
 
 from ...errors import AnalysisError
+from ...files import atomic_write_parquet
+from ...ids import is_blank
 from .text import _ENGLISH_STOP_WORDS, _SCHOLARLY_STOP_WORDS, _term_counts, _term_names, clean_text
 
 __all__ = ["Clustering", "cluster_abstracts", "choose_k", "FAST_PATH_MIN_TEXTS"]
@@ -225,8 +226,9 @@ class Clustering:
     def to_parquet(self, path: str | os.PathLike) -> Path:
         """Write :attr:`assignments` to a Parquet file, atomically.
 
-        The table is written to a temporary file in the target folder and
-        renamed over ``path``, so a reader never sees a half-written file.
+        The table is written to a hidden temporary file in the target folder
+        and renamed over ``path`` (:func:`peerbib.files.atomic_write`), so a
+        reader never sees a half-written file.
 
         Parameters
         ----------
@@ -240,16 +242,7 @@ class Clustering:
             The path written.
         """
         target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        # A unique name beside the target (same file system, so the rename is
-        # atomic), opened normally so the file gets the usual permissions.
-        tmp_name = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
-        try:
-            self.assignments.to_parquet(tmp_name, index=False)
-            os.replace(tmp_name, target)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        atomic_write_parquet(target, self.assignments)
         return target
 
 
@@ -260,8 +253,7 @@ class Clustering:
 
 def _present(values: pd.Series) -> np.ndarray:
     """True where a text value is present and not blank."""
-    as_text = values.astype("str")
-    return (values.notna() & as_text.str.strip().ne("")).to_numpy(dtype=bool)
+    return ~np.fromiter(map(is_blank, values), dtype=bool, count=len(values))
 
 
 def _select_texts(works: pd.DataFrame, use_titles: bool):

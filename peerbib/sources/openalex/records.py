@@ -9,7 +9,7 @@ import html
 
 from pyalex import invert_abstract
 
-from ...ids import normalize_doi, short_id
+from ...ids import as_int, normalize_doi, short_id
 
 __all__ = [
     "WORK_ROW_DTYPES",
@@ -20,7 +20,6 @@ __all__ = [
     "light",
     "cited_corpus_works",
     "canonical_work",
-    "as_int",
 ]
 
 #: The columns :func:`work_row` fills and their pandas dtypes: the first
@@ -100,18 +99,6 @@ def venue_of(record: dict) -> str | None:
     source = location.get("source") if isinstance(location, dict) else None
     name = source.get("display_name") if isinstance(source, dict) else None
     return name or None
-
-
-def as_int(value) -> int | None:
-    """An int, or None for anything that is not a whole number (booleans included)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def work_row(record: dict) -> dict:
