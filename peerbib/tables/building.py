@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..corpus import read_corpora
-from ..corpus.files import unread_warning
+from ..corpus.collect import unread_warning
 from ..errors import BuildError, CorpusError
 from ..files import FileLock, atomic_write_text, ordinary_permissions
 from ..ids import normalize_doi
