@@ -27,7 +27,7 @@ from fixtures.openalex import TEST_KEY, FakeOpenAlex, citation_graph, make_work
 import peerbib as pb
 from peerbib import errors
 from peerbib.snapshot import MANIFEST, Snapshot, fetch, snapshot_tables
-from peerbib.tables.building import read_lock
+from peerbib.tables.building import tables_read_lock
 
 REPO = Path(__file__).resolve().parents[1]
 FAST = dict(api_key=TEST_KEY, progress=False, max_rate=0, sleep=lambda s: None)
@@ -244,7 +244,7 @@ def test_the_processed_folder_is_never_missing_for_a_reader(project, monkeypatch
         real_replace(src, dst)
         if not processed.is_dir():
             # A reader would find no tables now, unless readers are locked out.
-            observed.append(read_lock(processed).try_acquire())
+            observed.append(tables_read_lock(processed).try_acquire())
 
     monkeypatch.setattr(files.os, "replace", watching_replace)
     pb.build()

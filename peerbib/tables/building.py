@@ -51,7 +51,7 @@ from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
 from .schema import Tables, conform, empty_table
 
-__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "read_lock", "check_tables_folder"]
+__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "tables_read_lock", "check_tables_folder"]
 
 BUILD_INFO = "build_info.json"
 #: Seconds a build waits for another build of the same folder to finish.
@@ -64,7 +64,7 @@ def build_lock(processed: Path, *, timeout: float = BUILD_WAIT) -> FileLock:
                     holder="another build", action="is writing")
 
 
-def read_lock(processed: Path, *, shared: bool = True, timeout: float = 60.0) -> FileLock:
+def tables_read_lock(processed: Path, *, shared: bool = True, timeout: float = 60.0) -> FileLock:
     """Held shared while tables are read; exclusive for the instant the folder is swapped."""
     holder, action = ("a build", "is replacing") if shared else ("a reader", "is reading")
     return FileLock(processed.parent / f".{processed.name}.read.lock", shared=shared, timeout=timeout,
@@ -341,7 +341,7 @@ def _version() -> str:
 
 def _write(tables: Tables, processed: Path, info: dict) -> None:
     with replacing(processed, PROCESSED_FOLDER, option="the tables folder",
-                   swap_lock=read_lock(processed, shared=False)) as staging:
+                   swap_lock=tables_read_lock(processed, shared=False)) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         atomic_write_text(staging / BUILD_INFO, json.dumps(info, indent=2, sort_keys=True) + "\n")
