@@ -256,7 +256,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_dump_command(commands, "dump", help="index OpenAlex's full data dump (its \"snapshot\") for fetch --from-dump")
     # The old name, for one more release: not listed, and it says so on stderr.
     _add_dump_command(commands, "snapshot", old_name="peerbib snapshot index is the old name of peerbib dump "
-                                                     "index, read for one more release")
+                                                     "index, kept for one more release")
 
     build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")
     build.add_argument("--raw", default=settings.RAW, help=f"raw folder or a corpus file (default: {settings.RAW})")

@@ -163,7 +163,7 @@ class OldName(argparse.Action):
         if option_string == self.old:
             used = getattr(namespace, "old_names_used", None) or []
             namespace.old_names_used = [*used, f"{parser.prog}: {self.old} is the old name of {self.new}, "
-                                               "read for one more release"]
+                                               "kept for one more release"]
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, settings_class=FetchSettings) -> None:

@@ -173,13 +173,13 @@ def test_the_old_snapshot_names_still_work_and_say_they_are_old(tmp_path, monkey
         return [line for line in capsys.readouterr().err.splitlines() if "old name" in line]
 
     assert main(["snapshot", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 0
-    assert old_name_lines() == ["peerbib snapshot index is the old name of peerbib dump index, read for one more "
-                                "release"]
+    assert capsys.readouterr().err.splitlines() == [  # one line, and nothing else on stderr
+        "peerbib snapshot index is the old name of peerbib dump index, kept for one more release"]
     assert main(["fetch", "--from-snapshot", str(tmp_path / "index"), "--snapshot-threads", "1",
                  "--no-progress"]) == 0
     assert old_name_lines() == [
-        "peerbib fetch: --from-snapshot is the old name of --from-dump, read for one more release",
-        "peerbib fetch: --snapshot-threads is the old name of --dump-threads, read for one more release"]
+        "peerbib fetch: --from-snapshot is the old name of --from-dump, kept for one more release",
+        "peerbib fetch: --snapshot-threads is the old name of --dump-threads, kept for one more release"]
     assert main(["fetch", "--from-dump", str(tmp_path / "index"), "--no-progress"]) == 0
     assert old_name_lines() == []
     assert pb.load().works["is_corpus"].sum() == 10
