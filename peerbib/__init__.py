@@ -93,7 +93,8 @@ _EXPORTS = {
     "RANDOM_STATE": "settings",
     **{name: "errors" for name in (
         "PeerbibError", "CorpusError", "BuildError", "BusyError", "AnalysisError", "ReportError", "FetchError",
-        "SnapshotError", "OwnershipError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError", "OpenAlexRequestError",
+        "SnapshotError", "DumpError", "OwnershipError", "OpenAlexError", "OpenAlexAuthError", "BudgetExhaustedError",
+        "OpenAlexRequestError",
         "OpenAlexNotFoundError", "OpenAlexUnavailableError", "OpenAlexPagingError", "EuropePMCError",
         "EuropePMCUnavailableError", "SciteError",
     )},

@@ -1,4 +1,4 @@
-"""The ``peerbib`` command: ``peerbib init``, ``fetch``, ``build``, ``report``, ``code``.
+"""The ``peerbib`` command: ``peerbib init``, ``fetch``, ``dump index``, ``build``, ``report``, ``code``.
 
 Heavy libraries are imported only by the command that needs them. An error
 the user can fix is printed on one line, without a traceback, and the command
@@ -114,31 +114,31 @@ def _fetch(args) -> int:
         api_key=api_key,
         email=args.email,
         progress=not args.no_progress,
-        source=args.from_snapshot,
+        source=args.from_dump,
         **settings.settings_from_args(args),
     )
     _say(summary)
     return 0
 
 
-def _snapshot(args) -> int:
-    from .sources.openalex_snapshot import build_index
+def _dump(args) -> int:
+    from .sources.openalex_dump import build_index
 
     if args.engine == "spark":
-        from .sources.openalex_snapshot.spark import build_index_spark, spark_session
+        from .sources.openalex_dump.spark import build_index_spark, spark_session
 
         session = spark_session(args.spark_master)
         try:
-            manifest = build_index_spark(args.snapshot_dir, args.out, spark=session, progress=not args.quiet)
+            manifest = build_index_spark(args.dump_dir, args.out, spark=session, progress=not args.quiet)
         finally:
             session.stop()
     else:
-        manifest = build_index(args.snapshot_dir, args.out, memory_limit=args.memory_limit, threads=args.threads,
+        manifest = build_index(args.dump_dir, args.out, memory_limit=args.memory_limit, threads=args.threads,
                                progress=not args.quiet)
     parts = manifest["parts"].values()
-    snap = manifest["snapshot"]
+    dump = manifest["snapshot"]  # index.json's key for the dump (OpenAlex's word)
     _say(f"indexed {args.out}: {len(parts)} parts, {sum(p['records'] for p in parts):,} records "
-         f"(release {snap.get('release')}, {snap.get('layout')} layout, {manifest['engine']})")
+         f"(release {dump.get('release')}, {dump.get('layout')} layout, {manifest['engine']})")
     return 0
 
 
@@ -183,6 +183,30 @@ def _init(args) -> int:
     return 0
 
 
+def _add_dump_command(commands, name: str, *, help: str | None = None, old_name: str | None = None) -> None:
+    """``peerbib NAME index``: the command for OpenAlex's dump, listed when it has a ``help``."""
+    dump = commands.add_parser(name, **({"help": help} if help else {}))
+    actions = dump.add_subparsers(dest="action", metavar="ACTION", required=True)
+    index = actions.add_parser(
+        "index", help="index a downloaded works dump into slim Parquet files (resumable, incremental)",
+        description="Index OpenAlex's works dump, which OpenAlex calls its snapshot (aws s3 sync "
+                    "s3://openalex/data/jsonl/works DIR --no-sign-request), with DuckDB: the columns peerbib "
+                    "needs, one Parquet file per part. Rerun to resume, or after syncing a later release to "
+                    "index only its new parts.")
+    index.add_argument("dump_dir", help="the works folder of the dump (holding manifest.json)")
+    index.add_argument("--out", required=True, help="the index folder to write")
+    index.add_argument("--memory-limit", default=settings.DUMP_MEMORY_LIMIT,
+                       help=f"DuckDB's memory limit (default: {settings.DUMP_MEMORY_LIMIT})")
+    index.add_argument("--threads", type=int, default=settings.DUMP_THREADS,
+                       help=f"DuckDB threads (default: {settings.DUMP_THREADS})")
+    index.add_argument("--quiet", action="store_true", help="no line per part")
+    index.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
+                       help="duckdb on this machine (default), or spark (pip install 'peerbib[spark]')")
+    index.add_argument("--spark-master", default="local[2]",
+                       help="with --engine spark: the Spark master (default: local[2]; a cluster's URL there)")
+    dump.set_defaults(run=_dump, old_names_used=[old_name] if old_name else [])
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -222,28 +246,17 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--ask-key", action="store_true",
                        help="prompt for the OpenAlex API key instead of reading OPENALEX_API_KEY")
     fetch.add_argument("--no-progress", action="store_true", help="no progress bar")
-    fetch.add_argument("--from-snapshot", metavar="INDEX",
-                       help="answer every query from a snapshot index (peerbib snapshot index), offline, no key")
+    fetch.add_argument("--from-dump", "--from-snapshot", metavar="INDEX", dest="from_dump", action=settings.OldName,
+                       old="--from-snapshot", new="--from-dump",
+                       help="answer every query from an index of OpenAlex's full data dump (peerbib dump index), "
+                            "offline, no key (--from-snapshot is its old name)")
     settings.add_setting_flags(fetch)
     fetch.set_defaults(run=_fetch)
 
-    snapshot = commands.add_parser("snapshot", help="the full OpenAlex snapshot: index it for --from-snapshot")
-    snapshot_actions = snapshot.add_subparsers(dest="action", metavar="ACTION", required=True)
-    index = snapshot_actions.add_parser(
-        "index", help="index a downloaded works snapshot into slim Parquet files (resumable, incremental)",
-        description="Index a works snapshot (aws s3 sync s3://openalex/data/jsonl/works DIR --no-sign-request) "
-                    "with DuckDB: the columns peerbib needs, one Parquet file per part. Rerun to resume, or "
-                    "after syncing a later release to index only its new parts.")
-    index.add_argument("snapshot_dir", help="the works folder of the snapshot (holding manifest.json)")
-    index.add_argument("--out", required=True, help="the index folder to write")
-    index.add_argument("--memory-limit", default="2GB", help="DuckDB's memory limit (default: 2GB)")
-    index.add_argument("--threads", type=int, default=2, help="DuckDB threads (default: 2)")
-    index.add_argument("--quiet", action="store_true", help="no line per part")
-    index.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb",
-                       help="duckdb on this machine (default), or spark (pip install 'peerbib[spark]')")
-    index.add_argument("--spark-master", default="local[2]",
-                       help="with --engine spark: the Spark master (default: local[2]; a cluster's URL there)")
-    snapshot.set_defaults(run=_snapshot)
+    _add_dump_command(commands, "dump", help="index OpenAlex's full data dump (its \"snapshot\") for fetch --from-dump")
+    # The old name, for one more release: not listed, and it says so on stderr.
+    _add_dump_command(commands, "snapshot", old_name="peerbib snapshot index is the old name of peerbib dump "
+                                                     "index, kept for one more release")
 
     build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")
     build.add_argument("--raw", default=settings.RAW, help=f"raw folder or a corpus file (default: {settings.RAW})")
@@ -295,6 +308,8 @@ def main(argv=None) -> int:
     from .errors import PeerbibError
 
     args = _parser().parse_args(argv)
+    for line in getattr(args, "old_names_used", None) or []:
+        _say(line, err=True)
     try:
         return args.run(args)
     except PeerbibError as exc:

@@ -12,7 +12,8 @@ script can catch exactly the case it handles::
     ├── AnalysisError            an analysis asked of data that cannot support it
     ├── ReportError              a notebook failed while rendering
     ├── FetchError               a fetch asked for something it cannot do
-    ├── SnapshotError            a snapshot folder is damaged
+    ├── SnapshotError            peerbib's snapshot of API answers (data/raw/openalex) is damaged
+    ├── DumpError                OpenAlex's full data dump, or peerbib's index of it, cannot be used
     ├── OwnershipError           a path to delete or replace is not one peerbib wrote
     └── OpenAlexError            OpenAlex answered with an error
         ├── OpenAlexAuthError        401, or no usable API key
@@ -36,6 +37,7 @@ __all__ = [
     "ReportError",
     "FetchError",
     "SnapshotError",
+    "DumpError",
     "OwnershipError",
     "OpenAlexError",
     "OpenAlexAuthError",
@@ -98,7 +100,14 @@ class FetchError(PeerbibError, ValueError):
 
 
 class SnapshotError(PeerbibError):
-    """An OpenAlex snapshot folder is damaged: a manifest or page file cannot be read."""
+    """peerbib's snapshot of OpenAlex answers (``data/raw/openalex``) is damaged: a manifest or page file
+    cannot be read."""
+
+
+class DumpError(PeerbibError):
+    """OpenAlex's full data dump (what OpenAlex calls its snapshot), or peerbib's index of it, cannot be used:
+    a download that is missing parts or is damaged, an index folder that is not one, a memory limit or
+    thread count that is no usable value, DuckDB or PySpark not installed."""
 
 
 class OwnershipError(PeerbibError, ValueError):

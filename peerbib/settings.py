@@ -8,6 +8,7 @@ fields (their ``help`` metadata), so a default is written down once.
 from __future__ import annotations
 
 import argparse
+import warnings
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Callable
 
@@ -22,7 +23,12 @@ __all__ = [
     "CELL_TIMEOUT",
     "RANDOM_STATE",
     "MATCH_THRESHOLD",
+    "DUMP_MEMORY_GB",
+    "DUMP_MEMORY_LIMIT",
+    "DUMP_THREADS",
+    "OLD_NAMES",
     "FetchSettings",
+    "OldName",
     "add_setting_flags",
     "settings_from_args",
 ]
@@ -41,6 +47,12 @@ RANDOM_STATE = 0
 #: of a fetch's ``match_threshold``, and what a build (an edited corpus row keeping its match) and
 #: full-text matching (a bibliography entry) ask for.
 MATCH_THRESHOLD = 0.9
+#: The memory and threads peerbib takes by default to index OpenAlex's full data dump
+#: (``peerbib dump index``) and to answer a fetch from that index (``fetch --from-dump``):
+#: DuckDB's memory limit and threads; with Spark, the driver's memory.
+DUMP_MEMORY_GB = 2
+DUMP_MEMORY_LIMIT = f"{DUMP_MEMORY_GB}GB"
+DUMP_THREADS = 2
 
 
 def _setting(default, help: str, *, cli: bool = True, metavar: str | None = None):
@@ -78,9 +90,9 @@ class FetchSettings:
     max_retries: int = _setting(5, "retries per request on 403/429/5xx, connection errors and bad bodies")
     backoff: float = _setting(1.0, "first wait (s) between retries without Retry-After; it doubles each time")
     max_backoff: float = _setting(60.0, "longest wait (s) between two attempts chosen by peerbib")
-    snapshot_memory_gb: float = _setting(2.0, "with --from-snapshot: DuckDB's memory limit in GB")
-    snapshot_threads: int = _setting(2, "with --from-snapshot: DuckDB threads")
-    include_xpac: bool = _setting(False, "with --from-snapshot: keep OpenAlex's XPAC expansion works (the API "
+    dump_memory_gb: float = _setting(float(DUMP_MEMORY_GB), "with --from-dump: DuckDB's memory limit in GB")
+    dump_threads: int = _setting(DUMP_THREADS, "with --from-dump: DuckDB threads")
+    include_xpac: bool = _setting(False, "with --from-dump: keep OpenAlex's XPAC expansion works (the API "
                                          "leaves them out)")
     max_retry_after: float = _setting(900.0, "a Retry-After longer than this (s) stops the fetch instead of waiting")
     save_interval: float = _setting(2.0, "seconds between manifest saves while pages stream in (it is always "
@@ -110,7 +122,18 @@ class FetchSettings:
 
     @classmethod
     def from_options(cls, options: dict) -> "FetchSettings":
-        """Settings from keyword options; an unknown name is an error listing the valid ones."""
+        """Settings from keyword options; an unknown name is an error listing the valid ones.
+
+        An old name of :data:`OLD_NAMES` is still read, with a FutureWarning naming the new one.
+        """
+        options = dict(options)
+        for old, new in OLD_NAMES.items():
+            if old in options:
+                if new in options:
+                    raise FetchError(f"{old} is the old name of {new}: give {new} only")
+                warnings.warn(f"{old} is the old name of {new}; it will not be read after the next release",
+                              FutureWarning, stacklevel=3)  # the caller of pb.fetch
+                options[new] = options.pop(old)
         names = [f.name for f in fields(cls)]
         unknown = sorted(set(options) - set(names))
         if unknown:
@@ -124,8 +147,29 @@ class FetchSettings:
         return {name: getattr(self, name) for name in keep}
 
 
+#: Settings renamed (old name -> new name), read under their old names for one more release:
+#: the ``snapshot_*`` ones named OpenAlex's dump, not peerbib's snapshot.
+OLD_NAMES = {"snapshot_memory_gb": "dump_memory_gb", "snapshot_threads": "dump_threads"}
+
+
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
+
+
+class OldName(argparse.Action):
+    """An option that also answers to its old name: the value is stored as usual and, when the old
+    name was typed, ``namespace.old_names_used`` gets a line saying so, for the command to print."""
+
+    def __init__(self, option_strings, dest, *, old: str, new: str, **kwargs):
+        super().__init__(option_strings, dest, **kwargs)
+        self.old, self.new = old, new
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        if option_string == self.old:
+            used = getattr(namespace, "old_names_used", None) or []
+            namespace.old_names_used = [*used, f"{parser.prog}: {self.old} is the old name of {self.new}, "
+                                               "kept for one more release"]
 
 
 def add_setting_flags(parser: argparse.ArgumentParser, settings_class=FetchSettings) -> None:
@@ -143,6 +187,9 @@ def add_setting_flags(parser: argparse.ArgumentParser, settings_class=FetchSetti
         parser.add_argument(_flag(item.name), dest=item.name, type=kind, default=None,
                             metavar=item.metadata.get("metavar") or kind.__name__.upper(),
                             help=item.metadata["help"] + shown)
+        for old in (old for old, new in OLD_NAMES.items() if new == item.name):
+            parser.add_argument(_flag(old), dest=item.name, type=kind, default=None, action=OldName,
+                                old=_flag(old), new=_flag(item.name), help=argparse.SUPPRESS)
 
 
 def settings_from_args(args: argparse.Namespace, settings_class=FetchSettings) -> dict:

@@ -377,10 +377,11 @@ def fetch(
     progress : bool
         Show a progress bar of requests.
     source : str or Path, optional
-        A snapshot index (``peerbib snapshot index``) to answer every query
-        from, offline, instead of the API: the same corpus resolution, citing
-        works and snapshot, with the release, engine and XPAC filter in the
-        manifest's ``source``. No key is needed; ``fulltext`` is not possible.
+        An index of OpenAlex's full data dump (``peerbib dump index``) to
+        answer every query from, offline, instead of the API: the same corpus
+        resolution, citing works and snapshot, with the release, engine and
+        XPAC filter in the manifest's ``source``. No key is needed;
+        ``fulltext`` is not possible.
     **options
         Any field of :class:`peerbib.settings.FetchSettings` (``per_page``,
         ``doi_batch``, ``max_citing``, ``title_match``, ``refresh``,
@@ -416,11 +417,11 @@ def fetch(
     started_at = now_utc()
     if source is not None:
         if fulltext:
-            raise FetchError("full text is not in the OpenAlex snapshot: fetch --fulltext from the API")
-        from ..sources.openalex_snapshot.query import LocalOpenAlex, SnapshotIndex
+            raise FetchError("full text is not in the OpenAlex dump: fetch --fulltext from the API")
+        from ..sources.openalex_dump.query import DumpIndex, LocalOpenAlex
 
-        index = SnapshotIndex(project_path(source), memory_limit=f"{settings.snapshot_memory_gb:g}GB",
-                              threads=settings.snapshot_threads, include_xpac=settings.include_xpac)
+        index = DumpIndex(project_path(source), memory_limit=f"{settings.dump_memory_gb:g}GB",
+                          threads=settings.dump_threads, include_xpac=settings.include_xpac)
         client = LocalOpenAlex(index)
         client.expect([e.doi for e in entries if getattr(e, "doi", None)])
     else:

@@ -55,7 +55,7 @@ __all__ = [
     "FORMAT_VERSION",
     "Snapshot",
     "fetch_lock",
-    "read_lock",
+    "snapshot_read_lock",
     "encode_page",
     "query_label",
     "entry_select",
@@ -101,7 +101,7 @@ def fetch_lock(folder) -> FileLock:
     return FileLock(Path(folder) / FETCH_LOCK, holder="another fetch", action="is writing", remove=True)
 
 
-def read_lock(folder, *, shared: bool = True, timeout: float = READ_LOCK_TIMEOUT) -> FileLock:
+def snapshot_read_lock(folder, *, shared: bool = True, timeout: float = READ_LOCK_TIMEOUT) -> FileLock:
     """The lock builds hold shared while they read a snapshot; sweeping takes it exclusive."""
     holder = "a sweep of the snapshot" if shared else "a build"
     action = "is cleaning" if shared else "is reading"
@@ -629,7 +629,7 @@ class Snapshot:
         snapshot holds its read lock; then nothing is deleted (None is
         returned) and the next complete fetch sweeps. Returns how many files went.
         """
-        lock = read_lock(self.folder, shared=False)
+        lock = snapshot_read_lock(self.folder, shared=False)
         if not lock.try_acquire():
             return None
         try:
@@ -668,7 +668,7 @@ _VERIFIED: set[tuple] = set()
 @contextmanager
 def reading(folder):
     """Hold the snapshot's read lock (shared) while a build reads it, so no sweep deletes its pages."""
-    lock = read_lock(folder)
+    lock = snapshot_read_lock(folder)
     try:
         lock.acquire()
     except PermissionError:

@@ -30,7 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..corpus import read_corpora
-from ..corpus.files import unread_warning
+from ..corpus.collect import unread_warning
 from ..errors import BuildError, CorpusError
 from ..files import FileLock, atomic_write_text, ordinary_permissions
 from ..ids import normalize_doi
@@ -51,7 +51,7 @@ from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
 from .schema import Tables, conform, empty_table
 
-__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "read_lock", "check_tables_folder"]
+__all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "tables_read_lock", "check_tables_folder"]
 
 BUILD_INFO = "build_info.json"
 #: Seconds a build waits for another build of the same folder to finish.
@@ -64,7 +64,7 @@ def build_lock(processed: Path, *, timeout: float = BUILD_WAIT) -> FileLock:
                     holder="another build", action="is writing")
 
 
-def read_lock(processed: Path, *, shared: bool = True, timeout: float = 60.0) -> FileLock:
+def tables_read_lock(processed: Path, *, shared: bool = True, timeout: float = 60.0) -> FileLock:
     """Held shared while tables are read; exclusive for the instant the folder is swapped."""
     holder, action = ("a build", "is replacing") if shared else ("a reader", "is reading")
     return FileLock(processed.parent / f".{processed.name}.read.lock", shared=shared, timeout=timeout,
@@ -198,15 +198,15 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     counts_by_year = None
     snapshot_edges = empty_table("citations")
     local_to_final: dict[str, str] = {}
-    notes: list[str] = []
-    told: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
+    warnings_: list[str] = []
+    notes: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
     flat: dict = {}
     if snapshot is not None:
         flat = snapshot_tables(snapshot)
-        works, local_to_final, notes = merge_snapshot(corpus, flat)
+        works, local_to_final, warnings_ = merge_snapshot(corpus, flat)
         incomplete = list(flat.get("incomplete") or [])
         if incomplete:
-            notes.insert(0,
+            warnings_.insert(0,
                 f"the OpenAlex snapshot in {snapshot} has {len(incomplete)} unfinished "
                 f"quer{'y' if len(incomplete) == 1 else 'ies'} ({'; '.join(incomplete[:3])}"
                 f"{'; …' if len(incomplete) > 3 else ''}): run `peerbib fetch` again to complete it")
@@ -215,10 +215,10 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     else:
         works = corpus
     if merge is not None:
-        notes = [f"corpus: {c}" for c in merge.conflicts] + notes
+        warnings_ = [f"corpus: {c}" for c in merge.conflicts] + warnings_
     unread = unread_warning(raw) if raw.is_dir() else None
     if unread:
-        notes.insert(0, unread)
+        warnings_.insert(0, unread)
     works = conform(works, "works")
     dois = doi_index(works)
     # A corpus row resolved by title keeps being known by the DOI its corpus
@@ -240,7 +240,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     if snapshot is not None and flat.get("fulltext"):
         extracted = fulltext_statements(snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
                                         .to_dict("records"))
-        notes.extend(extracted.warnings)
+        warnings_.extend(extracted.warnings)
         if extracted.rows:
             found = pd.DataFrame(extracted.rows).assign(type="unclassified", source="peerbib full text")
             statements = pd.concat([frame for frame in (statements, found) if len(frame)], ignore_index=True)
@@ -259,8 +259,8 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         citations_per_year=_sorted(conform(cites_per_year, "citations_per_year"), ["definition", "work_id", "year"]),
         statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
         tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
-        warnings=notes,
-        notes=told,
+        warnings=warnings_,
+        notes=notes,
         info={"corpus": list(merge.sources) if merge is not None else [],
               "corpus_merged": merge.merged if merge is not None else 0},
     )
@@ -341,7 +341,7 @@ def _version() -> str:
 
 def _write(tables: Tables, processed: Path, info: dict) -> None:
     with replacing(processed, PROCESSED_FOLDER, option="the tables folder",
-                   swap_lock=read_lock(processed, shared=False)) as staging:
+                   swap_lock=tables_read_lock(processed, shared=False)) as staging:
         for name, frame in tables.items():
             frame.to_parquet(staging / f"{name}.parquet", index=False)
         atomic_write_text(staging / BUILD_INFO, json.dumps(info, indent=2, sort_keys=True) + "\n")

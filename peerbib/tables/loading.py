@@ -20,7 +20,7 @@ from ..errors import BuildError
 from ..ownership import is_within
 from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
-from .building import BUILD_INFO, _build, build_lock, check_tables_folder, read_lock
+from .building import BUILD_INFO, _build, build_lock, check_tables_folder, tables_read_lock
 from .inputs import raw_fingerprint
 from .schema import SCHEMAS, Tables, conform
 
@@ -148,7 +148,7 @@ def load(processed=PROCESSED, *, raw=None, rebuild="auto") -> Tables:
 
 
 def _read(processed: Path) -> Tables:
-    lock = read_lock(processed)
+    lock = tables_read_lock(processed)
     try:
         lock.acquire()
     except PermissionError:  # a read-only project: nobody can swap the tables either

@@ -1,7 +1,7 @@
-"""The snapshot ("dump") indexer refuses what it cannot do safely (issue 18, items 5 and 9): deletions in
-the shapes ``deleted_ids.csv`` may take, parts with fewer records than the manifest says,
-manifest URLs that leave the snapshot folder, odd manifests and options, and ``--out`` folders that are
-not a peerbib index. Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_snapshot.py)."""
+"""The indexer of OpenAlex's dump (its "snapshot") refuses what it cannot do safely (issue 18, items 5 and 9):
+deletions in the shapes ``deleted_ids.csv`` may take, parts with fewer records than the manifest says,
+manifest URLs that leave the dump folder, odd manifests and options, and ``--out`` folders that are
+not a peerbib index. Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_dump.py)."""
 from __future__ import annotations
 
 import gzip
@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 
 from fixtures.openalex import make_work
-from fixtures.openalex_snapshot import write_snapshot
+from fixtures.openalex_dump import write_dump
 from peerbib.cli import main
-from peerbib.errors import SnapshotError
+from peerbib.errors import DumpError
 
 pytest.importorskip("duckdb")
 
-from peerbib.sources.openalex_snapshot import SnapshotIndex, build_index  # noqa: E402
+from peerbib.sources.openalex_dump import DumpIndex, build_index  # noqa: E402
 
 GONE = "W1003"  # the deleted work of these tests
 
@@ -29,20 +29,20 @@ def _works(n: int = 10):
     return [make_work(1000 + i) for i in range(n)]
 
 
-def _snapshot(folder, **kwargs):
-    return write_snapshot(folder, _works(), **kwargs)
+def _dump(folder, **kwargs):
+    return write_dump(folder, _works(), **kwargs)
 
 
 def _one_line_error(capsys) -> str:
     err = capsys.readouterr().err
     assert "Traceback" not in err
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("peerbib snapshot: error: "), err
+    assert len(lines) == 1 and lines[0].startswith("peerbib dump: error: "), err
     return lines[0]
 
 
 def _ids(index_folder) -> set[str]:
-    index = SnapshotIndex(index_folder)
+    index = DumpIndex(index_folder)
     try:
         return {r["id"] for r in index.works("true", [])}
     finally:
@@ -62,9 +62,9 @@ DELETED_SHAPES = {
 
 @pytest.mark.parametrize("text", DELETED_SHAPES.values(), ids=DELETED_SHAPES.keys())
 def test_a_deletion_in_any_shape_of_deleted_ids_is_left_out(tmp_path, text):
-    snapshot = _snapshot(tmp_path / "works")
-    (snapshot / "deleted_ids.csv.gz").write_bytes(gzip.compress(text.encode()))
-    build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works")
+    (dump / "deleted_ids.csv.gz").write_bytes(gzip.compress(text.encode()))
+    build_index(dump, tmp_path / "index")
     assert pd.read_parquet(tmp_path / "index" / "deleted.parquet")["id"].tolist() == [GONE]
     ids = _ids(tmp_path / "index")
     assert GONE not in ids and len(ids) == 9
@@ -73,11 +73,11 @@ def test_a_deletion_in_any_shape_of_deleted_ids_is_left_out(tmp_path, text):
 @pytest.mark.parametrize("name", ["deleted_ids.csv", "deleted_ids.csv.gz"])
 def test_the_shapes_read_before_are_still_read(tmp_path, name):
     """Guard, not a regression: headerless single columns of bare ids and URLs, plain or gzip."""
-    snapshot = _snapshot(tmp_path / "works")
-    (snapshot / "deleted_ids.csv.gz").unlink()
+    dump = _dump(tmp_path / "works")
+    (dump / "deleted_ids.csv.gz").unlink()
     text = "W1003\nhttps://openalex.org/W1004\n\nw1005\n"
-    (snapshot / name).write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
-    build_index(snapshot, tmp_path / "index")
+    (dump / name).write_bytes(gzip.compress(text.encode()) if name.endswith(".gz") else text.encode())
+    build_index(dump, tmp_path / "index")
     assert sorted(pd.read_parquet(tmp_path / "index" / "deleted.parquet")["id"]) == ["W1003", "W1004", "W1005"]
     assert not {"W1003", "W1004", "W1005"} & _ids(tmp_path / "index")
 
@@ -93,93 +93,93 @@ UNREADABLE = {
 
 @pytest.mark.parametrize("content, says", UNREADABLE.values(), ids=UNREADABLE.keys())
 def test_a_deleted_ids_file_that_cannot_be_read_is_refused(tmp_path, capsys, content, says):
-    snapshot = _snapshot(tmp_path / "works")
+    dump = _dump(tmp_path / "works")
     data = content if isinstance(content, bytes) else gzip.compress(content.encode())
-    (snapshot / "deleted_ids.csv.gz").write_bytes(data)
-    with pytest.raises(SnapshotError, match=says) as caught:
-        build_index(snapshot, tmp_path / "index")
+    (dump / "deleted_ids.csv.gz").write_bytes(data)
+    with pytest.raises(DumpError, match=says) as caught:
+        build_index(dump, tmp_path / "index")
     assert "deleted_ids.csv.gz" in str(caught.value) and "\n" not in str(caught.value)
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
     assert "deleted_ids.csv.gz" in _one_line_error(capsys)
 
 
 def test_an_index_whose_deletions_are_not_written_is_not_opened(tmp_path):
     """An interrupted run leaves parts but no deletions: queries would return deleted works."""
-    snapshot = _snapshot(tmp_path / "works", deleted=[GONE])
-    build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works", deleted=[GONE])
+    build_index(dump, tmp_path / "index")
     (tmp_path / "index" / "deleted.parquet").unlink()
-    with pytest.raises(SnapshotError, match="not finished.*peerbib snapshot index"):
-        SnapshotIndex(tmp_path / "index")
+    with pytest.raises(DumpError, match="not finished.*peerbib dump index"):
+        DumpIndex(tmp_path / "index")
 
 
 # 2. a part with fewer records than the manifest says ---------------------------------------------------------
 
 
-def _shorten(snapshot, keep: int):
+def _shorten(dump, keep: int):
     """Rewrite the first part with only ``keep`` of its records; its size in the manifest follows, its
     record_count does not (a part replaced, or a manifest from another release)."""
-    part = next(snapshot.glob("updated_date=*/part_0000.gz"))
+    part = next(dump.glob("updated_date=*/part_0000.gz"))
     lines = gzip.decompress(part.read_bytes()).decode().splitlines(keepends=True)
     part.write_bytes(gzip.compress("".join(lines[:keep]).encode(), mtime=0))
-    manifest = json.loads((snapshot / "manifest.json").read_text())
+    manifest = json.loads((dump / "manifest.json").read_text())
     entry = next(e for e in manifest["files"] if e["url"].endswith("part_0000.gz"))
     assert entry["meta"]["record_count"] == len(lines) == 10
     entry["meta"]["content_length"] = part.stat().st_size
-    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    (dump / "manifest.json").write_text(json.dumps(manifest))
     return part, lines
 
 
 def test_a_part_with_fewer_records_than_the_manifest_is_an_error_and_not_indexed(tmp_path, capsys):
-    snapshot = _snapshot(tmp_path / "works", parts_per_date=1)
-    part, lines = _shorten(snapshot, 7)
-    with pytest.raises(SnapshotError, match=r"part_0000\.gz holds 7 records.*10.*download") as caught:
-        build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works", parts_per_date=1)
+    part, lines = _shorten(dump, 7)
+    with pytest.raises(DumpError, match=r"part_0000\.gz holds 7 records.*10.*download") as caught:
+        build_index(dump, tmp_path / "index")
     assert "\n" not in str(caught.value)
     recorded = json.loads((tmp_path / "index" / "index.json").read_text())["parts"] \
         if (tmp_path / "index" / "index.json").exists() else {}
     assert not [p for p in recorded.values() if p["url"].endswith("part_0000.gz")]
     assert not [p for p in (tmp_path / "index" / "parts").glob("*part_0000*")]
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
     assert "part_0000.gz" in _one_line_error(capsys)
     # downloaded again, it is indexed
     part.write_bytes(gzip.compress("".join(lines).encode(), mtime=0))
-    manifest = json.loads((snapshot / "manifest.json").read_text())
+    manifest = json.loads((dump / "manifest.json").read_text())
     manifest["files"][0]["meta"]["content_length"] = part.stat().st_size
-    (snapshot / "manifest.json").write_text(json.dumps(manifest))
-    assert sum(p["records"] for p in build_index(snapshot, tmp_path / "index")["parts"].values()) == 10
+    (dump / "manifest.json").write_text(json.dumps(manifest))
+    assert sum(p["records"] for p in build_index(dump, tmp_path / "index")["parts"].values()) == 10
 
 
-# 3. manifest URLs that leave the snapshot folder ---------------------------------------------------------------
+# 3. manifest URLs that leave the dump folder ---------------------------------------------------------------
 
 
-def _point_first_url_at(snapshot, url: str) -> None:
-    manifest = json.loads((snapshot / "manifest.json").read_text())
+def _point_first_url_at(dump, url: str) -> None:
+    manifest = json.loads((dump / "manifest.json").read_text())
     manifest["files"][0]["url"] = url
-    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    (dump / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_a_manifest_url_with_dot_dot_is_refused(tmp_path, capsys):
-    snapshot = _snapshot(tmp_path / "works")
-    first = next(snapshot.glob("updated_date=*/part_0000.gz"))
+    dump = _dump(tmp_path / "works")
+    first = next(dump.glob("updated_date=*/part_0000.gz"))
     (tmp_path / "outside").mkdir()
     shutil.copy(first, tmp_path / "outside" / "x.gz")  # a readable file there, so reading it would succeed
     url = "s3://openalex/data/jsonl/works/../outside/x.gz"
-    _point_first_url_at(snapshot, url)
-    with pytest.raises(SnapshotError, match="outside") as caught:
-        build_index(snapshot, tmp_path / "index")
+    _point_first_url_at(dump, url)
+    with pytest.raises(DumpError, match="outside") as caught:
+        build_index(dump, tmp_path / "index")
     assert url in str(caught.value) and "\n" not in str(caught.value)
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "cli"), "--quiet"]) == 1
     assert url in _one_line_error(capsys)
 
 
-def test_a_part_that_is_a_link_out_of_the_snapshot_is_refused(tmp_path):
-    snapshot = _snapshot(tmp_path / "works")
-    first = next(snapshot.glob("updated_date=*/part_0000.gz"))
+def test_a_part_that_is_a_link_out_of_the_dump_is_refused(tmp_path):
+    dump = _dump(tmp_path / "works")
+    first = next(dump.glob("updated_date=*/part_0000.gz"))
     (tmp_path / "outside").mkdir()
     shutil.move(first, tmp_path / "outside" / "part_0000.gz")
     first.symlink_to(tmp_path / "outside" / "part_0000.gz")
-    with pytest.raises(SnapshotError, match="outside the snapshot folder"):
-        build_index(snapshot, tmp_path / "index")
+    with pytest.raises(DumpError, match="outside the dump folder"):
+        build_index(dump, tmp_path / "index")
 
 
 # 4. odd manifests and options: one line, status 1 -------------------------------------------------------------
@@ -211,10 +211,10 @@ MANIFESTS = {
 
 @pytest.mark.parametrize("change, says", MANIFESTS.values(), ids=MANIFESTS.keys())
 def test_an_odd_manifest_is_a_one_line_error(tmp_path, capsys, change, says):
-    snapshot = _snapshot(tmp_path / "works")
-    manifest = json.loads((snapshot / "manifest.json").read_text())
-    (snapshot / "manifest.json").write_text(json.dumps(change(manifest)))
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index"), "--quiet"]) == 1
+    dump = _dump(tmp_path / "works")
+    manifest = json.loads((dump / "manifest.json").read_text())
+    (dump / "manifest.json").write_text(json.dumps(change(manifest)))
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 1
     line = _one_line_error(capsys)
     assert "manifest" in line and re.search(says, line), line
 
@@ -233,16 +233,16 @@ OPTIONS = {
 
 @pytest.mark.parametrize("options, says", OPTIONS.values(), ids=OPTIONS.keys())
 def test_nonsense_options_are_a_one_line_error(tmp_path, capsys, options, says):
-    snapshot = _snapshot(tmp_path / "works")
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index"), "--quiet", *options]) == 1
+    dump = _dump(tmp_path / "works")
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet", *options]) == 1
     assert says in _one_line_error(capsys)
     assert not (tmp_path / "index").exists()  # refused before anything was written
 
 
 def test_out_an_existing_file_is_a_one_line_error(tmp_path, capsys):
-    snapshot = _snapshot(tmp_path / "works")
+    dump = _dump(tmp_path / "works")
     (tmp_path / "index").write_text("my notes")
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index"), "--quiet"]) == 1
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 1
     assert "not a folder" in _one_line_error(capsys)
     assert (tmp_path / "index").read_text() == "my notes"
 
@@ -251,40 +251,40 @@ def test_out_an_existing_file_is_a_one_line_error(tmp_path, capsys):
 
 
 def test_out_a_folder_that_is_not_an_index_is_refused_and_left_alone(tmp_path, capsys):
-    snapshot = _snapshot(tmp_path / "works")
+    dump = _dump(tmp_path / "works")
     out = tmp_path / "thesis"
     out.mkdir()
     (out / "chapter1.tex").write_text("precious")
-    with pytest.raises(SnapshotError, match="not a peerbib snapshot index"):
-        build_index(snapshot, out)
-    assert main(["snapshot", "index", str(snapshot), "--out", str(out), "--quiet"]) == 1
+    with pytest.raises(DumpError, match="not a peerbib dump index"):
+        build_index(dump, out)
+    assert main(["dump", "index", str(dump), "--out", str(out), "--quiet"]) == 1
     assert "empty folder" in _one_line_error(capsys)
     assert sorted(p.name for p in out.iterdir()) == ["chapter1.tex"]
-    build_index(snapshot, tmp_path / "empty")  # a new folder, or an empty one, is fine
+    build_index(dump, tmp_path / "empty")  # a new folder, or an empty one, is fine
     (tmp_path / "empty2").mkdir()
-    build_index(snapshot, tmp_path / "empty2")
+    build_index(dump, tmp_path / "empty2")
 
 
-def _drop_last_part(snapshot) -> None:
-    manifest = json.loads((snapshot / "manifest.json").read_text())
+def _drop_last_part(dump) -> None:
+    manifest = json.loads((dump / "manifest.json").read_text())
     manifest["files"] = manifest["files"][:-1]
-    (snapshot / "manifest.json").write_text(json.dumps(manifest))
+    (dump / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_a_part_dropped_by_a_later_release_removes_only_its_own_file(tmp_path):
-    snapshot = _snapshot(tmp_path / "works")
-    first = build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works")
+    first = build_index(dump, tmp_path / "index")
     dropped = next(p["file"] for p in first["parts"].values() if p["url"].endswith("part_0001.gz"))
     (tmp_path / "index" / "parts" / "mine.parquet.bak").write_text("not the index's")
-    _drop_last_part(snapshot)
-    build_index(snapshot, tmp_path / "index")
+    _drop_last_part(dump)
+    build_index(dump, tmp_path / "index")
     assert not (tmp_path / "index" / "parts" / dropped).exists()
     assert (tmp_path / "index" / "parts" / "mine.parquet.bak").read_text() == "not the index's"
 
 
 def test_index_json_cannot_make_the_index_delete_a_file_outside_its_parts(tmp_path):
-    snapshot = _snapshot(tmp_path / "works")
-    build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works")
+    build_index(dump, tmp_path / "index")
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     manifest = json.loads((tmp_path / "index" / "index.json").read_text())
@@ -293,29 +293,29 @@ def test_index_json_cannot_make_the_index_delete_a_file_outside_its_parts(tmp_pa
                                    "size": 1, "records": 0, "file": os.path.join(os.pardir, os.pardir, "victim.txt"),
                                    "updated_date": "2020-01-01"}
     (tmp_path / "index" / "index.json").write_text(json.dumps(manifest))
-    error = _attempt(lambda: build_index(snapshot, tmp_path / "index"))
+    error = _attempt(lambda: build_index(dump, tmp_path / "index"))
     assert victim.exists() and victim.read_text() == "keep me"
     assert error is not None and "index.json is damaged" in str(error) and "victim.txt" in str(error)
 
 
-def _attempt(run) -> SnapshotError | None:
-    """The SnapshotError of ``run()``, or None; what it left behind is checked first."""
+def _attempt(run) -> DumpError | None:
+    """The DumpError of ``run()``, or None; what it left behind is checked first."""
     try:
         run()
-    except SnapshotError as exc:
+    except DumpError as exc:
         return exc
     return None
 
 
 def test_a_parts_folder_linked_elsewhere_is_not_emptied(tmp_path):
-    snapshot = _snapshot(tmp_path / "works")
-    first = build_index(snapshot, tmp_path / "index")
+    dump = _dump(tmp_path / "works")
+    first = build_index(dump, tmp_path / "index")
     elsewhere = tmp_path / "elsewhere"
     shutil.move(tmp_path / "index" / "parts", elsewhere)
     (tmp_path / "index" / "parts").symlink_to(elsewhere)
     before = sorted(p.name for p in elsewhere.iterdir())
-    _drop_last_part(snapshot)
-    error = _attempt(lambda: build_index(snapshot, tmp_path / "index"))
+    _drop_last_part(dump)
+    error = _attempt(lambda: build_index(dump, tmp_path / "index"))
     assert sorted(p.name for p in elsewhere.iterdir()) == before and len(before) == len(first["parts"])
     assert error is not None and "is a link" in str(error)
 
@@ -328,7 +328,7 @@ def spark():
     pytest.importorskip("pyspark", reason="the Spark engine needs pyspark: python -m pip install '.[spark]'")
     if shutil.which("java") is None:
         pytest.skip("the Spark engine needs Java 17")
-    from peerbib.sources.openalex_snapshot.spark import spark_session
+    from peerbib.sources.openalex_dump.spark import spark_session
 
     session = spark_session("local[2]", memory="1g")
     yield session
@@ -337,31 +337,31 @@ def spark():
 
 @pytest.mark.parametrize("text", DELETED_SHAPES.values(), ids=DELETED_SHAPES.keys())
 def test_spark_leaves_out_a_deletion_in_any_shape(tmp_path, spark, text):
-    from peerbib.sources.openalex_snapshot.spark import build_index_spark
+    from peerbib.sources.openalex_dump.spark import build_index_spark
 
-    snapshot = _snapshot(tmp_path / "works")
-    (snapshot / "deleted_ids.csv.gz").write_bytes(gzip.compress(text.encode()))
-    build_index_spark(snapshot, tmp_path / "index", spark=spark)
+    dump = _dump(tmp_path / "works")
+    (dump / "deleted_ids.csv.gz").write_bytes(gzip.compress(text.encode()))
+    build_index_spark(dump, tmp_path / "index", spark=spark)
     assert pd.read_parquet(tmp_path / "index" / "deleted.parquet")["id"].tolist() == [GONE]
     assert GONE not in _ids(tmp_path / "index")
 
 
 def test_spark_refuses_a_deleted_ids_file_without_an_id_column(tmp_path, spark):
-    from peerbib.sources.openalex_snapshot.spark import build_index_spark
+    from peerbib.sources.openalex_dump.spark import build_index_spark
 
-    snapshot = _snapshot(tmp_path / "works")
-    (snapshot / "deleted_ids.csv.gz").write_bytes(gzip.compress(b"deleted_date,reason\n2026-06-15,retracted\n"))
-    with pytest.raises(SnapshotError, match="no column of work ids"):
-        build_index_spark(snapshot, tmp_path / "index", spark=spark)
+    dump = _dump(tmp_path / "works")
+    (dump / "deleted_ids.csv.gz").write_bytes(gzip.compress(b"deleted_date,reason\n2026-06-15,retracted\n"))
+    with pytest.raises(DumpError, match="no column of work ids"):
+        build_index_spark(dump, tmp_path / "index", spark=spark)
 
 
 def test_spark_refuses_a_part_with_fewer_records_than_the_manifest(tmp_path, spark):
-    from peerbib.sources.openalex_snapshot.spark import build_index_spark
+    from peerbib.sources.openalex_dump.spark import build_index_spark
 
-    snapshot = _snapshot(tmp_path / "works", parts_per_date=1)
-    _shorten(snapshot, 7)
-    with pytest.raises(SnapshotError, match=r"part_0000\.gz holds 7 records.*10"):
-        build_index_spark(snapshot, tmp_path / "index", spark=spark)
+    dump = _dump(tmp_path / "works", parts_per_date=1)
+    _shorten(dump, 7)
+    with pytest.raises(DumpError, match=r"part_0000\.gz holds 7 records.*10"):
+        build_index_spark(dump, tmp_path / "index", spark=spark)
     assert not list((tmp_path / "index" / "parts").glob("*part_0000*"))
     recorded = json.loads((tmp_path / "index" / "index.json").read_text())["parts"] \
         if (tmp_path / "index" / "index.json").exists() else {}

@@ -1,9 +1,9 @@
-"""The snapshot on Spark, for snapshots that do not fit one machine: the same index and the same study
+"""The dump on Spark, for dumps that do not fit one machine: the same index and the same study
 queries as DuckDB (:mod:`.sql` writes them once), one task per gzip part, the corpus ids broadcast.
 
 ``pip install 'peerbib[spark]'`` (PySpark 4; Java 17). On a cluster, give the
-session your cluster's master and the snapshot and index on shared storage
-(``spark-submit`` with ``peerbib snapshot index --engine spark``, or
+session your cluster's master and the dump and index on shared storage
+(``spark-submit`` with ``peerbib dump index --engine spark``, or
 :func:`build_index_spark` with your own ``SparkSession``); in a test or on a
 laptop, ``local[N]``.
 """
@@ -14,7 +14,8 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ...errors import SnapshotError
+from ...errors import DumpError
+from ...settings import DUMP_MEMORY_GB
 from .index import (INDEX_FORMAT, JSON_COLUMNS, check_records, finish_index, plan_index, remove_part_files,
                     write_manifest)
 from .sql import citing_ids, doi_ids, latest_versions, projection
@@ -22,14 +23,17 @@ from .sql import citing_ids, doi_ids, latest_versions, projection
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
 
 
-def spark_session(master: str = "local[2]", *, memory: str = "2g"):
-    """A SparkSession (``local[N]`` by default); an ImportError says how to install PySpark."""
+def spark_session(master: str = "local[2]", *, memory: str = f"{DUMP_MEMORY_GB}g"):
+    """A SparkSession (``local[N]`` by default); an ImportError says how to install PySpark.
+
+    ``memory`` is the driver's, in the JVM's spelling (``2g``; ``2GB`` is not one).
+    """
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise SnapshotError("the Spark engine needs PySpark: python -m pip install 'peerbib[spark]' (and Java 17)") \
+        raise DumpError("the Spark engine needs PySpark: python -m pip install 'peerbib[spark]' (and Java 17)") \
             from None
-    return (SparkSession.builder.master(master).appName("peerbib-snapshot")
+    return (SparkSession.builder.master(master).appName("peerbib-dump")
             .config("spark.driver.memory", memory).config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
             .getOrCreate())
@@ -68,23 +72,23 @@ def _tag(relative: str) -> str:
     return re.sub(r"[^A-Za-z0-9]", "_", relative)
 
 
-def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> dict:
+def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
     """:func:`~.index.build_index` on Spark: the same index (``index.json``, one file set per part).
 
     Every part not yet indexed is read in one job (a task per gzip part), projected
     with the same SQL as DuckDB, and written as Parquet partitioned by part. The
-    snapshot, the index folder and ``deleted_ids.csv`` are checked, and the deleted
+    dump, the index folder and ``deleted_ids.csv`` are checked, and the deleted
     ids written, by the same code as DuckDB's (:func:`~.index.plan_index`,
     :func:`~.index.write_deleted`).
 
     Raises
     ------
-    SnapshotError
+    DumpError
         As :func:`~.index.build_index`: among others for a part holding fewer records
         than the manifest says (not indexed; the others are) and an unreadable
         ``deleted_ids.csv``.
     """
-    layout, out, indexed, todo = plan_index(snapshot, out)
+    layout, out, indexed, todo = plan_index(dump, out)
     session = spark or spark_session()
     import pyspark
 
@@ -131,7 +135,7 @@ def build_index_spark(snapshot, out, *, spark=None, progress: bool = False) -> d
 
 def study_spark(index, dois, *, spark=None, include_xpac: bool = False) -> tuple[list[dict], list[dict]]:
     """The study queries on Spark: the corpus works with one of ``dois`` and the works citing them,
-    newest versions, as :class:`~.query.SnapshotIndex` gives them (rows as dicts, ordered by id)."""
+    newest versions, as :class:`~.query.DumpIndex` gives them (rows as dicts, ordered by id)."""
     session = spark or spark_session()
     index = Path(index).expanduser()
     session.read.parquet(str(index / "parts")).createOrReplaceTempView("versions")

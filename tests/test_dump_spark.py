@@ -1,5 +1,5 @@
-"""The snapshot on Spark (local mode): the same index and the same study as DuckDB, from the same SQL.
-Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_snapshot.py)."""
+"""OpenAlex's dump on Spark (local mode): the same index and the same study as DuckDB, from the same SQL.
+Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_dump.py)."""
 from __future__ import annotations
 
 import json
@@ -15,9 +15,9 @@ if shutil.which("java") is None:
                 allow_module_level=True)
 
 from fixtures.openalex import citation_graph, inverted, make_work  # noqa: E402
-from fixtures.openalex_snapshot import write_snapshot  # noqa: E402
-from peerbib.sources.openalex_snapshot import SnapshotIndex, build_index  # noqa: E402
-from peerbib.sources.openalex_snapshot.spark import build_index_spark, spark_session, study_spark  # noqa: E402
+from fixtures.openalex_dump import write_dump  # noqa: E402
+from peerbib.sources.openalex_dump import DumpIndex, build_index  # noqa: E402
+from peerbib.sources.openalex_dump.spark import build_index_spark, spark_session, study_spark  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def spark():
     session.stop()
 
 
-def _snapshot(folder):
+def _dump(folder):
     corpus, citing = citation_graph(30, 90, seed=11, max_refs=3)
     corpus[0]["abstract_inverted_index"] = inverted("The peer role and the Peer support")
     corpus[1]["abstract_inverted_index"] = None
@@ -35,7 +35,7 @@ def _snapshot(folder):
     older = dict(corpus[3], title="An older title")
     gone = make_work(7000, references=[corpus[0]["id"].rsplit("/", 1)[1]])
     xpac = dict(make_work(7001, references=[corpus[0]["id"].rsplit("/", 1)[1]]), is_xpac=True)
-    write_snapshot(folder, corpus + citing + [gone, xpac], older=[older], deleted=["W7000"], parts_per_date=3)
+    write_dump(folder, corpus + citing + [gone, xpac], older=[older], deleted=["W7000"], parts_per_date=3)
     return corpus
 
 
@@ -48,7 +48,7 @@ def _frame(index):
 
 
 def test_spark_builds_the_index_duckdb_builds(tmp_path, spark):
-    _snapshot(tmp_path / "works")
+    _dump(tmp_path / "works")
     build_index(tmp_path / "works", tmp_path / "duckdb")
     manifest = build_index_spark(tmp_path / "works", tmp_path / "spark", spark=spark)
     assert manifest["engine"].startswith("spark 4")
@@ -62,10 +62,10 @@ def test_spark_builds_the_index_duckdb_builds(tmp_path, spark):
 
 
 def test_the_study_on_spark_is_the_study_on_duckdb(tmp_path, spark):
-    corpus = _snapshot(tmp_path / "works")
+    corpus = _dump(tmp_path / "works")
     build_index(tmp_path / "works", tmp_path / "index")
     dois = [w["doi"].removeprefix("https://doi.org/") for w in corpus if w["doi"]]
-    index = SnapshotIndex(tmp_path / "index")
+    index = DumpIndex(tmp_path / "index")
     duck_corpus = index.works("doi IN (SELECT unnest(?::VARCHAR[]))", [dois])
     duck_citing = index.works_citing([r["id"] for r in duck_corpus])
     assert index.study(dois) == (duck_corpus, duck_citing)  # the one-read study the fetch asks first
@@ -79,7 +79,7 @@ def test_the_study_on_spark_is_the_study_on_duckdb(tmp_path, spark):
 
 
 def test_a_later_release_on_spark_drops_the_files_of_parts_it_no_longer_lists(tmp_path, spark):
-    _snapshot(tmp_path / "works")
+    _dump(tmp_path / "works")
     build_index_spark(tmp_path / "works", tmp_path / "index", spark=spark)
     manifest = json.loads((tmp_path / "works" / "manifest.json").read_text())
     dropped = manifest["files"].pop()  # the release no longer lists this part
@@ -92,11 +92,11 @@ def test_a_later_release_on_spark_drops_the_files_of_parts_it_no_longer_lists(tm
     assert not any(f"_{gone}_" in name for name in listed)
 
 
-def test_spark_refuses_a_parquet_snapshot_before_it_starts(tmp_path):
-    from peerbib.errors import SnapshotError
+def test_spark_refuses_a_parquet_dump_before_it_starts(tmp_path):
+    from peerbib.errors import DumpError
 
-    _snapshot(tmp_path / "works")
+    _dump(tmp_path / "works")
     manifest = json.loads((tmp_path / "works" / "manifest.json").read_text())
     (tmp_path / "works" / "manifest.json").write_text(json.dumps(dict(manifest, format="parquet")))
-    with pytest.raises(SnapshotError, match="Parquet snapshot; peerbib indexes the JSON Lines one"):
+    with pytest.raises(DumpError, match="Parquet dump; peerbib indexes the JSON Lines one"):
         build_index_spark(tmp_path / "works", tmp_path / "index", spark=object())

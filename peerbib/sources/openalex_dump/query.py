@@ -1,4 +1,4 @@
-"""Answering peerbib's OpenAlex queries from a snapshot index, offline, as the API would.
+"""Answering peerbib's OpenAlex queries from a dump index, offline, as the API would.
 
 :class:`LocalOpenAlex` takes the very request URLs peerbib's fetch builds with
 pyalex (DOI and id batches, single works, ``cites:`` batches, title and
@@ -24,13 +24,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from ...errors import OpenAlexRequestError, SnapshotError
+from ...errors import DumpError, OpenAlexRequestError
 from ...ids import normalize_doi, short_id
+from ...settings import DUMP_MEMORY_LIMIT, DUMP_THREADS
 from ..http import ApiResponse, RequestStats
 from .index import DELETED, duckdb_connection, engine_version, read_index_manifest
 from .sql import citing_ids, latest_versions
 
-__all__ = ["SnapshotIndex", "LocalOpenAlex"]
+__all__ = ["DumpIndex", "LocalOpenAlex"]
 
 _WORD_SPLIT = r"[^\w]+"
 #: Every word of ``?`` is in the title or the abstract (the inverted index's keys, split into words).
@@ -39,21 +40,22 @@ _TITLE_AND_ABSTRACT_HAS = (
     f"json_keys(abstract_inverted_index), ' '), '')), '{_WORD_SPLIT}'), ?::VARCHAR[])")
 
 
-class SnapshotIndex:
-    """A peerbib snapshot index (``peerbib snapshot index``) opened for queries."""
+class DumpIndex:
+    """A peerbib dump index (``peerbib dump index``) opened for queries."""
 
-    def __init__(self, folder, *, memory_limit: str = "2GB", threads: int = 2, include_xpac: bool = False):
+    def __init__(self, folder, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: int = DUMP_THREADS,
+                 include_xpac: bool = False):
         self.folder = Path(folder).expanduser()
         self.manifest = read_index_manifest(self.folder)
         if not self.manifest.get("parts"):
-            raise SnapshotError(f"the snapshot index in {self.folder} holds no part yet: run the index again")
+            raise DumpError(f"the dump index in {self.folder} holds no part yet: run the index again")
         deleted = self.folder / DELETED
         # Without its deleted ids (a run interrupted or refused before writing them) every answer
         # would hold works OpenAlex deleted.
         if self.manifest.get("deleted") != DELETED or not deleted.is_file():
-            raise SnapshotError(f"the snapshot index in {self.folder} is not finished (its list of deleted works "
-                                "is missing): run `peerbib snapshot index SNAPSHOT_DIR --out "
-                                f"{self.folder}` again")
+            raise DumpError(f"the dump index in {self.folder} is not finished (its list of deleted works "
+                            "is missing): run `peerbib dump index DUMP_DIR --out "
+                            f"{self.folder}` again")
         self.include_xpac = include_xpac
         self._lock = threading.Lock()
         self._con = duckdb_connection(memory_limit=memory_limit, threads=threads)
@@ -63,6 +65,7 @@ class SnapshotIndex:
         self._con.execute(f"CREATE VIEW deleted AS SELECT id FROM read_parquet('{deleted}')")
 
     def provenance(self) -> dict:
+        # "openalex-snapshot" (OpenAlex's word) is what snapshots fetched from a dump have always recorded
         snap = self.manifest.get("snapshot") or {}
         return {"kind": "openalex-snapshot", "release": snap.get("release"), "layout": snap.get("layout"),
                 "format": snap.get("format"), "engine": engine_version(), "index_engine": self.manifest.get("engine"),
@@ -186,13 +189,13 @@ def _words(text: str) -> list[str]:
 
 
 class LocalOpenAlex:
-    """A stand-in for :class:`~peerbib.sources.openalex.client.OpenAlexClient` that answers from a snapshot index.
+    """A stand-in for :class:`~peerbib.sources.openalex.client.OpenAlexClient` that answers from a dump index.
 
     It understands the requests peerbib makes (see :mod:`peerbib.sources.openalex.queries`); any
     other is an :class:`OpenAlexRequestError` that says so. No request leaves the machine.
     """
 
-    def __init__(self, index: SnapshotIndex, *, cancel=None):
+    def __init__(self, index: DumpIndex, *, cancel=None):
         self.index = index
         self.stats = RequestStats()
         self.cancel = cancel or threading.Event()
@@ -205,7 +208,7 @@ class LocalOpenAlex:
 
     def expect(self, dois) -> None:
         """Read every corpus work with one of ``dois`` and every work citing them in one query
-        (:meth:`SnapshotIndex.study`), so the fetch's DOI batches and ``cites:`` batches are answered
+        (:meth:`DumpIndex.study`), so the fetch's DOI batches and ``cites:`` batches are answered
         from memory instead of one scan each."""
         dois = sorted({_norm_doi(d) for d in dois if d})
         if not dois:
@@ -239,13 +242,13 @@ class LocalOpenAlex:
 
     def get_content(self, url: str, *, allow_404: bool = True) -> ApiResponse:
         raise OpenAlexRequestError(
-            "full text is not in the OpenAlex snapshot: fetch with --fulltext from the API, or without it here", url=url)
+            "full text is not in the OpenAlex dump: fetch with --fulltext from the API, or without it here", url=url)
 
     def get_json(self, url: str, *, allow_404: bool = False) -> ApiResponse:
         split = urlsplit(url)
         params = dict(parse_qsl(split.query, keep_blank_values=True))
         path = unquote(split.path)
-        self.stats.count_request("snapshot")
+        self.stats.count_request("dump")
         if path == "/works":
             data = self._list(params)
         elif path.startswith("/works/"):
@@ -254,10 +257,10 @@ class LocalOpenAlex:
                 if not allow_404:
                     from ...errors import OpenAlexNotFoundError
 
-                    raise OpenAlexNotFoundError(f"not in the snapshot index: {path}", url=url)
+                    raise OpenAlexNotFoundError(f"not in the dump index: {path}", url=url)
                 return ApiResponse(url, url, 404, None, 0.0, True)
         else:
-            raise OpenAlexRequestError(f"the snapshot index cannot answer {path}", url=url)
+            raise OpenAlexRequestError(f"the dump index cannot answer {path}", url=url)
         return ApiResponse(url, url, 200, data, 0.0, True)
 
     def _single(self, ident: str, params: dict):
@@ -294,7 +297,7 @@ class LocalOpenAlex:
                 clauses.append(_TITLE_AND_ABSTRACT_HAS)
                 values.append(_words(value))
             else:
-                raise OpenAlexRequestError(f"the snapshot index cannot filter by {attr!r}")
+                raise OpenAlexRequestError(f"the dump index cannot filter by {attr!r}")
         if params.get("search"):
             clauses.append(_TITLE_AND_ABSTRACT_HAS)
             values.append(_words(params["search"]))

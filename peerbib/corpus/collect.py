@@ -1,4 +1,5 @@
-"""Which corpus files a raw folder holds, and reading them together: overlapping exports merged.
+"""Collecting the corpus: which corpus files a raw folder holds, and reading them together (overlapping
+exports merged).
 
 Researchers search several databases and export each: the same work then
 comes in a Scopus file and a Web of Science file. Read together, it is one

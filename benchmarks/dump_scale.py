@@ -1,6 +1,6 @@
-"""Benchmark: indexing a full OpenAlex works snapshot and a 10k-DOI study on it -- on SYNTHETIC snapshots.
+"""Benchmark: indexing OpenAlex's full works dump (its "snapshot") and a 10k-DOI study on it -- on SYNTHETIC dumps.
 
-The snapshots here are SYNTHETIC, made by code in this file, in the true
+The dumps here are SYNTHETIC, made by code in this file, in the true
 layout (``updated_date=…/part_NNNN.gz``, ``manifest.json`` written last): API-
 shaped Work records of ~1.3 KB of JSON (an abstract inverted index of ~60
 words, three authors, a venue, counts_by_year, ~30 references to random
@@ -12,10 +12,10 @@ the next):
 - **baseline**: plain-Python streaming, one pass: ``gzip`` + ``json.loads`` of
   every record keeping the fields the index keeps (the abstract decoded),
   nothing written;
-- **index**: ``peerbib snapshot index`` (DuckDB) at 1 and 2 threads under a
+- **index**: ``peerbib dump index`` (DuckDB) at 1 and 2 threads under a
   2 GB memory limit: wall time and peak resident memory;
-- **study**: the 10k-DOI study query on the index (``SnapshotIndex.study``,
-  what ``fetch --from-snapshot`` asks first): the corpus by DOI and the works
+- **study**: the 10k-DOI study query on the index (``DumpIndex.study``,
+  what ``fetch --from-dump`` asks first): the corpus by DOI and the works
   citing it, found by a semi-join each on the narrow columns and then read
   in one pass over the wide ones, handed to Python as rows. It runs three
   times, each in a fresh process, and the median is reported; every run's
@@ -38,8 +38,8 @@ output as the baseline.
 
 Usage::
 
-    python benchmarks/snapshot_scale.py                      # 250k and 1M works (~10 min, ~2.5 GB of disk)
-    python benchmarks/snapshot_scale.py --sizes 50000 100000 # quicker
+    python benchmarks/dump_scale.py                      # 250k and 1M works (~10 min, ~2.5 GB of disk)
+    python benchmarks/dump_scale.py --sizes 50000 100000 # quicker
 """
 from __future__ import annotations
 
@@ -111,8 +111,8 @@ def _part(args) -> tuple[str, int, int]:
     return relative, path.stat().st_size, count
 
 
-def make_snapshot(folder: Path, n: int, seed: int = 0) -> float:
-    """A SYNTHETIC works snapshot of ``n`` works in ``folder``; returns its size in MB."""
+def make_dump(folder: Path, n: int, seed: int = 0) -> float:
+    """A SYNTHETIC works dump of ``n`` works in ``folder``; returns its size in MB."""
     jobs = [(str(folder), n, start, min(PER_PART, n - start), seed) for start in range(0, n, PER_PART)]
     with Pool(os.cpu_count() or 2) as pool:
         parts = pool.map(_part, jobs)
@@ -161,22 +161,24 @@ print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb()
 """
 
 INDEX = prelude() + """
-from peerbib.sources.openalex_snapshot import build_index
+from peerbib.settings import DUMP_MEMORY_LIMIT
+from peerbib.sources.openalex_dump import build_index
 folder, out, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
 started = time.perf_counter()
-manifest = build_index(folder, out, memory_limit="2GB", threads=threads)
+manifest = build_index(folder, out, memory_limit=DUMP_MEMORY_LIMIT, threads=threads)
 print(json.dumps({"seconds": time.perf_counter() - started, "peak_mb": peak_mb(),
                   "records": sum(p["records"] for p in manifest["parts"].values())}))
 """
 
 STUDY = prelude() + DIGEST + """
 from peerbib.sources.openalex.records import decode_abstract
-from peerbib.sources.openalex_snapshot import SnapshotIndex
+from peerbib.settings import DUMP_MEMORY_LIMIT
+from peerbib.sources.openalex_dump import DumpIndex
 out, n_dois = sys.argv[1], int(sys.argv[2])
 dois = [f"10.5555/synthetic.{i}" for i in range(1, 10 * n_dois + 1, 10)]
 started = time.perf_counter()
-index = SnapshotIndex(out, memory_limit="2GB", threads=2)
-corpus, citing = index.study(dois)  # what fetch --from-snapshot asks first (LocalOpenAlex.expect)
+index = DumpIndex(out, memory_limit=DUMP_MEMORY_LIMIT, threads=2)
+corpus, citing = index.study(dois)  # what fetch --from-dump asks first (LocalOpenAlex.expect)
 ids = sorted(r["id"] for r in corpus)
 # the abstracts as text, as the fetch makes them of every work it reads (the index keeps the inverted index)
 seconds = time.perf_counter() - started
@@ -192,7 +194,7 @@ FETCH = prelude() + """
 import csv, shutil, tempfile
 import peerbib as pb
 index, n_dois = sys.argv[1], int(sys.argv[2])
-root = tempfile.mkdtemp(prefix="peerbib-snapshot-fetch-")
+root = tempfile.mkdtemp(prefix="peerbib-dump-fetch-")
 corpus = os.path.join(root, "corpus.csv")
 with open(corpus, "w", newline="") as handle:
     writer = csv.writer(handle)
@@ -209,9 +211,9 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak_mb(), "works": summary.wor
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[250_000, 1_000_000])
-    parser.add_argument("--keep", help="keep the SYNTHETIC snapshots and indexes in this folder")
+    parser.add_argument("--keep", help="keep the SYNTHETIC dumps and indexes in this folder")
     args = parser.parse_args(argv)
-    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="peerbib-snapshot-scale-"))
+    root = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="peerbib-dump-scale-"))
     rows, ok = [], True
     env_hash = {"PYTHONHASHSEED": "0"}
     os.environ.update(env_hash)  # the steps compare id sets by hash
@@ -220,7 +222,7 @@ def main(argv=None) -> int:
             folder = root / f"n{n}"
             shutil.rmtree(folder, ignore_errors=True)
             (folder / "works").mkdir(parents=True)
-            mb = make_snapshot(folder / "works", n)
+            mb = make_dump(folder / "works", n)
             base = run(BASELINE, folder / "works", STUDY_DOIS)
             one = run(INDEX, folder / "works", folder / "index1", 1)
             two = run(INDEX, folder / "works", folder / "index2", 2)
@@ -241,7 +243,7 @@ def main(argv=None) -> int:
                   f"2 threads {two['seconds']:.1f} s {two['peak_mb']:.0f} MB ({two['disk_mb']:,.0f} MB on disk); study {study['seconds']:.1f} s "
                   f"(median of {', '.join(f'{x:.1f}' for x in study['runs'])} s) "
                   f"(+ {study['decode_seconds']:.1f} s of abstracts to text; {study['n_corpus']:,} corpus works, {study['n_citing']:,} citing; "
-                  f"{'same as' if same else 'DIFFERENT from'} the baseline); whole fetch --from-snapshot "
+                  f"{'same as' if same else 'DIFFERENT from'} the baseline); whole fetch --from-dump "
                   f"{fetch['seconds']:.1f} s {fetch['peak_mb']:.0f} MB ({fetch['works']:,} works, "
                   f"{fetch['citing']:,} citing)", flush=True)
             if not args.keep:
@@ -249,7 +251,7 @@ def main(argv=None) -> int:
     finally:
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
-    print(f"\nSummary (SYNTHETIC snapshots, all measured in this run; {os.cpu_count()} cores, fresh process per step, "
+    print(f"\nSummary (SYNTHETIC dumps, all measured in this run; {os.cpu_count()} cores, fresh process per step, "
           "DuckDB memory limit 2 GB)")
     print("| works | gzip | baseline (Python) | index 1 thread | index 2 threads | peak (2 threads) | "
           "index on disk | index / baseline | 10k-DOI study | abstracts to text | same output | whole fetch | "

@@ -1,4 +1,4 @@
-"""The snapshot's queries, written once for both engines: DuckDB on one machine, Spark SQL on a cluster.
+"""The dump's queries, written once for both engines: DuckDB on one machine, Spark SQL on a cluster.
 
 The two dialects agree on almost everything the queries use (``regexp_extract``,
 ``coalesce``, window functions, ``IN`` sub-queries, struct fields); where they
@@ -46,7 +46,7 @@ def projection(engine: str, source: str, date_sql: str, extra: str = "") -> str:
     The abstract stays as OpenAlex gives it, its inverted index as JSON text (``source`` reads
     the column as a string): turning it into text is left to the reader of the few works a study
     returns (:func:`peerbib.sources.openalex.records.decode_abstract`), because parsing every
-    record's index into a map and sorting its words doubled the time of indexing a snapshot."""
+    record's index into a map and sorting its words doubled the time of indexing a dump."""
     return f"""
 SELECT
   {_short("id")} AS id,

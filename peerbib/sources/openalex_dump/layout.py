@@ -1,4 +1,4 @@
-"""The files of a downloaded OpenAlex snapshot of works, found from its manifest.
+"""The files of a downloaded OpenAlex dump of works (its "snapshot"), found from its manifest.
 
 Two layouts (OpenAlex's snapshot documentation, 2026):
 
@@ -35,19 +35,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from ...errors import SnapshotError
+from ...errors import DumpError
 from ...ids import short_id
 
-__all__ = ["SnapshotPart", "SnapshotLayout", "DeletedIds", "read_layout", "read_deleted_ids"]
+__all__ = ["DumpPart", "DumpLayout", "DeletedIds", "read_layout", "read_deleted_ids"]
 
 _DATE = re.compile(r"updated_date=(\d{4}-\d{2}-\d{2})")
 _SYNC_AGAIN = "sync it again (aws s3 sync … --no-sign-request resumes)"
-_MANIFEST_AGAIN = "download the snapshot's manifest again (aws s3 sync … --no-sign-request)"
+_MANIFEST_AGAIN = "download the dump's manifest again (aws s3 sync … --no-sign-request)"
 
 
 @dataclass(frozen=True)
-class SnapshotPart:
-    """One file of the snapshot: where the manifest says it is, where it is here, its size and records."""
+class DumpPart:
+    """One file of the dump: where the manifest says it is, where it is here, its size and records."""
 
     url: str
     path: Path
@@ -57,7 +57,7 @@ class SnapshotPart:
 
 
 @dataclass
-class SnapshotLayout:
+class DumpLayout:
     folder: Path
     layout: str  # "current" or "legacy"
     format: str  # "jsonl" or "parquet"
@@ -78,21 +78,21 @@ def _manifest(folder: Path) -> tuple[str, Path, dict]:
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
             except (ValueError, OSError) as exc:
-                raise SnapshotError(f"{path} is not readable JSON ({exc}): {_MANIFEST_AGAIN}") from exc
+                raise DumpError(f"{path} is not readable JSON ({exc}): {_MANIFEST_AGAIN}") from exc
             if not isinstance(manifest, dict):
-                raise SnapshotError(f"{path} holds a JSON {type(manifest).__name__}, not the object of an "
-                                    f"OpenAlex manifest ({{files: [...]}}): {_MANIFEST_AGAIN}")
+                raise DumpError(f"{path} holds a JSON {type(manifest).__name__}, not the object of an "
+                                f"OpenAlex manifest ({{files: [...]}}): {_MANIFEST_AGAIN}")
             return layout, path, manifest
-    raise SnapshotError(
-        f"no manifest.json (or legacy manifest) in {folder}: give the works folder of the snapshot, e.g. "
+    raise DumpError(
+        f"no manifest.json (or legacy manifest) in {folder}: give the works folder of the dump, e.g. "
         "the DIR of `aws s3 sync s3://openalex/data/jsonl/works DIR --no-sign-request`; OpenAlex writes "
         "the manifest last, so a download without it is not finished"
     )
 
 
-def _odd(path: Path, where: str, value, wanted: str) -> SnapshotError:
+def _odd(path: Path, where: str, value, wanted: str) -> DumpError:
     shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "..."
-    return SnapshotError(f"{path}: {where} is {shown}, not {wanted}; {_MANIFEST_AGAIN}")
+    return DumpError(f"{path}: {where} is {shown}, not {wanted}; {_MANIFEST_AGAIN}")
 
 
 def _count(path: Path, where: str, value) -> int | None:
@@ -117,17 +117,17 @@ def _local(folder: Path, url: str, manifest_path: Path) -> Path:
     root = Path(os.path.realpath(folder))
     # The real path, so that neither `..` in the URL nor a link in the folder reads a file elsewhere.
     if root not in Path(os.path.realpath(path)).parents:
-        raise SnapshotError(f"{manifest_path} lists {url!r}, which is outside the snapshot folder {folder}: "
-                            f"peerbib reads only files inside it; {_MANIFEST_AGAIN}")
+        raise DumpError(f"{manifest_path} lists {url!r}, which is outside the dump folder {folder}: "
+                        f"peerbib reads only files inside it; {_MANIFEST_AGAIN}")
     return path
 
 
-def read_layout(folder) -> SnapshotLayout:
-    """The parts of the snapshot in ``folder``, checked to be there with the size the manifest gives.
+def read_layout(folder) -> DumpLayout:
+    """The parts of the dump in ``folder``, checked to be there with the size the manifest gives.
 
     Raises
     ------
-    SnapshotError
+    DumpError
         When the manifest is missing, unreadable, or holds a field of another type than
         OpenAlex writes (named); when a part's URL leads outside ``folder``; when a part is
         missing or has another size (an interrupted download: the message names the first
@@ -136,14 +136,14 @@ def read_layout(folder) -> SnapshotLayout:
     """
     folder = Path(folder).expanduser()
     if not folder.is_dir():
-        raise SnapshotError(f"{folder} is not a folder: give the works folder of an OpenAlex snapshot")
+        raise DumpError(f"{folder} is not a folder: give the works folder of an OpenAlex dump")
     layout, manifest_path, manifest = _manifest(folder)
     field = "files" if layout == "current" else "entries"
     entries = manifest.get(field)
     if entries is not None and not isinstance(entries, list):
-        raise _odd(manifest_path, field, entries, "a list of the snapshot's files")
+        raise _odd(manifest_path, field, entries, "a list of the dump's files")
     if not entries:
-        raise SnapshotError(f"the manifest in {folder} lists no files: {_MANIFEST_AGAIN}")
+        raise DumpError(f"the manifest in {folder} lists no files: {_MANIFEST_AGAIN}")
     parts, problems = [], []
     for number, entry in enumerate(entries):
         where = f"{field}[{number}]"
@@ -167,20 +167,20 @@ def read_layout(folder) -> SnapshotLayout:
         if size is not None and path.stat().st_size != size:
             problems.append(f"{path.relative_to(folder)} has {path.stat().st_size:,} bytes, the manifest {size:,}")
             continue
-        parts.append(SnapshotPart(url, path, size if size is not None else path.stat().st_size,
-                                  records, date.group(1) if date else "0000-00-00"))
+        parts.append(DumpPart(url, path, size if size is not None else path.stat().st_size,
+                              records, date.group(1) if date else "0000-00-00"))
     if problems:
         more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
-        raise SnapshotError(f"the snapshot in {folder} is incomplete: {'; '.join(problems[:3])}{more}; {_SYNC_AGAIN}")
+        raise DumpError(f"the dump in {folder} is incomplete: {'; '.join(problems[:3])}{more}; {_SYNC_AGAIN}")
     fmt = _string(manifest_path, "format", manifest.get("format"))
     formats = {"parquet" if p.path.suffix == ".parquet" else "jsonl" for p in parts}
     fmt = fmt or (formats.pop() if len(formats) == 1 else "jsonl")
     release = _string(manifest_path, "date", manifest.get("date")) or max((p.updated_date for p in parts), default=None)
     record_count = _count(manifest_path, "record_count", manifest.get("record_count"))
     deleted = next((p for p in (folder / "deleted_ids.csv.gz", folder / "deleted_ids.csv") if p.is_file()), None)
-    return SnapshotLayout(folder, layout, "parquet" if "parquet" in fmt else "jsonl", release, record_count,
-                          sorted(parts, key=lambda p: (p.updated_date, p.url)),
-                          None if deleted is None else read_deleted_ids(deleted))
+    return DumpLayout(folder, layout, "parquet" if "parquet" in fmt else "jsonl", release, record_count,
+                      sorted(parts, key=lambda p: (p.updated_date, p.url)),
+                      None if deleted is None else read_deleted_ids(deleted))
 
 
 # deleted_ids.csv(.gz) ------------------------------------------------------------------------------------
@@ -190,12 +190,12 @@ ID_COLUMN_NAMES = ("id", "work_id", "openalex_id", "deleted_id", "deleted_work_i
                    "openalex", "ids")
 _DELIMITERS = (",", "\t", ";", "|")
 _SAMPLE_ROWS = 1000  # rows read to tell the shape: the id column's values all look like ids there
-_AGAIN = "download it again (delete it and sync the snapshot again)"
+_AGAIN = "download it again (delete it and sync the dump again)"
 
 
 @dataclass(frozen=True)
 class DeletedIds:
-    """The snapshot's ``deleted_ids.csv(.gz)`` and its shape, as :func:`read_deleted_ids` found it.
+    """The dump's ``deleted_ids.csv(.gz)`` and its shape, as :func:`read_deleted_ids` found it.
 
     Iterating gives every id of the file as the index spells it (``W123``), each row
     checked: a value in the id column that is no work id is an error naming its line.
@@ -221,7 +221,7 @@ class DeletedIds:
                     continue  # a row without an id deletes nothing
                 work = short_id(value)
                 if work is None:
-                    raise SnapshotError(
+                    raise DumpError(
                         f"{self.path}, line {rows.line_num}: {value[:60]!r} in the id column ({self._column_name}) "
                         "is not an OpenAlex work id (W123 or https://openalex.org/W123); check the file, or "
                         f"{_AGAIN}")
@@ -235,7 +235,7 @@ class DeletedIds:
 @contextmanager
 def _open_text(path: Path):
     """The text of ``path``, gzip or not (told by its first bytes, not its name); a file that cannot
-    be read, decompressed or decoded, then or while it is read, is a SnapshotError."""
+    be read, decompressed or decoded, then or while it is read, is a DumpError."""
     try:
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
@@ -245,7 +245,7 @@ def _open_text(path: Path):
             yield stream
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "no detail"
-        raise SnapshotError(f"{path} cannot be read ({type(exc).__name__}: {reason}): {_AGAIN}") from exc
+        raise DumpError(f"{path} cannot be read ({type(exc).__name__}: {reason}): {_AGAIN}") from exc
 
 
 @contextmanager
@@ -263,7 +263,7 @@ def _first_line(path: Path) -> str:
 
 
 def read_deleted_ids(path) -> DeletedIds:
-    """The shape of a snapshot's ``deleted_ids.csv(.gz)``: its delimiter, header and id column.
+    """The shape of a dump's ``deleted_ids.csv(.gz)``: its delimiter, header and id column.
 
     A header is a first line none of whose values is a work id. The id column is the one
     the header names (:data:`ID_COLUMN_NAMES`), else the one column whose values, in the
@@ -272,7 +272,7 @@ def read_deleted_ids(path) -> DeletedIds:
 
     Raises
     ------
-    SnapshotError
+    DumpError
         When the file cannot be read (damaged, not text), or when no column, or more than
         one, could be the ids: the message says what was found and what to do.
     """
@@ -303,10 +303,10 @@ def read_deleted_ids(path) -> DeletedIds:
                   and any(len(row) > c and row[c].strip() for row in sample)]
     names = f"columns {', '.join(header)}" if header else f"{width} column{'s' * (width > 1)}, no header line"
     if not candidates:
-        raise SnapshotError(f"{path} has no column of work ids ({names}): peerbib cannot tell which works are "
-                            "deleted; check the file, or name its id column `id` in a header line")
+        raise DumpError(f"{path} has no column of work ids ({names}): peerbib cannot tell which works are "
+                        "deleted; check the file, or name its id column `id` in a header line")
     if len(candidates) > 1:
         columns = " and ".join(header[c] if header else str(c + 1) for c in candidates)
-        raise SnapshotError(f"{path}: columns {columns} both hold work ids ({names}) and nothing says which "
-                            "lists the deleted works; name that column `id` in a header line")
+        raise DumpError(f"{path}: columns {columns} both hold work ids ({names}) and nothing says which "
+                        "lists the deleted works; name that column `id` in a header line")
     return DeletedIds(path, delimiter, header, candidates[0])

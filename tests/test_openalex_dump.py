@@ -1,5 +1,5 @@
-"""The full OpenAlex snapshot: `peerbib snapshot index`, `peerbib fetch --from-snapshot`, and tables equal to the
-API path's on the same records. Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_snapshot.py)."""
+"""OpenAlex's full data dump (its "snapshot"): `peerbib dump index`, `peerbib fetch --from-dump`, and tables equal
+to the API path's on the same records. Every record is SYNTHETIC (tests/fixtures/openalex.py, openalex_dump.py)."""
 from __future__ import annotations
 
 import json
@@ -10,18 +10,18 @@ import pytest
 
 import peerbib as pb
 from fixtures.openalex import citation_graph, inverted, make_work
-from fixtures.openalex_snapshot import write_snapshot
+from fixtures.openalex_dump import write_dump
 from peerbib.cli import main
 
 pytest.importorskip("duckdb")
 
-from peerbib.sources.openalex_snapshot import build_index, read_layout  # noqa: E402
+from peerbib.sources.openalex_dump import build_index, read_layout  # noqa: E402
 
 FAST = dict(progress=False, max_rate=0, sleep=lambda s: None)
 
 
 def _records():
-    """Corpus and citing works, with the snapshot's quirks among them."""
+    """Corpus and citing works, with the dump's quirks among them."""
     corpus, citing = citation_graph(40, 120, seed=5, max_refs=3)
     # abstract keys that differ only in case, and a null abstract and a null DOI
     corpus[0]["abstract_inverted_index"] = inverted("The peer role and the Peer support of the workers")
@@ -57,34 +57,34 @@ def both(tmp_path, api):
     shutil.copy(corpus_file, api_raw / "corpus" / "corpus.csv")
     pb.fetch(corpus_file, snapshot=api_raw / "openalex", api_key=api.api_key, **FAST)
 
-    # the snapshot path: the same records in a snapshot, plus an XPAC work, a deleted one and an older version
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing + [title_only, dict(xpac, is_xpac=True), gone],
+    # the dump path: the same records in a dump, plus an XPAC work, a deleted one and an older version
+    dump = write_dump(tmp_path / "works", corpus + citing + [title_only, dict(xpac, is_xpac=True), gone],
                               older=[older], deleted=[gone["id"].rsplit("/", 1)[1]], parts_per_date=3)
     index = tmp_path / "index"
-    build_index(snapshot, index)
-    snap_raw = tmp_path / "snap" / "raw"
-    (snap_raw / "corpus").mkdir(parents=True)
-    shutil.copy(corpus_file, snap_raw / "corpus" / "corpus.csv")
+    build_index(dump, index)
+    dump_raw = tmp_path / "snap" / "raw"
+    (dump_raw / "corpus").mkdir(parents=True)
+    shutil.copy(corpus_file, dump_raw / "corpus" / "corpus.csv")
     calls = len(api.calls)
-    summary = pb.fetch(corpus_file, snapshot=snap_raw / "openalex", source=index, **FAST)
-    assert len(api.calls) == calls, "the snapshot path made no HTTP request"
-    return api_raw, snap_raw, summary, index
+    summary = pb.fetch(corpus_file, snapshot=dump_raw / "openalex", source=index, **FAST)
+    assert len(api.calls) == calls, "the dump path made no HTTP request"
+    return api_raw, dump_raw, summary, index
 
 
-def test_the_snapshot_path_gives_the_api_paths_tables(both):
-    api_raw, snap_raw, summary, _ = both
-    from_api, from_snapshot = _tables(api_raw), _tables(snap_raw)
+def test_the_dump_path_gives_the_api_paths_tables(both):
+    api_raw, dump_raw, summary, _ = both
+    from_api, from_dump = _tables(api_raw), _tables(dump_raw)
     for name in from_api:
-        pd.testing.assert_frame_equal(from_api[name], from_snapshot[name], check_dtype=True, obj=name)
-    works = from_snapshot["works"]
+        pd.testing.assert_frame_equal(from_api[name], from_dump[name], check_dtype=True, obj=name)
+    works = from_dump["works"]
     assert (works["title"] == "Peer support workers in community mental health teams").sum() == 1  # found by title
     assert not works["title"].str.contains("XPAC|deleted|older title", na=False).any()
     assert summary.works == 41 and summary.citing_works > 0
 
 
-def test_the_snapshot_paths_provenance_names_the_release_and_engine(both):
-    _, snap_raw, _, _ = both
-    manifest = json.loads((snap_raw / "openalex" / "manifest.json").read_text())
+def test_the_dump_paths_provenance_names_the_release_and_engine(both):
+    _, dump_raw, _, _ = both
+    manifest = json.loads((dump_raw / "openalex" / "manifest.json").read_text())
     source = manifest["source"]
     assert source["kind"] == "openalex-snapshot" and source["release"] == "2026-06-30"
     assert source["engine"].startswith("duckdb ") and source["xpac"].startswith("excluded")
@@ -92,25 +92,25 @@ def test_the_snapshot_paths_provenance_names_the_release_and_engine(both):
 
 def test_the_index_resumes_and_a_later_release_indexes_only_its_new_parts(tmp_path):
     corpus, citing, _ = _records()
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing, parts_per_date=2)
-    first = build_index(snapshot, tmp_path / "index")
+    dump = write_dump(tmp_path / "works", corpus + citing, parts_per_date=2)
+    first = build_index(dump, tmp_path / "index")
     files = {p["file"]: (tmp_path / "index" / "parts" / p["file"]).stat().st_mtime_ns for p in first["parts"].values()}
     # a later release: the old partitions stay, a new one is added with a newer version of a work
     newer = dict(corpus[3], title="A corrected title")
-    write_snapshot(tmp_path / "works", corpus + citing, parts_per_date=2)  # the same old parts, byte for byte
-    later = write_snapshot(tmp_path / "later", [newer], date="2026-07-01", parts_per_date=1)
-    shutil.copytree(later / "updated_date=2026-07-01", snapshot / "updated_date=2026-07-01")
-    manifest = json.loads((snapshot / "manifest.json").read_text())
+    write_dump(tmp_path / "works", corpus + citing, parts_per_date=2)  # the same old parts, byte for byte
+    later = write_dump(tmp_path / "later", [newer], date="2026-07-01", parts_per_date=1)
+    shutil.copytree(later / "updated_date=2026-07-01", dump / "updated_date=2026-07-01")
+    manifest = json.loads((dump / "manifest.json").read_text())
     manifest["files"] += json.loads((later / "manifest.json").read_text())["files"]
     manifest["date"] = "2026-07-31"
-    (snapshot / "manifest.json").write_text(json.dumps(manifest))
-    second = build_index(snapshot, tmp_path / "index")
+    (dump / "manifest.json").write_text(json.dumps(manifest))
+    second = build_index(dump, tmp_path / "index")
     assert len(second["parts"]) == len(first["parts"]) + 1
     for name, mtime in files.items():  # the old parts were not indexed again
         assert (tmp_path / "index" / "parts" / name).stat().st_mtime_ns == mtime
-    from peerbib.sources.openalex_snapshot import SnapshotIndex
+    from peerbib.sources.openalex_dump import DumpIndex
 
-    index = SnapshotIndex(tmp_path / "index")
+    index = DumpIndex(tmp_path / "index")
     work_id = corpus[3]["id"].rsplit("/", 1)[1]
     assert [r["title"] for r in index.works("id = ?", [work_id])] == ["A corrected title"]
     index.close()
@@ -118,38 +118,38 @@ def test_the_index_resumes_and_a_later_release_indexes_only_its_new_parts(tmp_pa
 
 def test_the_legacy_layout_is_read_too(tmp_path):
     corpus, citing, _ = _records()
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing, layout="legacy")
-    layout = read_layout(snapshot)
+    dump = write_dump(tmp_path / "works", corpus + citing, layout="legacy")
+    layout = read_layout(dump)
     assert layout.layout == "legacy" and len(layout.parts) == 2
-    manifest = build_index(snapshot, tmp_path / "index")
+    manifest = build_index(dump, tmp_path / "index")
     assert sum(p["records"] for p in manifest["parts"].values()) == len(corpus) + len(citing)
 
 
-def test_an_incomplete_snapshot_is_a_clear_error(tmp_path, capsys):
+def test_an_incomplete_dump_is_a_clear_error(tmp_path, capsys):
     corpus, citing, _ = _records()
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing)
-    part = next(snapshot.glob("updated_date=*/part_0001.gz"))
+    dump = write_dump(tmp_path / "works", corpus + citing)
+    part = next(dump.glob("updated_date=*/part_0001.gz"))
     part.write_bytes(part.read_bytes()[:100])
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index"), "--quiet"]) == 1
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "incomplete" in err and "part_0001.gz" in err and "sync it again" in err
     assert not (tmp_path / "index" / "index.json").exists()
-    (snapshot / "manifest.json").unlink()
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index")]) == 1
+    (dump / "manifest.json").unlink()
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index")]) == 1
     assert "no manifest.json" in capsys.readouterr().err
 
 
-def test_snapshot_index_fetch_and_report_end_to_end_from_the_command_line(tmp_path, monkeypatch, capsys):
+def test_dump_index_fetch_and_report_end_to_end_from_the_command_line(tmp_path, monkeypatch, capsys):
     corpus, citing, _ = _records()
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing)
+    dump = write_dump(tmp_path / "works", corpus + citing)
     project = tmp_path / "study"
     pb.init_project(project)
     pd.DataFrame({"doi": [w["doi"].removeprefix("https://doi.org/") for w in corpus[:10]]}).to_csv(
         project / "data" / "raw" / "corpus" / "dois.csv", index=False)
     monkeypatch.setenv("PEERBIB_PROJECT", str(project))
     monkeypatch.delenv("OPENALEX_API_KEY", raising=False)
-    assert main(["snapshot", "index", str(snapshot), "--out", str(tmp_path / "index"), "--quiet"]) == 0
-    assert main(["fetch", "--from-snapshot", str(tmp_path / "index"), "--no-progress"]) == 0
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 0
+    assert main(["fetch", "--from-dump", str(tmp_path / "index"), "--no-progress"]) == 0
     assert main(["report", "--quiet"]) == 0
     index = (project / "reports" / "index.html").read_text(encoding="utf-8")
     assert "10 corpus works" in index
@@ -158,18 +158,51 @@ def test_snapshot_index_fetch_and_report_end_to_end_from_the_command_line(tmp_pa
     assert works["is_corpus"].sum() == 10 and (~works["is_corpus"]).sum() > 0
 
 
+def test_the_old_snapshot_names_still_work_and_say_they_are_old(tmp_path, monkeypatch, capsys):
+    corpus, citing, _ = _records()
+    dump = write_dump(tmp_path / "works", corpus + citing)
+    project = tmp_path / "study"
+    pb.init_project(project)
+    pd.DataFrame({"doi": [w["doi"].removeprefix("https://doi.org/") for w in corpus[:10]]}).to_csv(
+        project / "data" / "raw" / "corpus" / "dois.csv", index=False)
+    monkeypatch.setenv("PEERBIB_PROJECT", str(project))
+    monkeypatch.delenv("OPENALEX_API_KEY", raising=False)
+    capsys.readouterr()
+
+    def old_name_lines() -> list[str]:
+        return [line for line in capsys.readouterr().err.splitlines() if "old name" in line]
+
+    assert main(["snapshot", "index", str(dump), "--out", str(tmp_path / "index"), "--quiet"]) == 0
+    assert capsys.readouterr().err.splitlines() == [  # one line, and nothing else on stderr
+        "peerbib snapshot index is the old name of peerbib dump index, kept for one more release"]
+    assert main(["fetch", "--from-snapshot", str(tmp_path / "index"), "--snapshot-threads", "1",
+                 "--no-progress"]) == 0
+    assert old_name_lines() == [
+        "peerbib fetch: --from-snapshot is the old name of --from-dump, kept for one more release",
+        "peerbib fetch: --snapshot-threads is the old name of --dump-threads, kept for one more release"]
+    assert main(["fetch", "--from-dump", str(tmp_path / "index"), "--no-progress"]) == 0
+    assert old_name_lines() == []
+    assert pb.load().works["is_corpus"].sum() == 10
+    # the keyword names of pb.fetch: a FutureWarning, and the same fetch
+    with pytest.warns(FutureWarning, match="snapshot_memory_gb is the old name of dump_memory_gb"):
+        summary = pb.fetch(source=tmp_path / "index", snapshot_memory_gb=1, progress=False)
+    assert summary.works == 10
+    with pytest.raises(pb.FetchError, match="give dump_threads only"):
+        pb.fetch(source=tmp_path / "index", snapshot_threads=1, dump_threads=1, progress=False)
+
+
 def test_the_index_keeps_the_abstract_verbatim_and_searches_its_words(tmp_path):
     corpus, citing, _ = _records()
-    build_index(write_snapshot(tmp_path / "works", corpus + citing), tmp_path / "index")
+    build_index(write_dump(tmp_path / "works", corpus + citing), tmp_path / "index")
     import pyarrow.parquet as pq
 
     # a string column of JSON, never a struct over every row's words
     for part in (tmp_path / "index" / "parts").glob("*.parquet"):
         assert str(pq.read_schema(part).field("abstract_inverted_index").type) == "string"
     from peerbib.sources.openalex.records import decode_abstract
-    from peerbib.sources.openalex_snapshot import LocalOpenAlex, SnapshotIndex
+    from peerbib.sources.openalex_dump import DumpIndex, LocalOpenAlex
 
-    client = LocalOpenAlex(SnapshotIndex(tmp_path / "index"))
+    client = LocalOpenAlex(DumpIndex(tmp_path / "index"))
     first = corpus[0]["id"].rsplit("/", 1)[1]
     work = client.get_json(f"https://api.openalex.org/works/{first}").data
     # keys that differ only in case come back as OpenAlex gave them, and read as the same text
@@ -196,19 +229,19 @@ def test_the_index_keeps_the_abstract_verbatim_and_searches_its_words(tmp_path):
 
 
 def test_an_index_made_by_an_older_peerbib_is_a_clear_error(tmp_path):
-    from peerbib.errors import SnapshotError
-    from peerbib.sources.openalex_snapshot import SnapshotIndex
+    from peerbib.errors import DumpError
+    from peerbib.sources.openalex_dump import DumpIndex
 
     corpus, citing, _ = _records()
-    snapshot = write_snapshot(tmp_path / "works", corpus + citing)
-    build_index(snapshot, tmp_path / "index")
+    dump = write_dump(tmp_path / "works", corpus + citing)
+    build_index(dump, tmp_path / "index")
     manifest = json.loads((tmp_path / "index" / "index.json").read_text())
     manifest["format"] = "peerbib-openalex-index/1"
     (tmp_path / "index" / "index.json").write_text(json.dumps(manifest))
-    for attempt in (lambda: SnapshotIndex(tmp_path / "index"), lambda: build_index(snapshot, tmp_path / "index")):
-        with pytest.raises(SnapshotError, match="made by an older peerbib .*index the snapshot again into a new folder"):
+    for attempt in (lambda: DumpIndex(tmp_path / "index"), lambda: build_index(dump, tmp_path / "index")):
+        with pytest.raises(DumpError, match="made by an older peerbib .*index the dump again into a new folder"):
             attempt()
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "index.json").write_text('{"format": "something else"}')
-    with pytest.raises(SnapshotError, match="something else than a peerbib snapshot index"):
-        build_index(snapshot, tmp_path / "other")
+    with pytest.raises(DumpError, match="something else than a peerbib dump index"):
+        build_index(dump, tmp_path / "other")

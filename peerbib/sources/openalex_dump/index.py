@@ -1,4 +1,4 @@
-"""A slim Parquet index of a downloaded OpenAlex works snapshot, made with DuckDB, one file per part.
+"""A slim Parquet index of OpenAlex's works dump (its "snapshot"), downloaded, made with DuckDB, one file per part.
 
 Only what peerbib's tables need is kept: the short id, the DOI normalised
 (bare, lower case), title, year, type, venue, authors, cited_by_count,
@@ -46,8 +46,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ...errors import SnapshotError
+from ...errors import DumpError
 from ...files import atomic_write_text, ordinary_permissions
+from ...settings import DUMP_MEMORY_LIMIT, DUMP_THREADS
 from .layout import read_layout
 from .sql import projection
 
@@ -59,6 +60,8 @@ logger = logging.getLogger("peerbib")
 INDEX_MANIFEST = "index.json"
 DELETED = "deleted.parquet"
 INDEX_FORMAT = "peerbib-openalex-index/3"  # /1 held the abstract as text, /2 references as ids
+# index.json gives the dump's release and layout under "snapshot" (OpenAlex's word for the dump): kept,
+# so that indexes made before peerbib called it the dump still open.
 
 #: The columns read from each JSON Lines part, declared (never inferred).
 JSON_COLUMNS = {
@@ -82,11 +85,11 @@ def _select(path: Path, default_date: str) -> str:
 
 
 def _duckdb():
-    """The duckdb module; without it, a SnapshotError saying how to install it."""
+    """The duckdb module; without it, a DumpError saying how to install it."""
     try:
         import duckdb
     except ImportError:
-        raise SnapshotError("the OpenAlex snapshot path needs DuckDB: python -m pip install 'peerbib[snapshot]'") \
+        raise DumpError("the OpenAlex dump path needs DuckDB: python -m pip install 'peerbib[dump]'") \
             from None
     return duckdb
 
@@ -95,12 +98,12 @@ def engine_version() -> str:
     return f"duckdb {_duckdb().__version__}"
 
 
-def duckdb_connection(*, memory_limit: str = "2GB", threads: int = 2, temp_directory=None):
+def duckdb_connection(*, memory_limit: str = DUMP_MEMORY_LIMIT, threads: int = DUMP_THREADS, temp_directory=None):
     """A DuckDB connection with peerbib's limits (an ImportError says how to install DuckDB).
 
     Raises
     ------
-    SnapshotError
+    DumpError
         When DuckDB is not installed, or ``memory_limit`` or ``threads`` is no usable value.
     """
     memory = _checked_memory(memory_limit)
@@ -119,7 +122,7 @@ _MEMORY = re.compile(r"(\d+(?:\.\d+)?)\s*([KMGT]I?B|[KMGT]|B)", re.IGNORECASE)
 _UNIT_BYTES = {"B": 1, "KB": 1000, "MB": 1000 ** 2, "GB": 1000 ** 3, "TB": 1000 ** 4,
                "KIB": 1024, "MIB": 1024 ** 2, "GIB": 1024 ** 3, "TIB": 1024 ** 4}
 # A floor: with 0GB DuckDB fails at once (Out of Memory), and each connection of a run gets at least
-# this much anyway (_share); 64MB indexes a part of the test snapshots.
+# this much anyway (_share); 64MB indexes a part of the test dumps.
 _MIN_MEMORY_MB = 64
 
 
@@ -127,11 +130,11 @@ def _memory_bytes(value) -> int:
     """``2GB`` -> 2_000_000_000, as DuckDB counts (KB..TB in 1000s, KiB..TiB in 1024s, K..T for KB..TB)."""
     match = _MEMORY.fullmatch(str(value).strip())
     if not match:
-        raise SnapshotError(f"memory limit {value!r}: give a size such as 2GB or 512MB")
+        raise DumpError(f"memory limit {value!r}: give a size such as 2GB or 512MB")
     unit = match.group(2).upper()
     size = int(float(match.group(1)) * _UNIT_BYTES[unit + "B" if unit in ("K", "M", "G", "T") else unit])
     if size < _MIN_MEMORY_MB * 1000 ** 2:
-        raise SnapshotError(f"memory limit {value!r} is too small: give at least {_MIN_MEMORY_MB}MB, e.g. 2GB")
+        raise DumpError(f"memory limit {value!r} is too small: give at least {_MIN_MEMORY_MB}MB, e.g. 2GB")
     return size
 
 
@@ -146,7 +149,7 @@ def _checked_threads(value) -> int:
     except TypeError:
         number = 0
     if isinstance(value, bool) or number < 1:
-        raise SnapshotError(f"threads {value!r}: give a whole number of 1 or more, e.g. 2")
+        raise DumpError(f"threads {value!r}: give a whole number of 1 or more, e.g. 2")
     return number
 
 
@@ -160,36 +163,36 @@ def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
 
     Raises
     ------
-    SnapshotError
+    DumpError
         When there is none, when it is not a peerbib index, or when an older peerbib made it
-        (its columns differ: index the snapshot again into a new folder).
+        (its columns differ: index the dump again into a new folder).
     """
     folder = Path(folder).expanduser()
     path = folder / INDEX_MANIFEST
     if not path.is_file():
         if missing_ok:
             return {}
-        raise SnapshotError(f"no snapshot index in {folder}: make one with "
-                            "`peerbib snapshot index SNAPSHOT_DIR --out INDEX`")
+        raise DumpError(f"no dump index in {folder}: make one with "
+                        "`peerbib dump index DUMP_DIR --out INDEX`")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
-        raise SnapshotError(f"{path} is not readable JSON ({exc}): index the snapshot again into a new folder") \
+        raise DumpError(f"{path} is not readable JSON ({exc}): index the dump again into a new folder") \
             from None
     found = manifest.get("format") if isinstance(manifest, dict) else None
     if found == INDEX_FORMAT:
         return manifest
     if isinstance(found, str) and found.startswith(INDEX_FORMAT.rsplit("/", 1)[0] + "/"):
-        raise SnapshotError(f"the snapshot index in {folder} was made by an older peerbib ({found}; this one "
-                            f"reads {INDEX_FORMAT}): index the snapshot again into a new folder "
-                            "(`peerbib snapshot index SNAPSHOT_DIR --out NEW_INDEX`) or delete this one first")
-    raise SnapshotError(f"{folder} holds something else than a peerbib snapshot index: give an empty folder")
+        raise DumpError(f"the dump index in {folder} was made by an older peerbib ({found}; this one "
+                        f"reads {INDEX_FORMAT}): index the dump again into a new folder "
+                        "(`peerbib dump index DUMP_DIR --out NEW_INDEX`) or delete this one first")
+    raise DumpError(f"{folder} holds something else than a peerbib dump index: give an empty folder")
 
 
-def plan_index(snapshot, out):
-    """What indexing ``snapshot`` into ``out`` has to do, for either engine, after checking both.
+def plan_index(dump, out):
+    """What indexing ``dump`` into ``out`` has to do, for either engine, after checking both.
 
-    Returns ``(layout, out, indexed, todo)``: the snapshot's layout, the index
+    Returns ``(layout, out, indexed, todo)``: the dump's layout, the index
     folder, the parts already indexed that the release still lists (by key; the
     files of the others are removed), and the parts to index (by key: new ones,
     and any whose files are missing). ``out/index.json`` is then written without
@@ -197,16 +200,16 @@ def plan_index(snapshot, out):
 
     Raises
     ------
-    SnapshotError
-        For a missing or incomplete snapshot, a Parquet-format one, an index folder
+    DumpError
+        For a missing or incomplete dump, a Parquet-format one, an index folder
         that is a file or holds something else than a peerbib index, or an
         ``index.json`` that names files outside the index's own ``parts/`` folder.
     """
     out = _index_folder(out)
-    layout = read_layout(snapshot)
+    layout = read_layout(dump)
     if layout.format != "jsonl":
-        raise SnapshotError(f"{layout.folder} is a Parquet snapshot; peerbib indexes the JSON Lines one "
-                            "(s3://openalex/data/jsonl/works)")
+        raise DumpError(f"{layout.folder} is a Parquet dump; peerbib indexes the JSON Lines one "
+                        "(s3://openalex/data/jsonl/works)")
     indexed = _indexed_parts(out)
     parts = _parts_folder(out)
     wanted = {_key(p.url, p.size): p for p in layout.parts}
@@ -227,14 +230,14 @@ def _index_folder(out) -> Path:
     """``out`` checked to be a new folder, an empty one, or a peerbib index: the index writes nowhere else."""
     out = Path(out).expanduser()
     if os.path.lexists(out) and not out.is_dir():
-        raise SnapshotError(f"the index folder {out} is not a folder (a file is there): give a new or empty "
-                            "folder for the index, or one peerbib indexed into before")
+        raise DumpError(f"the index folder {out} is not a folder (a file is there): give a new or empty "
+                        "folder for the index, or one peerbib indexed into before")
     if out.is_dir() and not (out / INDEX_MANIFEST).is_file():
         others = sorted(p.name for p in out.iterdir() if not _OWN_LEFTOVER.fullmatch(p.name))
         if others:
-            raise SnapshotError(f"{out} is not a peerbib snapshot index (no {INDEX_MANIFEST}; it holds "
-                                f"{others[0]!r}{f' and {len(others) - 1} more' if len(others) > 1 else ''}): "
-                                "give a new or empty folder for the index, nothing in this one is touched")
+            raise DumpError(f"{out} is not a peerbib dump index (no {INDEX_MANIFEST}; it holds "
+                            f"{others[0]!r}{f' and {len(others) - 1} more' if len(others) > 1 else ''}): "
+                            "give a new or empty folder for the index, nothing in this one is touched")
     return out
 
 
@@ -242,8 +245,8 @@ def _parts_folder(out: Path) -> Path:
     """``out/parts``, checked to be the index's own folder (not a link elsewhere): files are removed there."""
     parts = out / "parts"
     if parts.is_symlink() or (os.path.lexists(parts) and not parts.is_dir()):
-        raise SnapshotError(f"{parts} is a link or a file, not the index's own folder of parts: the index "
-                            "removes files there, so it must be a plain folder inside the index; move it back")
+        raise DumpError(f"{parts} is a link or a file, not the index's own folder of parts: the index "
+                        "removes files there, so it must be a plain folder inside the index; move it back")
     return parts
 
 
@@ -253,8 +256,8 @@ def _indexed_parts(out: Path) -> dict:
     recorded = read_index_manifest(out, missing_ok=True).get("parts") or {}
     problem = _damage(recorded)
     if problem:
-        raise SnapshotError(f"{out / INDEX_MANIFEST} is damaged ({problem}): index the snapshot again into a "
-                            "new folder")
+        raise DumpError(f"{out / INDEX_MANIFEST} is damaged ({problem}): index the dump again into a "
+                        "new folder")
     return dict(recorded)
 
 
@@ -288,8 +291,8 @@ def remove_part_files(out: Path, entry: dict) -> None:
     parts = _parts_folder(out)
     for name in part_files(entry):
         if not _plain_part_name(name):  # _indexed_parts refuses such an index.json; a second lock
-            raise SnapshotError(f"{out / INDEX_MANIFEST} names {name!r} as a part: index the snapshot again "
-                                "into a new folder")
+            raise DumpError(f"{out / INDEX_MANIFEST} names {name!r} as a part: index the dump again "
+                            "into a new folder")
         path = parts / name
         if path.is_symlink() or path.is_file():
             path.unlink()
@@ -300,12 +303,12 @@ def write_manifest(out: Path, manifest: dict) -> None:
     atomic_write_text(out / INDEX_MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
-def short_parts_error(folder: Path, short: list[str]) -> SnapshotError:
+def short_parts_error(folder: Path, short: list[str]) -> DumpError:
     """The error for parts holding fewer records than the manifest says (each named in ``short``)."""
     more = f" (and {len(short) - 3} more)" if len(short) > 3 else ""
-    return SnapshotError(f"the snapshot in {folder} has parts with fewer records than its manifest: "
-                         f"{'; '.join(short[:3])}{more}; they were not indexed: delete them and download them "
-                         "again (aws s3 sync … --no-sign-request), then index again")
+    return DumpError(f"the dump in {folder} has parts with fewer records than its manifest: "
+                     f"{'; '.join(short[:3])}{more}; they were not indexed: delete them and download them "
+                     "again (aws s3 sync … --no-sign-request), then index again")
 
 
 def check_records(part, records: int, folder: Path) -> str | None:
@@ -324,17 +327,18 @@ def _key(url: str, size) -> str:
     return hashlib.sha256(f"{url}\n{size}".encode()).hexdigest()[:20]
 
 
-def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, progress: bool = False) -> dict:
-    """Index the works snapshot in ``snapshot`` into ``out`` (created), resuming what is there.
+def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: int = DUMP_THREADS,
+                progress: bool = False) -> dict:
+    """Index the works dump in ``dump`` into ``out`` (created), resuming what is there.
 
     Returns the index manifest (also written to ``out/index.json``): release,
     layout, format, engine, and per part its URL, size, records and file.
 
     Raises
     ------
-    SnapshotError
-        For a missing, incomplete or odd snapshot (see :func:`.layout.read_layout`),
-        a Parquet-format snapshot (index the JSON Lines one), a part DuckDB cannot
+    DumpError
+        For a missing, incomplete or odd dump (see :func:`.layout.read_layout`),
+        a Parquet-format dump (index the JSON Lines one), a part DuckDB cannot
         read or one holding fewer records than the manifest says (named; the others
         are indexed), an unreadable ``deleted_ids.csv``, a ``memory_limit`` or
         ``threads`` that is no usable value, or an ``out`` that is not a new or
@@ -343,7 +347,7 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
     _checked_memory(memory_limit)
     threads = _checked_threads(threads)
     duckdb = _duckdb()
-    layout, out, indexed, todo = plan_index(snapshot, out)
+    layout, out, indexed, todo = plan_index(dump, out)
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": engine_version(),
                 "memory_limit": memory_limit, "threads": threads, "parts": indexed}
     todo = list(todo.items())
@@ -372,8 +376,8 @@ def build_index(snapshot, out, *, memory_limit: str = "2GB", threads: int = 2, p
             os.replace(temp, target)
         except (duckdb.Error, OSError) as exc:
             temp.unlink(missing_ok=True)
-            raise SnapshotError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
-                                f"{str(exc).splitlines()[0]}); download this part again") from exc
+            raise DumpError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
+                            f"{str(exc).splitlines()[0]}); download this part again") from exc
         finally:
             con.close()
         with lock:
@@ -406,7 +410,7 @@ def finish_index(layout, out: Path, manifest: dict, short: list) -> dict:
 
 
 def write_deleted(layout, out: Path) -> int:
-    """Write the ids of the snapshot's ``deleted_ids.csv(.gz)`` (see :class:`.layout.DeletedIds`) to
+    """Write the ids of the dump's ``deleted_ids.csv(.gz)`` (see :class:`.layout.DeletedIds`) to
     ``out/deleted.parquet`` (one column ``id``, ``W123``), for either engine; returns how many.
 
     Streamed in batches: the file lists every work ever deleted. An id listed twice in far apart
@@ -414,7 +418,7 @@ def write_deleted(layout, out: Path) -> int:
 
     Raises
     ------
-    SnapshotError
+    DumpError
         When the file cannot be read, or a row's id is no work id; ``deleted.parquet`` is then left
         as it was and ``index.json`` has no ``deleted`` entry (the index is not opened).
     """
