@@ -43,6 +43,8 @@ def _drawn_lines(fig):
     for text in fig.findobj(Text):
         if text.get_visible():
             for line in text.get_text().split("\n"):
+                if line.startswith("$\\mathdefault{") and line.endswith("}$"):
+                    continue  # matplotlib's own tick label on a log axis ("10^{1}"): not text from data
                 yield text._preprocess_math(line)
 
 
@@ -90,6 +92,29 @@ def _cluster_table(with_year: bool):
                          "n_works": [2, 2, 2, 2]})
 
 
+def _science_tables():
+    """The SYNTHETIC tables of tests/test_networks.py with both hostile strings as titles, names, venues,
+    keywords and institutions."""
+    from test_networks import synthetic_tables
+
+    tables = synthetic_tables()
+    works = tables.works.copy()
+    for column in ("title", "keywords"):
+        works[column] = [BROKEN_TEX if i % 2 else PAIRED_DOLLARS for i in range(len(works))]
+    works["authors"] = [f"{BROKEN_TEX}, A." if i % 2 else f"{PAIRED_DOLLARS}, B." for i in range(len(works))]
+    # the core sources of Bradford's law are the only ones it names: one of them holds both strings
+    works["venue"] = [f"{BROKEN_TEX} {PAIRED_DOLLARS}" if i % 2 else "Journal" for i in range(len(works))]
+    authorships = tables.authorships.copy()
+    authorships["author_name"] = [BROKEN_TEX if i % 2 else PAIRED_DOLLARS for i in range(len(authorships))]
+    authorships["author_id"] = ["A-hostile-1" if i % 2 else "A-hostile-2" for i in range(len(authorships))]
+    authorships["institution_names"] = authorships["author_name"]
+    authorships["institution_ids"] = authorships["author_id"]
+    references = tables.references.assign(cited_venue=[BROKEN_TEX if i % 2 else PAIRED_DOLLARS
+                                                       for i in range(len(tables.references))])
+    return type(tables)(works=works, citations=tables.citations, statements=tables.statements,
+                        tallies=tables.tallies, references=references, authorships=authorships)
+
+
 #: Every plot_* of the public API, drawn from data whose strings are hostile to mathtext.
 PLOTS = {
     "plot_publication_years": [lambda: pb.plot_publication_years(pb.publication_years(_works(), by="venue")),
@@ -107,6 +132,18 @@ PLOTS = {
     "plot_k_scores": [lambda: pb.plot_k_scores(pd.DataFrame({"k": [2, 3], "silhouette": [0.2, 0.3],
                                                              "silhouette_se": [0.01, 0.02],
                                                              "chosen": [False, True]}))],
+    "plot_network": [lambda: pb.plot_network(pb.network(_science_tables(), "cooccurrence", unit="keywords")),
+                     lambda: pb.plot_network(pb.network(_science_tables(), "citation"), color_by="type",
+                                             labels=50)],
+    "plot_historiograph": [lambda: pb.plot_historiograph(_science_tables(), top=40)],
+    "plot_overview": [lambda: pb.plot_overview(_science_tables(), title=f"{BROKEN_TEX} and {PAIRED_DOLLARS}")],
+    "plot_top": [lambda: pb.plot_top(_science_tables(), what="authors"),
+                 lambda: pb.plot_top(_science_tables(), what="sources")],
+    "plot_h_index": [lambda: pb.plot_h_index(_science_tables(), unit="authors")],
+    "plot_lotka": [lambda: pb.plot_lotka(_science_tables(), title=f"{BROKEN_TEX} and {PAIRED_DOLLARS}")],
+    "plot_bradford": [lambda: pb.plot_bradford(_science_tables())],
+    "plot_citation_scores": [lambda: pb.plot_citation_scores(_science_tables())],
+    "plot_retracted_works": [lambda: pb.plot_retracted_works(_science_tables())],
 }
 
 
