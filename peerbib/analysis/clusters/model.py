@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ...deprecation import deprecated_positional
 from ...errors import AnalysisError
 from .text import _ENGLISH_STOP_WORDS, _SCHOLARLY_STOP_WORDS, _term_counts, _term_names, clean_text
 
@@ -677,11 +678,12 @@ def _representatives(space, labels, k, work_ids, titles, texts, n_representative
     return frame.astype({"cluster": "int64", "rank": "int64", "work_id": "str", "title": "str", "excerpt": "str"})
 
 
+@deprecated_positional("k", "random_state")
 def cluster_abstracts(
     works: pd.DataFrame,
+    *,
     k: int | None = None,
     random_state: int | None = 0,
-    *,
     k_range: Iterable[int] | None = None,
     use_titles: bool = True,
     min_df: int | float | None = None,
