@@ -145,3 +145,19 @@ def test_a_positional_option_is_still_checked_like_an_argument():
         cluster("w", 3, k=4)
     with pytest.raises(TypeError, match="'x' is not a keyword-only parameter"):
         deprecated_positional("x")(lambda works, x=1: None)
+
+
+def test_the_old_import_path_of_a_moved_plot_still_works():
+    from peerbib.analysis import citation_types, descriptive
+
+    assert citation_types.plot_citations_per_year is descriptive.plot_citations_per_year is pb.plot_citations_per_year
+    assert pb.citations_per_year.__module__ == pb.plot_citations_per_year.__module__
+
+
+def test_every_plot_sits_beside_its_twin():
+    for name in pb.__all__:
+        if name.startswith("plot_") and name != "plot_k_scores":  # plot_k_scores draws Clustering.k_scores
+            plot = getattr(pb, name)
+            twins = {"plot_citation_types": "citation_type_counts"}
+            twin = getattr(pb, twins.get(name, name.removeprefix("plot_")))
+            assert plot.__module__ == twin.__module__, name
