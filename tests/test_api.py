@@ -1,5 +1,5 @@
 """The public namespace (peerbib.__all__): every documented name, callable, never shadowed; data by
-position and options by keyword."""
+position and options by keyword; grouped by stage as the README lists it."""
 from __future__ import annotations
 
 import importlib
@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ import pytest
 import peerbib as pb
 from peerbib.deprecation import deprecated_positional
 
+REPO = Path(__file__).resolve().parents[1]
 
 CONTRACT = ["read_corpus", "fetch", "build", "load", "Tables", "publication_years", "cluster_abstracts",
             "plot_publication_years", "report"]
@@ -161,3 +163,37 @@ def test_every_plot_sits_beside_its_twin():
             twins = {"plot_citation_types": "citation_type_counts"}
             twin = getattr(pb, twins.get(name, name.removeprefix("plot_")))
             assert plot.__module__ == twin.__module__, name
+
+
+# --- the README's list of names -----------------------------------------------------------------------
+
+
+def _readme_groups():
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("\n## Using peerbib from Python\n", 1)[1].split("\n## ", 1)[0]
+    items = re.findall(r"^- \*\*(.+?)\*\*: (.+?)(?=^- |^\n)", section, re.M | re.S)
+    return [(label, re.findall(r"`(\w+)`", names)) for label, names in items]
+
+
+def _export_groups():
+    source = (REPO / "peerbib" / "__init__.py").read_text(encoding="utf-8")
+    body = source.split("\n_EXPORTS = {\n", 1)[1].split("\n}\n", 1)[0]
+    groups = []
+    for line in body.splitlines():
+        header = re.match(r"    # ([^:]+?)(?::|$)", line)
+        if header:
+            groups.append((header.group(1), []))
+        elif re.match(r'    "\w+":', line):
+            groups[-1][1].append(re.match(r'    "(\w+)":', line).group(1))
+        elif line.startswith("        "):
+            groups[-1][1].extend(re.findall(r'"(\w+)"', line))
+    return groups
+
+
+def test_the_readme_lists_every_public_name_grouped_as_the_package_does():
+    readme, exports = _readme_groups(), _export_groups()
+    assert [label for label, _ in readme] == [label for label, _ in exports] == [
+        "corpus", "fetch", "build & load", "describe", "citation statements & types", "clusters", "reports",
+        "project", "settings & errors"]
+    assert readme == exports
+    assert [name for _, names in readme for name in names] == [name for name in pb.__all__ if name != "__version__"]
