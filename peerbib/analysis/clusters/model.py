@@ -724,11 +724,13 @@ def cluster_abstracts(
         abstract (``text_source == "title"``). If False only abstracts are
         clustered and works without one are listed in ``left_out``.
     min_df, max_df : int or float, optional
-        Passed to :class:`sklearn.feature_extraction.text.TfidfVectorizer`.
-        By default they adapt to corpus size: ``min_df`` is 1 below 10 texts,
-        else ``max(2, n // 5000)``; ``max_df`` is 1.0 below 10 texts, else 0.9.
-        If the defaults leave fewer than three texts with a term, every term is
-        kept instead.
+        Keep only terms found in at least ``min_df`` and at most ``max_df``
+        texts: an int is a number of texts, a float a share of them (as in
+        scikit-learn's ``TfidfVectorizer``; peerbib counts the terms itself and
+        weights them with ``TfidfTransformer``). By default they adapt to
+        corpus size: ``min_df`` is 1 below 10 texts, else ``max(2, n // 5000)``;
+        ``max_df`` is 1.0 below 10 texts, else 0.9. If the defaults leave fewer
+        than three texts with a term, every term is kept instead.
     extra_stop_words : iterable of str
         More words to ignore (lower case, singular), e.g. the corpus's own
         subject ``("peer", "mental", "health")``.
