@@ -15,55 +15,61 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0+unknown"
 
-# public name -> module that defines it. The pipeline, in order (no module
-# imports from a later stage): corpus -> sources -> snapshot -> statements ->
-# tables -> analysis -> reporting; errors, settings, ids, paths, files, ownership
-# and project are the ground every stage stands on.
+# public name -> module that defines it, grouped by stage as in the README's
+# "Using peerbib from Python" (a test keeps the two in the same order). The
+# pipeline, in order (no module imports from a later stage): corpus -> sources
+# -> snapshot -> statements -> tables -> analysis -> reporting; errors,
+# settings, ids, paths, files, ownership, deprecation and project are the
+# ground every stage stands on.
 _EXPORTS = {
+    # corpus: the user's corpus files (database exports, CSV, BibTeX, RIS)
     "read_corpus": "corpus",
+    # fetch: OpenAlex (or its full snapshot) -> data/raw/openalex
     "fetch": "snapshot",
     "FetchSummary": "snapshot",
+    # build & load: data/raw -> data/processed, the tables
     "build": "tables",
     "load": "tables",
     "Tables": "tables",
+    # describe: publication years, venues and types, citations per year
+    "describe_corpus": "analysis.descriptive",
     "publication_years": "analysis.descriptive",
     "plot_publication_years": "analysis.descriptive",
     "count_works": "analysis.descriptive",
     "list_works": "analysis.descriptive",
-    "citations_per_year": "analysis.descriptive",
-    "describe_corpus": "analysis.descriptive",
     "disputed_years": "analysis.descriptive",
+    "citations_per_year": "analysis.descriptive",
+    "plot_citations_per_year": "analysis.descriptive",
     "FETCH_HINT": "analysis.descriptive",
-    "show_table": "analysis.present",
-    "Sentences": "analysis.present",
-    "PALETTE": "analysis.present",
-    "TYPE_COLORS": "analysis.present",
+    # citation statements & types: coverage, classifying, hand coding, tallies and their charts
     "statement_coverage": "statements.coverage",
-    "tally_citation_types": "statements.tallies",
     "classify_statements": "statements.classify",
     "train_classifier": "statements.train",
     "load_classifier": "statements.train",
+    "classifier_figures": "analysis.citation_types",
     "export_for_coding": "statements.coding",
     "read_coding": "statements.coding",
     "coding_agreement": "statements.coding",
+    "tally_citation_types": "statements.tallies",
     "citation_type_counts": "analysis.citation_types",
     "plot_citation_types": "analysis.citation_types",
     "citation_types_by": "analysis.citation_types",
     "plot_citation_types_by": "analysis.citation_types",
-    "plot_citations_per_year": "analysis.citation_types",
     "example_statements": "analysis.citation_types",
     "coverage_note": "analysis.citation_types",
-    "classifier_figures": "analysis.citation_types",
+    # clusters: topic clusters of abstracts and their charts
     "cluster_abstracts": "analysis.clusters",
     "Clustering": "analysis.clusters",
     "choose_k": "analysis.clusters",
+    "plot_k_scores": "analysis.clusters",
     "cluster_map": "analysis.clusters",
     "plot_cluster_map": "analysis.clusters",
     "cluster_sizes": "analysis.clusters",
     "plot_cluster_sizes": "analysis.clusters",
     "clusters_by_year": "analysis.clusters",
     "plot_clusters_by_year": "analysis.clusters",
-    "plot_k_scores": "analysis.clusters",
+    # science maps & indicators: networks of citation, co-citation, coupling, co-authorship and keywords,
+    # their exports, and the indicators bibliometric papers report
     "network": "analysis.networks",
     "Network": "analysis.networks",
     "edge_works": "analysis.networks",
@@ -85,10 +91,17 @@ _EXPORTS = {
     "plot_citation_scores": "analysis.indicators",
     "retracted_works": "analysis.indicators",
     "plot_retracted_works": "analysis.indicators",
+    # reports: the HTML reports, and the tables, sentences and colours on their pages
     "report": "reporting",
+    "show_table": "analysis.present",
+    "Sentences": "analysis.present",
+    "PALETTE": "analysis.present",
+    "TYPE_COLORS": "analysis.present",
+    # project: the project folder and paths inside it
     "init_project": "project",
     "project_root": "paths",
     "project_path": "paths",
+    # settings & errors
     "FetchSettings": "settings",
     "RANDOM_STATE": "settings",
     **{name: "errors" for name in (

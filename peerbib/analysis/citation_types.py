@@ -18,8 +18,10 @@ from ..errors import AnalysisError
 from ..statements.coverage import coverage_totals, statement_coverage
 from ..statements.sections import CITATION_TYPES, SECTIONS
 from ..statements.tallies import corrected_columns, tally_citation_types
-from .descriptive import work_label
-from .present import PALETTE, TYPE_COLORS, legend_as_written, new_axes
+# plot_citations_per_year lives beside its twin citations_per_year; imported here so that
+# peerbib.analysis.citation_types.plot_citations_per_year, where it used to be, still works.
+from .descriptive import plot_citations_per_year, short_work_label
+from .present import TYPE_COLORS, new_axes
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
            "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note",
@@ -40,22 +42,6 @@ def _cut(text: str, width: int) -> str:
     """A chart label of at most ``width`` characters (tables keep the whole text)."""
     text = str(text)
     return text if len(text) <= width else text[: width - 1].rstrip() + "\u2026"
-
-
-def _short_label(row, width: int | None = None) -> str:
-    """First author, year and the start of the title: "Gillard 2014: Introducing New Peer Worker…"."""
-    authors = row.get("authors")
-    first = authors.split(";")[0].strip() if isinstance(authors, str) and authors.strip() else None
-    surname = None
-    if first:
-        surname = first.split(",")[0].strip() if "," in first else first.split()[-1]
-    year = row.get("publication_year")
-    head = " ".join(str(p) for p in (surname, int(year) if isinstance(year, (int, float)) and year == year else None)
-                    if p)
-    title = work_label(row)
-    if width is not None and len(title) > width:
-        title = title[: width - 1].rstrip() + "\u2026"
-    return f"{head}: {title}" if head else title
 
 
 def coverage_note(tables) -> str:
@@ -104,7 +90,7 @@ def citation_type_counts(tables, *, sources=None, corrected: bool = True) -> pd.
     coverage = statement_coverage(tables).set_index("cited_id")
     out = pd.DataFrame({
         "cited_id": tallies["cited_id"].astype("str"),
-        "work": [_short_label(works.loc[w].to_dict()) if w in works.index else str(w)
+        "work": [short_work_label(works.loc[w].to_dict()) if w in works.index else str(w)
                  for w in tallies["cited_id"].tolist()],
         "source": tallies["source"].astype("str"),
     })
@@ -267,56 +253,6 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
     return ax
 
 
-def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | None = None, ax=None, top: int = 6,
-                            title: str | None = None):
-    """Citations per year of the most cited corpus works (one line each) and of all of them together.
-
-    Parameters
-    ----------
-    per_year : DataFrame
-        :func:`peerbib.citations_per_year` (one definition).
-    works : DataFrame, optional
-        The works table, to name the lines.
-    top : int
-        Works drawn as their own line (the most cited); "all corpus works" is the sum of every work.
-    """
-
-    ax = new_axes(ax, (10, 4))
-    definitions = sorted(per_year["definition"].dropna().unique()) if "definition" in per_year else []
-    if len(definitions) > 1:
-        raise AnalysisError("plot_citations_per_year draws one definition: "
-                            "pb.citations_per_year(tables, definition=...)")
-    definition = definitions[0] if definitions else per_year.attrs.get("definition", "citations")
-    if not len(per_year) or per_year["citations"].sum() == 0:
-        hint = "\n(OpenAlex's counts come with peerbib fetch)" if definition == "openalex counts_by_year" else ""
-        ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
-                transform=ax.transAxes, parse_math=False)
-        ax.set_axis_off()
-    else:
-        frame = per_year.assign(citations=per_year["citations"].astype("int64"), year=per_year["year"].astype("int64"))
-        total = frame.groupby("year")["citations"].sum()
-        ax.plot(total.index, total.to_numpy(), color="#222", linewidth=2.2, marker="o", markersize=3,
-                label="all corpus works")
-        ranked = frame.groupby("work_id")["citations"].sum().sort_values(ascending=False, kind="mergesort")
-        names = works.set_index("work_id") if works is not None else None
-        colors = lambda i: PALETTE[i % len(PALETTE)]  # noqa: E731
-        for i, work_id in enumerate([w for w, n in ranked.items() if n > 0][:top]):
-            line = frame[frame["work_id"] == work_id].sort_values("year")
-            name = _short_label(names.loc[work_id].to_dict(), 40) if names is not None and work_id in names.index \
-                else str(work_id)
-            ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
-                    label=name)
-        legend_as_written(ax.legend(frameon=False, fontsize="x-small", loc="upper left"))  # works' titles
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        cited = int((ranked > 0).sum())
-        ax.set_xlabel(f"year\n{definition}: {int(total.sum())} citations of {cited} corpus works "
-                      f"({len(ranked)} with a row)", linespacing=1.6, parse_math=False)
-    ax.set_ylabel("citations")
-    ax.set_title(title or f"Citations per year ({definition})", parse_math=False)
-    return ax
-
-
 def example_statements(tables, *, per_type: int = 2, source: str | None = None) -> pd.DataFrame:
     """Statements to read, ``per_type`` of each type (most confident first), with the evidence for their type.
 
@@ -339,7 +275,7 @@ def example_statements(tables, *, per_type: int = 2, source: str | None = None) 
     return pd.DataFrame({
         "type": picked["type"].astype("str"),
         "confidence": picked["confidence"],
-        "work": [_short_label(works.loc[w].to_dict()) if w in works.index else w for w in picked["cited_id"]],
+        "work": [short_work_label(works.loc[w].to_dict()) if w in works.index else w for w in picked["cited_id"]],
         "section": picked["section"].astype("str"),
         "text": picked["text"].astype("str"),
         "evidence": picked["evidence"].astype("str"),

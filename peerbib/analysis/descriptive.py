@@ -1,7 +1,9 @@
-"""Descriptive analyses of the works table: how the literature grew, what it is.
+"""Descriptive analyses: how the literature grew, what it is, how often its works are cited per year.
 
 Each ``plot_*`` function has a twin without the prefix that returns the
-DataFrame behind the picture.
+DataFrame behind the picture, in this module: :func:`publication_years` and
+:func:`plot_publication_years`, :func:`citations_per_year` and
+:func:`plot_citations_per_year`.
 """
 from __future__ import annotations
 
@@ -13,7 +15,8 @@ from ..errors import AnalysisError
 from .present import PALETTE, Sentences, legend_as_written, new_axes
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
-           "citations_per_year", "describe_corpus", "FETCH_HINT", "disputed_years"]
+           "short_work_label", "citations_per_year", "plot_citations_per_year", "describe_corpus", "FETCH_HINT",
+           "disputed_years"]
 
 NOT_STATED = "(not stated)"
 
@@ -259,6 +262,22 @@ def work_label(row) -> str:
     return "[untitled] " + ", ".join(shown) if shown else "[untitled]"
 
 
+def short_work_label(row, *, width: int | None = None) -> str:
+    """First author, year and the start of the title: "Gillard 2014: Introducing New Peer Worker…"."""
+    authors = row.get("authors")
+    first = authors.split(";")[0].strip() if isinstance(authors, str) and authors.strip() else None
+    surname = None
+    if first:
+        surname = first.split(",")[0].strip() if "," in first else first.split()[-1]
+    year = row.get("publication_year")
+    head = " ".join(str(p) for p in (surname, int(year) if isinstance(year, (int, float)) and year == year else None)
+                    if p)
+    title = work_label(row)
+    if width is not None and len(title) > width:
+        title = title[: width - 1].rstrip() + "\u2026"
+    return f"{head}: {title}" if head else title
+
+
 def list_works(works: pd.DataFrame, *, corpus_only: bool = True,
                columns=("publication_year", "label", "authors", "venue", "type", "doi")) -> pd.DataFrame:
     """The works as a table to read: newest first, a ``label`` for works without a title."""
@@ -313,3 +332,65 @@ def citations_per_year(tables, *, definition: str | None = None) -> pd.DataFrame
         ["work_id", "year"], kind="mergesort").reset_index(drop=True)
     out.attrs["definition"] = definition
     return out
+
+
+def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | None = None, ax=None, top: int = 6,
+                            title: str | None = None):
+    """Citations per year of the most cited corpus works (one line each) and of all of them together.
+
+    Parameters
+    ----------
+    per_year : DataFrame
+        :func:`citations_per_year` (one definition).
+    works : DataFrame, optional
+        The works table, to name the lines.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure when None.
+    top : int
+        Works drawn as their own line (the most cited); "all corpus works" is the sum of every work.
+    title : str, optional
+        The chart's title; by default it names the definition.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Raises
+    ------
+    AnalysisError
+        When ``per_year`` holds more than one definition.
+    """
+    ax = new_axes(ax, (10, 4))
+    definitions = sorted(per_year["definition"].dropna().unique()) if "definition" in per_year else []
+    if len(definitions) > 1:
+        raise AnalysisError("plot_citations_per_year draws one definition: "
+                            "pb.citations_per_year(tables, definition=...)")
+    definition = definitions[0] if definitions else per_year.attrs.get("definition", "citations")
+    if not len(per_year) or per_year["citations"].sum() == 0:
+        hint = "\n(OpenAlex's counts come with peerbib fetch)" if definition == "openalex counts_by_year" else ""
+        ax.text(0.5, 0.5, f"no citations in these tables ({definition}){hint}", ha="center", va="center",
+                transform=ax.transAxes, parse_math=False)
+        ax.set_axis_off()
+    else:
+        frame = per_year.assign(citations=per_year["citations"].astype("int64"), year=per_year["year"].astype("int64"))
+        total = frame.groupby("year")["citations"].sum()
+        ax.plot(total.index, total.to_numpy(), color="#222", linewidth=2.2, marker="o", markersize=3,
+                label="all corpus works")
+        ranked = frame.groupby("work_id")["citations"].sum().sort_values(ascending=False, kind="mergesort")
+        names = works.set_index("work_id") if works is not None else None
+        colors = lambda i: PALETTE[i % len(PALETTE)]  # noqa: E731
+        for i, work_id in enumerate([w for w, n in ranked.items() if n > 0][:top]):
+            line = frame[frame["work_id"] == work_id].sort_values("year")
+            named = names is not None and work_id in names.index
+            name = short_work_label(names.loc[work_id].to_dict(), width=40) if named else str(work_id)
+            ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
+                    label=name)
+        legend_as_written(ax.legend(frameon=False, fontsize="x-small", loc="upper left"))  # works' titles
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        cited = int((ranked > 0).sum())
+        ax.set_xlabel(f"year\n{definition}: {int(total.sum())} citations of {cited} corpus works "
+                      f"({len(ranked)} with a row)", linespacing=1.6, parse_math=False)
+    ax.set_ylabel("citations")
+    ax.set_title(title or f"Citations per year ({definition})", parse_math=False)
+    return ax

@@ -30,6 +30,7 @@ from importlib import resources
 
 import pandas as pd
 
+from ..deprecation import deprecated_positional
 from ..errors import AnalysisError
 from .sections import CITATION_TYPES
 from .sentences import split_sentences
@@ -217,7 +218,8 @@ def default_classifier():
     return load_linear(DEFAULT_MODEL, data=model.read_bytes(), meta=meta, any_version=True)
 
 
-def classify_statements(statements: pd.DataFrame, classifier=None, threshold: float | None = None) -> pd.DataFrame:
+@deprecated_positional("classifier", "threshold")
+def classify_statements(statements: pd.DataFrame, *, classifier=None, threshold: float | None = None) -> pd.DataFrame:
     """The statements with ``type``, ``confidence``, ``classifier`` and ``evidence`` set.
 
     Parameters

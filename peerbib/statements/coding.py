@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..deprecation import deprecated_positional
 from ..errors import AnalysisError, CorpusError, OwnershipError
 from ..files import atomic_write_text
 from .sections import CITATION_TYPES
@@ -39,7 +40,8 @@ def _text_hash(text) -> str:
     return hashlib.sha1(" ".join(str(text).split()).encode("utf-8")).hexdigest()[:10]
 
 
-def export_for_coding(statements: pd.DataFrame, path, hide_labels: bool = True, *, sample: int | None = None,
+@deprecated_positional("hide_labels")
+def export_for_coding(statements: pd.DataFrame, path, *, hide_labels: bool = True, sample: int | None = None,
                       stratify: bool = False, random_state: int = 0, force: bool = False) -> Path:
     """Write statements to a CSV for hand coding.
 
@@ -63,6 +65,7 @@ def export_for_coding(statements: pd.DataFrame, path, hide_labels: bool = True, 
         classifier calls supporting or contrasting. Each row's
         ``sample_weight`` says how many statements of its kind it stands for.
     random_state : int
+        Seed of the sample: the same statements and seed draw the same rows.
     force : bool
         Overwrite ``path`` even when it holds codes (or is not a coding file
         peerbib wrote); the old file is kept beside it as ``<name>.bak``

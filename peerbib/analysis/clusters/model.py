@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ...deprecation import deprecated_positional
 from ...errors import AnalysisError
 from ...files import atomic_write_parquet
 from ...ids import is_blank
@@ -669,11 +670,12 @@ def _representatives(space, labels, k, work_ids, titles, texts, n_representative
     return frame.astype({"cluster": "int64", "rank": "int64", "work_id": "str", "title": "str", "excerpt": "str"})
 
 
+@deprecated_positional("k", "random_state")
 def cluster_abstracts(
     works: pd.DataFrame,
+    *,
     k: int | None = None,
     random_state: int | None = 0,
-    *,
     k_range: Iterable[int] | None = None,
     use_titles: bool = True,
     min_df: int | float | None = None,
@@ -714,11 +716,13 @@ def cluster_abstracts(
         abstract (``text_source == "title"``). If False only abstracts are
         clustered and works without one are listed in ``left_out``.
     min_df, max_df : int or float, optional
-        Passed to :class:`sklearn.feature_extraction.text.TfidfVectorizer`.
-        By default they adapt to corpus size: ``min_df`` is 1 below 10 texts,
-        else ``max(2, n // 5000)``; ``max_df`` is 1.0 below 10 texts, else 0.9.
-        If the defaults leave fewer than three texts with a term, every term is
-        kept instead.
+        Keep only terms found in at least ``min_df`` and at most ``max_df``
+        texts: an int is a number of texts, a float a share of them (as in
+        scikit-learn's ``TfidfVectorizer``; peerbib counts the terms itself and
+        weights them with ``TfidfTransformer``). By default they adapt to
+        corpus size: ``min_df`` is 1 below 10 texts, else ``max(2, n // 5000)``;
+        ``max_df`` is 1.0 below 10 texts, else 0.9. If the defaults leave fewer
+        than three texts with a term, every term is kept instead.
     extra_stop_words : iterable of str
         More words to ignore (lower case, singular), e.g. the corpus's own
         subject ``("peer", "mental", "health")``.
