@@ -68,8 +68,7 @@ _EXPORTS = {
     "plot_cluster_sizes": "analysis.clusters",
     "clusters_by_year": "analysis.clusters",
     "plot_clusters_by_year": "analysis.clusters",
-    # science maps & indicators: networks of citation, co-citation, coupling, co-authorship and keywords,
-    # their exports, and the indicators bibliometric papers report
+    # science maps & indicators: citation, co-citation, coupling, co-authorship and keyword networks; indicators
     "network": "analysis.networks",
     "Network": "analysis.networks",
     "edge_works": "analysis.networks",

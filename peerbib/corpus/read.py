@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..deprecation import deprecated_positional
 from ..errors import CorpusError
 from ..ids import is_blank, is_valid_doi, normalize_doi, normalize_title
 from .formats import FORMATS, read_records
@@ -72,7 +73,8 @@ def local_work_id(doi=None, title=None, authors=None, year=None, venue=None, abs
     return "L" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
 
 
-def read_corpus(path, format: str | None = None) -> pd.DataFrame:
+@deprecated_positional("format")
+def read_corpus(path, *, format: str | None = None) -> pd.DataFrame:
     """Read a corpus file into a DataFrame of works.
 
     Parameters
