@@ -23,7 +23,9 @@ from fixtures.synthetic_corpus import synthetic_works  # noqa: E402
 
 import peerbib.analysis.clusters as pc  # noqa: E402
 from peerbib.analysis.clusters import model as pcm  # noqa: E402
+from peerbib.analysis.clusters import silhouette as pcs  # noqa: E402
 from peerbib.analysis.clusters import text as pct  # noqa: E402
+from peerbib.analysis.clusters import vectors as pcv  # noqa: E402
 from peerbib.errors import AnalysisError  # noqa: E402
 
 
@@ -229,7 +231,7 @@ def test_term_matrix_matches_scikit_learn_on_the_same_terms():
         return [w for w in words if w] + pairs
 
     counts, codes, words = pct._term_counts(texts, stop_words)
-    X, terms = pcm._tfidf(counts, codes, words, 1, 1.0)
+    X, terms = pcv.tfidf(counts, codes, words, 1, 1.0)
     reference = TfidfVectorizer(analyzer=reference_terms, sublinear_tf=True)
     expected = reference.fit_transform(texts)
     assert list(terms) == list(reference.get_feature_names_out())
@@ -240,14 +242,14 @@ def test_term_matrix_matches_scikit_learn_on_the_same_terms():
 def test_exact_silhouette_matches_scikit_learn():
     works, _ = synthetic_works(90, 3, seed=2, words_per_text=40)
     counts, codes, words = pct._term_counts(works["abstract"].to_numpy(dtype=object), pct._ENGLISH_STOP_WORDS)
-    X, _ = pcm._tfidf(counts, codes, words, 2, 1.0)
+    X, _ = pcv.tfidf(counts, codes, words, 2, 1.0)
     X = X.astype(np.float64)
     labels = np.random.default_rng(0).integers(0, 3, X.shape[0])
     labels[0] = 3  # a singleton cluster
-    mine = pcm._cosine_silhouette(X, labels, 4)
+    mine = pcs.cosine_silhouette(X, labels, 4)
     np.testing.assert_allclose(mine, silhouette_samples(X, labels, metric="cosine"), atol=1e-6)
-    dense = np.asarray(pcm._lsa(X, np.arange(X.shape[0]), 0)[0], dtype=np.float64)
-    np.testing.assert_allclose(pcm._cosine_silhouette(dense, labels, 4),
+    dense = np.asarray(pcv.lsa(X, np.arange(X.shape[0]), 0)[0], dtype=np.float64)
+    np.testing.assert_allclose(pcs.cosine_silhouette(dense, labels, 4),
                                silhouette_samples(dense, labels, metric="cosine"), atol=1e-5)
     assert mine[0] == 0.0  # singleton, as scikit-learn defines it
 

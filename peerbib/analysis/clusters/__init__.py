@@ -1,5 +1,6 @@
-"""Topic clusters of abstracts: TF-IDF + k-means (:mod:`.model`), its text preparation
-(:mod:`.text`) and its figures (:mod:`.plots`)."""
+"""Topic clusters of abstracts: TF-IDF + k-means (:mod:`.model`, one module per step: :mod:`.selection`,
+:mod:`.vectors`, :mod:`.k_search`, :mod:`.silhouette`, :mod:`.top_terms`, :mod:`.representatives`,
+:mod:`.result`), its text preparation (:mod:`.text`) and its figures (:mod:`.plots`)."""
 from .model import FAST_PATH_MIN_TEXTS, Clustering, choose_k, cluster_abstracts
 from .plots import (
     cluster_map,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ...errors import AnalysisError
 from ..present import PALETTE, legend_as_written, new_axes
-from .model import Clustering
+from .result import Clustering
 
 __all__ = ["cluster_map", "plot_cluster_map", "cluster_sizes", "plot_cluster_sizes", "clusters_by_year",
            "plot_clusters_by_year", "plot_k_scores"]
