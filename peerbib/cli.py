@@ -207,22 +207,15 @@ def _add_dump_command(commands, name: str, *, help: str | None = None, old_name:
     dump.set_defaults(run=_dump, old_names_used=[old_name] if old_name else [])
 
 
-def _parser() -> argparse.ArgumentParser:
-    from . import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="peerbib",
-        description="Bibliometric analysis of a literature with OpenAlex data: fetch, build tables, render reports.",
-    )
-    parser.add_argument("--version", action="version", version=f"peerbib {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-
+def _add_init(commands) -> None:
     init = commands.add_parser(
         "init", help="make a project folder: data/raw/corpus/ for your exports, notebooks/, a README",
         description="Make (or complete) a peerbib project folder. Nothing that exists is overwritten.")
     init.add_argument("path", nargs="?", default=".", help="the folder (default: the current one)")
     init.set_defaults(run=_init)
 
+
+def _add_fetch(commands) -> None:
     fetch = commands.add_parser(
         "fetch",
         help=f"fetch the corpus and its citing works from OpenAlex into {settings.SNAPSHOT}",
@@ -253,17 +246,16 @@ def _parser() -> argparse.ArgumentParser:
     settings.add_setting_flags(fetch)
     fetch.set_defaults(run=_fetch)
 
-    _add_dump_command(commands, "dump", help="index OpenAlex's full data dump (its \"snapshot\") for fetch --from-dump")
-    # The old name, for one more release: not listed, and it says so on stderr.
-    _add_dump_command(commands, "snapshot", old_name="peerbib snapshot index is the old name of peerbib dump "
-                                                     "index, kept for one more release")
 
+def _add_build(commands) -> None:
     build = commands.add_parser("build", help=f"{settings.RAW} -> {settings.PROCESSED}/*.parquet")
     build.add_argument("--raw", default=settings.RAW, help=f"raw folder or a corpus file (default: {settings.RAW})")
     build.add_argument("--processed", default=settings.PROCESSED,
                        help=f"output folder (default: {settings.PROCESSED})")
     build.set_defaults(run=_build)
 
+
+def _add_report(commands) -> None:
     report = commands.add_parser("report", help="run every notebook and render HTML reports")
     report.add_argument("--out", default=settings.REPORTS, help=f"output folder (default: {settings.REPORTS})")
     report.add_argument("--notebooks", default=None,
@@ -284,6 +276,8 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--with-code", action="store_true", help="show the code cells (hidden by default)")
     report.set_defaults(run=_report)
 
+
+def _add_code(commands) -> None:
     code = commands.add_parser("code", help="hand coding of citation statements: export a CSV, measure agreement")
     actions = code.add_subparsers(dest="action", metavar="ACTION", required=True)
     export = actions.add_parser("export", help="write statements to a CSV with an empty `code` column")
@@ -301,6 +295,27 @@ def _parser() -> argparse.ArgumentParser:
     agreement.add_argument("other", nargs="?", help="another coder's CSV (default: the classifier's types)")
     agreement.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
     code.set_defaults(run=_code)
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line: one function adds each command, in the order ``peerbib --help`` lists them."""
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="peerbib",
+        description="Bibliometric analysis of a literature with OpenAlex data: fetch, build tables, render reports.",
+    )
+    parser.add_argument("--version", action="version", version=f"peerbib {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_init(commands)
+    _add_fetch(commands)
+    _add_dump_command(commands, "dump", help="index OpenAlex's full data dump (its \"snapshot\") for fetch --from-dump")
+    # The old name, for one more release: not listed, and it says so on stderr.
+    _add_dump_command(commands, "snapshot", old_name="peerbib snapshot index is the old name of peerbib dump "
+                                                     "index, kept for one more release")
+    _add_build(commands)
+    _add_report(commands)
+    _add_code(commands)
     return parser
 
 
