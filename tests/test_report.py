@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import shutil
 
@@ -254,7 +255,7 @@ def test_code_is_hidden_unless_asked_for(project):
     assert "answer" in _visible(shown) and "--with-code" in shown
 
 
-def test_only_runs_again_the_pages_made_from_other_data_or_options(project, capsys):
+def test_only_runs_again_the_pages_made_from_other_data_or_options(project, caplog):
     """--only must not leave a folder mixing runs: a page kept from a run with other options (labels shown)
     or other data is run again, so blind screening stays blind."""
     for path in (project / "notebooks").glob("*.ipynb"):
@@ -263,12 +264,33 @@ def test_only_runs_again_the_pages_made_from_other_data_or_options(project, caps
         _notebook(project / "notebooks" / f"{name}.ipynb",
                   "import os\nprint('labels hidden:', os.environ.get('PEERBIB_HIDE_LABELS') == '1')")
     pb.report()
-    pb.report(only=["01"], hide_labels=True)
+    with caplog.at_level(logging.INFO, logger="peerbib"):
+        pb.report(only=["01"], hide_labels=True, progress=True)
     for name in ("01_a", "02_b"):
         assert "labels hidden: True" in (project / "reports" / f"{name}.html").read_text(encoding="utf-8"), name
-    assert "02_b was made from other data or options: running it again too" in capsys.readouterr().err
-    pb.report(only=["01"], hide_labels=True)  # the same options and data: 02 stays as it is
-    assert "running it again" not in capsys.readouterr().err
+    said = [(r.name, r.levelno, r.getMessage()) for r in caplog.records]
+    assert ("peerbib", logging.WARNING,
+            "peerbib report: 02_b was made from other data or options: running it again too") in said
+    assert [m for _, level, m in said if level == logging.INFO] == ["running 01_a.ipynb ...", "running 02_b.ipynb ..."]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="peerbib"):
+        pb.report(only=["01"], hide_labels=True)  # the same options and data: 02 stays as it is; no progress
+    assert not [r for r in caplog.records if "running" in r.getMessage()]
+
+
+def test_what_a_notebook_writes_to_stderr_is_logged_and_left_out_of_the_page(project, caplog, capsys):
+    """The library logs (logger "peerbib"), it does not print."""
+    for path in (project / "notebooks").glob("*.ipynb"):
+        path.unlink()
+    _notebook(project / "notebooks" / "01_a.ipynb", "print('shown')",
+              "import sys\nprint('a note', file=sys.stderr)\nprint('UserWarning: odd data', file=sys.stderr)")
+    with caplog.at_level(logging.WARNING, logger="peerbib"):
+        page = pb.report()[0].read_text(encoding="utf-8")
+    expected = "peerbib report: 01_a.ipynb cell 2 wrote to stderr (left out of the page): UserWarning: odd data"
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "peerbib"] == [(logging.WARNING, expected)]
+    assert "shown" in page and "odd data" not in page
+    printed = capsys.readouterr()
+    assert "odd data" not in printed.out + printed.err
 
 
 def test_the_reproducing_command_names_the_folders_given(project):

@@ -6,50 +6,34 @@ failure names the notebook and the cell and leaves the previous reports as
 they were. Every page carries a provenance footer; the index summarises the
 corpus, links each page with its question and key figure, and gives the
 provenance in full.
+
+The steps: which notebooks run (:mod:`.notebooks`), running one
+(:mod:`.run`) and rendering its page (:mod:`.render`, with the footer of
+:mod:`.provenance`), and the index page (:mod:`.index`). Progress and
+warnings are logged (logger ``peerbib``), not printed.
 """
 from __future__ import annotations
 
-import html
 import json
+import logging
 import re
-import shutil
-import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..errors import ReportError
 from ..files import atomic_write_text
 from ..ownership import REPORTS_FOLDER, check_output, check_replaceable, replacing
 from ..paths import project_path, project_root
-from ..project import shipped_notebooks
-from ..settings import CELL_TIMEOUT, NOTEBOOKS, PROCESSED, RAW, REPORTS
-from .provenance import command, footer_html, provenance, provenance_html, relative
+from ..settings import CELL_TIMEOUT, PROCESSED, RAW, REPORTS
+from .index import index_html
+from .notebooks import PAGES, keep_pages, notebooks_to_run, read_pages, with_stale_pages
+from .provenance import command, footer_html, provenance, relative
 from .render import render_html, stderr_messages
 from .run import HIDE_LABELS_ENV, LABEL_TAG, execute_notebook, kernel_env
 
 __all__ = ["report", "check_reports_folder", "execute_notebook", "render_html", "kernel_env", "HIDE_LABELS_ENV", "LABEL_TAG"]
 
-
-def _title(notebook, fallback: str) -> str:
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown":
-            for line in cell.source.splitlines():
-                if line.startswith("#"):
-                    return line.lstrip("#").strip()
-    return fallback
-
-
-def _select(paths: list[Path], only) -> list[Path]:
-    if not only:
-        return paths
-    chosen = []
-    for name in only:
-        stem = Path(name).stem
-        found = [p for p in paths if p.stem == stem or p.stem.startswith(stem + "_") or p.stem.split("_")[0] == stem]
-        if not found:
-            raise ReportError(f"no notebook {name!r}; the notebooks are: {', '.join(p.stem for p in paths)}")
-        chosen += [p for p in found if p not in chosen]
-    return [p for p in paths if p in chosen]
+logger = logging.getLogger("peerbib")
 
 
 def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeout: int = CELL_TIMEOUT,
@@ -76,7 +60,7 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
     timeout : int
         Seconds one cell may run.
     progress : bool
-        Print a line per notebook.
+        Log a line per notebook (INFO, logger ``peerbib``).
     hide_labels : bool
         Leave every citation-type label, colour and example statement out of
         the reports (for reviewers screening papers blind to how they are
@@ -105,72 +89,89 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
              ("--processed", processed, PROCESSED)]
     out, processed = project_path(out), project_path(processed)
     check_reports_folder(out, raw)
-    notebooks_dir = project_path(NOTEBOOKS if notebooks is None else notebooks)
-    if notebooks is None and not any(notebooks_dir.glob("*.ipynb")):
-        notebooks_dir = shipped_notebooks()
-    every = sorted(notebooks_dir.glob("*.ipynb"))
-    paths = _select(every, only)
-    if not paths:
-        raise ReportError(f"no notebooks in {notebooks_dir}")
+    every, paths = notebooks_to_run(notebooks, only)
     tables = load(processed, raw=raw)  # builds first when the tables are missing or stale
     root = project_root()
     prov = provenance(tables, processed, root)
     folders = [(flag, relative(project_path(value), root)) for flag, value, default in given
                if value is not None and str(value) != str(default)]
     made_with = {"raw_sha256": prov["raw_sha256"], "hide_labels": bool(hide_labels), "with_code": bool(with_code)}
-    pages = _pages(out) if only else {}
+    pages = read_pages(out) if only else {}
     if only:
-        # a page kept from an earlier run must come from the same data and options, or the folder would
-        # mix them (blind screening would show labels on the pages not run again): run those again too
-        stale = [p for p in every if p not in paths and pages.get(p.stem) != made_with
-                 and (out / f"{p.stem}.html").is_file()]
-        for path in stale:
-            print(f"peerbib report: {path.stem} was made from other data or options: running it again too",
-                  file=sys.stderr)
-        paths = [p for p in every if p in paths or p in stale]
-    rendered_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        paths = with_stale_pages(every, paths, pages, made_with, out)
+    run = _Run(prov=prov, folders=folders, rendered_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+               timeout=timeout, hide_labels=hide_labels, with_code=with_code, progress=progress)
 
     with replacing(out, REPORTS_FOLDER, option="the reports folder") as staging:
-        if only and out.is_dir():  # the pages not run again stay (those of notebooks that still exist)
-            names = {p.stem for p in every}
-            for page in out.glob("*.html"):
-                if page.stem in names:
-                    shutil.copy2(page, staging / page.name)
-        pages = {stem: meta for stem, meta in pages.items() if (staging / f"{stem}.html").is_file()}
+        pages = keep_pages(out, staging, every, pages) if only else {}
         written = []
         for path in paths:
-            if progress:
-                print(f"running {path.name} ...", flush=True)
-            notebook = execute_notebook(path, timeout=timeout, hide_labels=hide_labels)
-            messages = stderr_messages(notebook)
-            missing = sorted({chr(int(code)) for _, text in messages
-                              for code in re.findall(r"Glyph (\d+) \(.*?\) missing from font", text)})
-            note = (f"{len(missing)} characters in this page's figures could not be drawn, no installed font "
-                    f"covering them ({' '.join(missing[:20])}{' …' if len(missing) > 20 else ''}): their labels "
-                    "show boxes. Install fonts-noto-cjk, then render again." if missing else None)
-            for cell, text in messages:
-                lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
-                first = next((line for line in lines if "Warning" in line or "Error" in line), lines[0] if lines else "")
-                print(f"peerbib report: {path.name} cell {cell} wrote to stderr (left out of the page): {first}",
-                      file=sys.stderr)
-            page_command = command(only=[path.stem], hide_labels=hide_labels, with_code=with_code,
-                                   folders=folders)
-            page = render_html(notebook, title=_title(notebook, path.stem), with_code=with_code,
-                               footer=footer_html(prov, page_command, rendered_at, hide_labels=hide_labels,
-                                                  note=note))
-            target = staging / f"{path.stem}.html"
-            atomic_write_text(target, page)
-            written.append(target)
+            written.append(_run_page(path, staging, run))
             pages[path.stem] = made_with
-        atomic_write_text(staging / _PAGES, json.dumps(pages, indent=1, sort_keys=True) + "\n")
-        index = staging / "index.html"
-        atomic_write_text(index, _index(staging, tables, prov, rendered_at,
-                                        command(hide_labels=hide_labels, with_code=with_code, folders=folders),
-                                        hide_labels))
+        _write_index(staging, tables, pages, run)
     return [out / p.name for p in written] + [out / "index.html"]
 
 
-_PAGES = REPORTS_FOLDER.marker  # how each page was made: the raw data's fingerprint and the options
+@dataclass(frozen=True)
+class _Run:
+    """What every page of one report shares: the provenance, the options and when it was rendered."""
+
+    prov: dict
+    folders: list
+    rendered_at: str
+    timeout: int
+    hide_labels: bool
+    with_code: bool
+    progress: bool
+
+
+def _title(notebook, fallback: str) -> str:
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return fallback
+
+
+def _run_page(path: Path, staging: Path, run: _Run) -> Path:
+    """Execute one notebook and write its page into ``staging``; the page written."""
+    if run.progress:
+        logger.info("running %s ...", path.name)
+    # execute_notebook is this package's name, looked up as each page runs: the kill -9 test replaces it
+    notebook = execute_notebook(path, timeout=run.timeout, hide_labels=run.hide_labels)
+    messages = stderr_messages(notebook)
+    note = _missing_glyphs_note(messages)
+    for cell, text in messages:
+        lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+        first = next((line for line in lines if "Warning" in line or "Error" in line), lines[0] if lines else "")
+        logger.warning("peerbib report: %s cell %s wrote to stderr (left out of the page): %s",
+                       path.name, cell, first)
+    page_command = command(only=[path.stem], hide_labels=run.hide_labels, with_code=run.with_code,
+                           folders=run.folders)
+    page = render_html(notebook, title=_title(notebook, path.stem), with_code=run.with_code,
+                       footer=footer_html(run.prov, page_command, run.rendered_at, hide_labels=run.hide_labels,
+                                          note=note))
+    target = staging / f"{path.stem}.html"
+    atomic_write_text(target, page)
+    return target
+
+
+def _missing_glyphs_note(messages) -> str | None:
+    """The footer's note when matplotlib said characters of the figures had no font, else None."""
+    missing = sorted({chr(int(code)) for _, text in messages
+                      for code in re.findall(r"Glyph (\d+) \(.*?\) missing from font", text)})
+    return (f"{len(missing)} characters in this page's figures could not be drawn, no installed font "
+            f"covering them ({' '.join(missing[:20])}{' …' if len(missing) > 20 else ''}): their labels "
+            "show boxes. Install fonts-noto-cjk, then render again." if missing else None)
+
+
+def _write_index(staging: Path, tables, pages: dict, run: _Run) -> None:
+    """Write how each page was made (``.pages.json``) and ``index.html``."""
+    atomic_write_text(staging / PAGES, json.dumps(pages, indent=1, sort_keys=True) + "\n")
+    run_command = command(hide_labels=run.hide_labels, with_code=run.with_code, folders=run.folders)
+    atomic_write_text(staging / "index.html", index_html(staging, tables, run.prov, run.rendered_at, run_command,
+                                                          run.hide_labels))
 
 
 def check_reports_folder(out: Path, raw) -> None:
@@ -180,63 +181,3 @@ def check_reports_folder(out: Path, raw) -> None:
         protected.append(("the raw data", project_path(raw), False))
     check_output(out, option="the reports folder", protected=protected)
     check_replaceable(out, REPORTS_FOLDER, option="the reports folder")
-
-
-def _pages(out: Path) -> dict:
-    try:
-        return json.loads((out / _PAGES).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-_IMG = re.compile(r'<img\b[^>]*\bsrc="(data:image/png;base64,[^"]+)"')
-_TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
-
-
-def _index(folder: Path, tables, prov: dict, rendered_at: str, run_command: str, hide_labels: bool) -> str:
-    """The index page: the corpus in figures, each page with its question and key figure, the provenance."""
-    from ..analysis.descriptive import describe_corpus
-    from ..statements.coverage import coverage_totals
-
-    e = html.escape
-    works = tables.works
-    corpus = works[works["is_corpus"].fillna(False).astype(bool)]
-    years = corpus["publication_year"].dropna()
-    totals = coverage_totals(tables)
-    share = f" ({totals['with_fulltext'] / totals['citing_works']:.0%})" if totals["citing_works"] else ""
-    sources = sorted({str(s) for s in corpus["source"].dropna()}
-                     | {str(s) for s in tables.statements["source"].dropna()}
-                     | {str(s) for s in tables.tallies["source"].dropna()})
-    facts = [
-        ("corpus works", f"{len(corpus):,}"),
-        ("years covered", f"{int(years.min())}–{int(years.max())}" if len(years) else "no dated work"),
-        ("citing works", f"{totals['citing_works']:,}"),
-        ("statement coverage", f"open full text read for {totals['with_fulltext']:,} of {totals['citing_works']:,} "
-                               f"citing works{share}; {totals['statements']:,} statements"),
-        ("sources", ", ".join(sources) or "—"),
-    ]
-    summary = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in facts)
-    cards = []
-    for page in sorted(p for p in folder.glob("*.html") if p.name != "index.html"):
-        text = page.read_text(encoding="utf-8")
-        title = _TITLE.search(text)
-        name = html.unescape(title.group(1).strip()) if title else page.stem
-        key = text.find("celltag_key-figure")
-        image = _IMG.search(text, key if key >= 0 else 0) or _IMG.search(text)
-        figure = (f'<img src="{image.group(1)}" alt="key figure of {e(name, quote=True)}" '
-                  'style="max-width:320px;max-height:200px;border:1px solid #ddd">' if image else "")
-        cards.append(f'<li style="margin:0 0 1.5em"><a href="{e(page.name, quote=True)}" style="font-size:1.15em">'
-                     f"{e(name)}</a><br>{figure}</li>")
-    labels = "<p>Citation-type labels are hidden in these reports.</p>" if hide_labels else ""
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>peerbib reports</title>"
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
-        "table{border-collapse:collapse}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #ddd}"
-        "dt{font-weight:600;margin-top:0.4em}dd{margin-left:1.5em;overflow-wrap:anywhere}"
-        "ul{list-style:none;padding:0}</style></head>\n<body>\n"
-        f"<h1>peerbib reports</h1>\n{describe_corpus(tables)._repr_html_()}\n"
-        f"<table>{summary}</table>\n{labels}<h2>Reports</h2>\n<ul>{''.join(cards)}</ul>\n"
-        f"<h2>Provenance</h2>\n{provenance_html(prov, run_command)}\n"
-        f"<p style=\"color:#555;font-size:12px\">rendered {e(rendered_at)}</p>\n</body></html>\n"
-    )
