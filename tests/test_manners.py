@@ -52,3 +52,46 @@ def test_the_base_client_raises_its_error_with_the_status_and_url():
             client.request("https://example.org/missing", "test", parse_json, allow_404=False)
     assert caught.value.status == 404 and caught.value.url == "https://example.org/missing"
     assert "the server answered 404" in str(caught.value)
+
+
+# --- the garbage collector is paused inside a block only --------------------------------------------------------
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_the_collector_is_put_back_as_it_was(enabled):
+    import gc
+
+    from peerbib.sources.openalex_dump.query import _collector_paused
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        with _collector_paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(KeyError), _collector_paused():
+            raise KeyError("a failure inside the block")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_the_collector_is_paused_nowhere_else():
+    """``gc.disable()`` only in the one context manager, which puts it back in a ``finally``."""
+    import ast
+
+    from conftest import REPO
+
+    def gc_calls(tree):
+        return [node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute) and node.func.attr in ("disable", "enable", "freeze")
+                and isinstance(node.func.value, ast.Name) and node.func.value.id == "gc"]
+
+    outside, inside = [], []
+    for path in sorted((REPO / "peerbib").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        paused = [n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and n.name == "_collector_paused"]
+        inside += [call for function in paused for call in gc_calls(function)]
+        outside += [f"{path.relative_to(REPO)}: gc.{call}()" for call in gc_calls(tree)]
+    assert sorted(inside) == ["disable", "enable"]
+    assert len(outside) == len(inside), outside
