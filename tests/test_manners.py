@@ -95,3 +95,109 @@ def test_the_collector_is_paused_nowhere_else():
         outside += [f"{path.relative_to(REPO)}: gc.{call}()" for call in gc_calls(tree)]
     assert sorted(inside) == ["disable", "enable"]
     assert len(outside) == len(inside), outside
+
+
+# --- a damaged dump part is told apart from a full disk ---------------------------------------------------------
+
+
+def _dump_with(folder, damage=None):
+    """A SYNTHETIC dump of ten works; ``damage(bytes) -> bytes`` rewrites its first part (the manifest's size
+    follows, as after a download cut short)."""
+    import json
+
+    from fixtures.openalex import make_work
+    from fixtures.openalex_dump import write_dump
+
+    dump = write_dump(folder, [make_work(1000 + i) for i in range(10)])
+    if damage is not None:
+        part = next(dump.glob("updated_date=*/part_0000.gz"))
+        part.write_bytes(damage(part.read_bytes()))
+        manifest = json.loads((dump / "manifest.json").read_text())
+        for entry in manifest["files"]:
+            if entry["url"].endswith(part.relative_to(dump).as_posix()):
+                entry["meta"]["content_length"] = part.stat().st_size
+        (dump / "manifest.json").write_text(json.dumps(manifest))
+    return dump
+
+
+def test_a_damaged_part_says_download_it_again_and_keeps_duckdbs_error(tmp_path):
+    duckdb = pytest.importorskip("duckdb")
+    from peerbib.errors import DumpError
+    from peerbib.sources.openalex_dump import build_index
+
+    dump = _dump_with(tmp_path / "works", damage=lambda data: data[:40])
+    with pytest.raises(DumpError, match=r"part_0000\.gz: DuckDB could not read it.*download this part again") \
+            as caught:
+        build_index(dump, tmp_path / "index")
+    assert isinstance(caught.value.__cause__, duckdb.Error)
+
+
+def test_a_full_disk_while_indexing_is_not_a_part_to_download_again(tmp_path, monkeypatch):
+    import errno
+
+    pytest.importorskip("duckdb")
+    from peerbib.sources.openalex_dump import build_index
+    from peerbib.sources.openalex_dump import index as index_module
+
+    def full(path):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(index_module, "ordinary_permissions", full)
+    dump = _dump_with(tmp_path / "works")
+    with pytest.raises(OSError) as caught:
+        build_index(dump, tmp_path / "index", threads=1)
+    assert caught.value.errno == errno.ENOSPC and "again" not in str(caught.value)
+    assert not list((tmp_path / "index" / "parts").glob(".*.tmp"))  # the unfinished file is removed
+
+
+def test_duckdb_failing_to_write_the_index_is_not_a_part_to_download_again(tmp_path, monkeypatch):
+    """DuckDB says IOException both for a damaged gzip part and for a file it cannot write: the file named
+    tells them apart."""
+    import re
+
+    duckdb = pytest.importorskip("duckdb")
+    from peerbib.errors import DumpError
+    from peerbib.sources.openalex_dump import build_index
+    from peerbib.sources.openalex_dump import index as index_module
+
+    real = index_module.duckdb_connection
+
+    class FullDisk:
+        def __init__(self, con):
+            self._con = con
+
+        def execute(self, sql, *args):
+            if sql.startswith("COPY"):
+                target = re.search(r"TO '([^']+)'", sql).group(1)
+                raise duckdb.IOException(f'IO Error: Could not write file "{target}": No space left on device')
+            return self._con.execute(sql, *args)
+
+        def close(self):
+            self._con.close()
+
+    monkeypatch.setattr(index_module, "duckdb_connection", lambda **kwargs: FullDisk(real(**kwargs)))
+    dump = _dump_with(tmp_path / "works")
+    with pytest.raises(duckdb.IOException, match="No space left") as caught:
+        build_index(dump, tmp_path / "index", threads=1)
+    assert not isinstance(caught.value, DumpError)
+
+
+def test_a_deleted_ids_file_that_cannot_be_opened_is_not_a_download_to_repeat(tmp_path, monkeypatch):
+    import builtins
+
+    pytest.importorskip("duckdb")
+    from peerbib.sources.openalex_dump import build_index
+
+    dump = _dump_with(tmp_path / "works")
+    deleted = next(dump.glob("deleted_ids.csv*"))
+    real_open = builtins.open
+
+    def refuse(file, *args, **kwargs):
+        if str(file) == str(deleted):
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", refuse)
+    with pytest.raises(PermissionError):
+        build_index(dump, tmp_path / "index", threads=1)
+

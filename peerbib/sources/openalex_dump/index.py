@@ -88,9 +88,9 @@ def _duckdb():
     """The duckdb module; without it, a DumpError saying how to install it."""
     try:
         import duckdb
-    except ImportError:
+    except ImportError as exc:
         raise DumpError("the OpenAlex dump path needs DuckDB: python -m pip install 'peerbib[dump]'") \
-            from None
+            from exc
     return duckdb
 
 
@@ -178,7 +178,7 @@ def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise DumpError(f"{path} is not readable JSON ({exc}): index the dump again into a new folder") \
-            from None
+            from exc
     found = manifest.get("format") if isinstance(manifest, dict) else None
     if found == INDEX_FORMAT:
         return manifest
@@ -374,10 +374,15 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
                 return short
             ordinary_permissions(temp)
             os.replace(temp, target)
-        except (duckdb.Error, OSError) as exc:
+        except duckdb.Error as exc:
             temp.unlink(missing_ok=True)
-            raise DumpError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
-                            f"{str(exc).splitlines()[0]}); download this part again") from exc
+            error = _part_error(duckdb, exc, part.path, share)
+            if error is None:
+                raise
+            raise error from exc
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
         finally:
             con.close()
         with lock:
@@ -395,6 +400,27 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
         short = [problem for problem in (future.result() for future in
                                          [pool.submit(index_part, item) for item in todo]) if problem]
     return finish_index(layout, out, manifest, short)
+
+
+def _part_error(duckdb, exc, path: Path, memory_limit: str) -> DumpError | None:
+    """What DuckDB's ``exc``, raised while indexing the part at ``path``, means: a DumpError for a damaged
+    part (download it again) or for memory (give more), else None (``exc`` goes on as it is).
+
+    A damaged part is malformed JSON or values of another type than declared (InvalidInputException,
+    ConversionException) or a gzip stream that is not one or is cut short (an IOException naming the
+    part). An IOException naming another file is the index part being written (a full disk, a folder
+    that went away): not the download's fault.
+    """
+    first = str(exc).splitlines()[0] if str(exc) else "no detail"
+    damaged = isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)) or \
+        (isinstance(exc, duckdb.IOException) and str(path) in str(exc))
+    if damaged:
+        return DumpError(f"{path}: DuckDB could not read it ({type(exc).__name__}: {first}); "
+                         "download this part again")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return DumpError(f"{path}: DuckDB ran out of memory indexing it ({memory_limit} for this part): "
+                         "give a larger --memory-limit (memory_limit=) or fewer threads")
+    return None
 
 
 def finish_index(layout, out: Path, manifest: dict, short: list) -> dict:
