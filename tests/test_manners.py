@@ -201,3 +201,63 @@ def test_a_deleted_ids_file_that_cannot_be_opened_is_not_a_download_to_repeat(tm
     with pytest.raises(PermissionError):
         build_index(dump, tmp_path / "index", threads=1)
 
+
+
+# --- the library logs, the command prints ---------------------------------------------------------------------
+
+
+def _peerbib_logging():
+    import logging
+
+    logger = logging.getLogger("peerbib")
+    return list(logger.handlers), logger.level, logger.propagate, list(logging.getLogger().handlers)
+
+
+def test_the_indexer_logs_and_prints_nothing(tmp_path, capfd, caplog):
+    import logging
+
+    pytest.importorskip("duckdb")
+    from peerbib.sources.openalex_dump import build_index
+
+    dump = _dump_with(tmp_path / "works")
+    with caplog.at_level(logging.INFO, logger="peerbib"):
+        manifest = build_index(dump, tmp_path / "index", progress=True)
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+    lines = [r.getMessage() for r in caplog.records if r.name.startswith("peerbib.") and r.levelno == logging.INFO]
+    assert len(lines) == len(manifest["parts"]) and all(line.startswith("indexed ") for line in lines)
+
+
+def test_the_command_shows_the_log_once_per_run_and_leaves_logging_as_it_was(tmp_path, capsys):
+    pytest.importorskip("duckdb")
+    from peerbib.cli import main
+
+    before = _peerbib_logging()
+    for run in ("first", "second"):
+        dump = _dump_with(tmp_path / run / "works")
+        assert main(["dump", "index", str(dump), "--out", str(tmp_path / run / "index")]) == 0
+        out, err = capsys.readouterr()
+        parts = sorted(p.name for p in dump.glob("updated_date=*/*.gz"))
+        shown = [line for line in err.splitlines() if line.startswith("indexed ")]
+        assert len(shown) == len(parts) and len(set(shown)) == len(shown), err  # each part once, not twice
+        assert sorted(line.split(": ", 1)[1].split(" ", 1)[0] for line in shown) == parts
+        assert out.startswith(f"indexed {tmp_path / run / 'index'}: {len(parts)} parts")  # the summary, on stdout
+        assert _peerbib_logging() == before
+
+    assert main(["dump", "index", str(dump), "--out", str(tmp_path / "quiet"), "--quiet"]) == 0
+    assert "indexed " not in capsys.readouterr().err
+
+
+def test_the_commands_log_lines_escape_control_characters(capsys, monkeypatch):
+    """A log line may quote data (a file name, a title): shown as the command's own lines are."""
+    import logging
+
+    from peerbib import cli
+
+    def run(args):
+        logging.getLogger("peerbib.somewhere").info("a title with \x1b[2J in it")
+        return 0
+
+    monkeypatch.setattr(cli, "_build", run)  # the parser looks it up when main makes it
+    assert cli.main(["build"]) == 0
+    assert capsys.readouterr().err == "a title with \\x1b[2J in it\n"

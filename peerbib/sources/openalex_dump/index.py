@@ -55,7 +55,7 @@ from .sql import projection
 __all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "DELETED", "duckdb_connection", "JSON_COLUMNS",
            "engine_version", "plan_index", "write_manifest", "write_deleted", "short_parts_error", "check_records"]
 
-logger = logging.getLogger("peerbib")
+logger = logging.getLogger(__name__)  # under "peerbib": the command shows its INFO lines
 
 INDEX_MANIFEST = "index.json"
 DELETED = "deleted.parquet"
@@ -334,6 +334,10 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
     Returns the index manifest (also written to ``out/index.json``): release,
     layout, format, engine, and per part its URL, size, records and file.
 
+    With ``progress``, a line per part indexed is logged (INFO, on a logger
+    under ``"peerbib"``: ``peerbib dump index`` shows them; in Python,
+    ``logging.basicConfig(level=logging.INFO)`` does).
+
     Raises
     ------
     DumpError
@@ -392,8 +396,8 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
             write_manifest(out, manifest)
             done[0] += 1
             if progress:
-                print(f"indexed {done[0]}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
-                      flush=True)
+                logger.info("indexed %d/%d: %s (%s), %s records", done[0], len(todo), part.path.name,
+                            part.updated_date, f"{rows:,}")
         return None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:

@@ -9,6 +9,7 @@ laptop, ``local[N]``.
 """
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from datetime import datetime, timezone
@@ -22,6 +23,8 @@ from .index import (INDEX_FORMAT, JSON_COLUMNS, check_records, finish_index, pla
 from .sql import citing_ids, doi_ids, latest_versions, projection
 
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
+
+logger = logging.getLogger(__name__)  # under "peerbib": the command shows its INFO lines
 
 
 def spark_session(master: str = "local[2]", *, memory: str = f"{DUMP_MEMORY_GB}g"):
@@ -81,6 +84,7 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
     dump, the index folder and ``deleted_ids.csv`` are checked, and the deleted
     ids written, by the same code as DuckDB's (:func:`~.index.plan_index`,
     :func:`~.index.write_deleted`).
+    With ``progress``, a line per part indexed is logged, as by DuckDB's.
 
     Raises
     ------
@@ -134,7 +138,7 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
             indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": names[0],
                             "files": names, "updated_date": part.updated_date}
             if progress:
-                print(f"indexed {part.path.name} ({part.updated_date}), {records:,} records", flush=True)
+                logger.info("indexed %s (%s), %s records", part.path.name, part.updated_date, f"{records:,}")
         shutil.rmtree(staging, ignore_errors=True)
     manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_manifest(out, manifest)  # the parts indexed, without deletions yet: not opened for queries
