@@ -261,3 +261,104 @@ def test_the_commands_log_lines_escape_control_characters(capsys, monkeypatch):
     monkeypatch.setattr(cli, "_build", run)  # the parser looks it up when main makes it
     assert cli.main(["build"]) == 0
     assert capsys.readouterr().err == "a title with \\x1b[2J in it\n"
+
+
+# --- a plot leaves rcParams alone, and its CJK text still finds a font when it is drawn later -------------------
+
+
+def _plots():
+    from safety import test_report_safety as cases  # every public plot_*, drawn from small SYNTHETIC frames
+
+    return cases
+
+
+@pytest.mark.parametrize("name", sorted(_plots().PLOTS))
+def test_a_plot_leaves_rcparams_as_they_were(name):
+    import io
+
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+
+    with mpl.rc_context():
+        mpl.rcdefaults()  # a fresh session: peerbib wrote font.family when it found matplotlib's default
+        before = dict(mpl.rcParams)
+        for draw in _plots().PLOTS[name]:
+            ax = draw()
+            assert dict(mpl.rcParams) == before, f"{name} changed rcParams"
+            ax.figure.savefig(io.BytesIO(), format="png")
+            assert dict(mpl.rcParams) == before, f"{name} changed rcParams when drawn"
+            plt.close(ax.figure)
+
+
+#: Each begins with a Latin letter, as the hostile strings begin with "$" or "a": sorted before "Journal" (the
+#: other venue of the cases), the venue holding both is still a core source of Bradford's law.
+CJK_TITLE, CJK_NAME = "A 学習支援の研究", "a 日本語の雑誌"
+
+
+def _missing_glyphs(fig) -> list[str]:
+    import io
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.savefig(io.BytesIO(), format="png")  # after the plot function returned, as a notebook or report does
+    return [str(w.message) for w in caught if "missing from font" in str(w.message)]
+
+
+@pytest.fixture
+def cjk_fonts():
+    from peerbib.analysis.present import ensure_fonts
+
+    if not ensure_fonts():
+        pytest.skip("no CJK font installed (Debian: apt-get install fonts-noto-cjk)")
+
+
+@pytest.mark.parametrize("name", sorted(_plots().PLOTS))
+def test_every_plot_draws_cjk_text_later_without_missing_glyphs(name, monkeypatch, cjk_fonts):
+    """The strings of the hostile-text cases made CJK: titles, names, venues, terms, labels and legends."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    from matplotlib.text import Text
+
+    cases = _plots()
+    monkeypatch.setattr(cases, "BROKEN_TEX", CJK_TITLE)
+    monkeypatch.setattr(cases, "PAIRED_DOLLARS", CJK_NAME)
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        shown = []
+        for draw in cases.PLOTS[name]:
+            ax = draw()
+            assert mpl.rcParams["font.family"] == ["sans-serif"]
+            assert _missing_glyphs(ax.figure) == [], name
+            shown += [t.get_text() for t in ax.figure.findobj(Text) if t.get_visible()]
+            plt.close(ax.figure)
+    if name != "plot_k_scores":
+        assert any(CJK_TITLE in text or CJK_NAME in text for text in shown), f"{name}: no CJK text drawn"
+
+
+def test_a_plot_on_your_own_axes_draws_cjk_text_without_changing_your_fonts(cjk_fonts):
+    """As notebook 02 does: its own figure and axes, its own tight_layout, then drawn at the cell's end."""
+    import matplotlib as mpl
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    import peerbib as pb
+
+    with mpl.rc_context():
+        mpl.rcdefaults()
+        before = dict(mpl.rcParams)
+        fig, axes = plt.subplots(1, 2)
+        works = pd.DataFrame({"work_id": ["W1", "W2"], "title": [CJK_TITLE, CJK_NAME]})
+        per_year = pd.DataFrame({"work_id": ["W1", "W1", "W2"], "year": [2020, 2021, 2021], "citations": [1, 2, 3],
+                                 "definition": "counted citing works"})
+        for ax in axes:
+            assert pb.plot_citations_per_year(per_year, works=works, ax=ax, title=CJK_TITLE) is ax
+        fig.tight_layout()
+        axes[1].annotate(CJK_NAME, (2020.5, 1))  # text added to those axes later: given the fallback when drawn
+        assert dict(mpl.rcParams) == before
+        assert _missing_glyphs(fig) == []
+        mine, ours = plt.subplots()[1], axes[0]
+        mine.set_title(CJK_TITLE)  # a figure peerbib never drew on keeps matplotlib's fonts: boxes
+        assert _missing_glyphs(mine.figure)
+        assert ours.title.get_fontfamily()[0] == "DejaVu Sans"
+        plt.close("all")
