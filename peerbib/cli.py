@@ -8,8 +8,10 @@ command and the Python functions agree.
 from __future__ import annotations
 
 import argparse
+import logging
 import re
 import sys
+from contextlib import contextmanager
 
 from . import settings
 
@@ -27,6 +29,44 @@ def printable(text) -> str:
 
 def _say(text, *, err: bool = False) -> None:
     print(printable(text), file=sys.stderr if err else sys.stdout)
+
+
+class _LogLines(logging.StreamHandler):
+    """The library's log on stderr: each record a plain line (its control characters escaped, as
+    everything the command prints), above a progress bar when one is drawn."""
+
+    def __init__(self):
+        super().__init__(sys.stderr)
+        self.setFormatter(logging.Formatter("%(message)s"))
+        self.setLevel(logging.INFO)
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        bars = sys.modules.get("tqdm.std")  # a fetch's bar is drawn on stderr: clear it, write, draw it again
+        if bars is None:
+            super().emit(record)
+            return
+        with bars.tqdm.external_write_mode(file=self.stream):
+            super().emit(record)
+
+
+@contextmanager
+def _showing_log():
+    """The ``peerbib`` logger's INFO and above on stderr while a command runs (the library logs, the command
+    prints), and the logger as it was after: nothing is added to the root logger, and a test calling
+    :func:`main` twice sees each line once."""
+    logger = logging.getLogger("peerbib")
+    handler, level = _LogLines(), logger.level
+    logger.addHandler(handler)
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _build(args) -> int:
@@ -326,13 +366,14 @@ def main(argv=None) -> int:
     for line in getattr(args, "old_names_used", None) or []:
         _say(line, err=True)
     try:
-        return args.run(args)
+        with _showing_log():
+            return args.run(args)
     except PeerbibError as exc:
         message = re.sub(r"\s*[\r\n]+\s*", " ", str(exc)).strip()  # one line; "ER  - " keeps its spaces
         _say(f"peerbib {args.command}: error: {message}", err=True)
         return 1
     except KeyboardInterrupt:
-        print(f"peerbib {args.command}: interrupted", file=sys.stderr)
+        _say(f"peerbib {args.command}: interrupted", err=True)
         return 130
 
 

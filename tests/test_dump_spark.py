@@ -100,3 +100,25 @@ def test_spark_refuses_a_parquet_dump_before_it_starts(tmp_path):
     (tmp_path / "works" / "manifest.json").write_text(json.dumps(dict(manifest, format="parquet")))
     with pytest.raises(DumpError, match="Parquet dump; peerbib indexes the JSON Lines one"):
         build_index_spark(tmp_path / "works", tmp_path / "index", spark=object())
+
+
+def test_a_part_spark_cannot_read_says_download_it_again_and_keeps_sparks_error(tmp_path, spark):
+    """Spark's own exception (FAILED_READ_FILE) is the one turned into advice, with it as the cause;
+    anything else Spark raises goes on as it is (issue 22, item 5)."""
+    from py4j.protocol import Py4JJavaError
+
+    from peerbib.errors import DumpError
+
+    _dump(tmp_path / "works")
+    part = next((tmp_path / "works").glob("updated_date=*/part_0000.gz"))
+    part.write_bytes(part.read_bytes()[:40])  # a download cut short
+    manifest = json.loads((tmp_path / "works" / "manifest.json").read_text())
+    for entry in manifest["files"]:
+        if entry["url"].endswith(part.relative_to(tmp_path / "works").as_posix()):
+            entry["meta"]["content_length"] = part.stat().st_size
+    (tmp_path / "works" / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DumpError, match=r"part_0000\.gz: Spark could not read it.*download this part again") \
+            as caught:
+        build_index_spark(tmp_path / "works", tmp_path / "index", spark=spark)
+    assert isinstance(caught.value.__cause__, Py4JJavaError)
+    assert str(part) in str(caught.value)

@@ -20,14 +20,14 @@ from __future__ import annotations
 import html
 import numbers
 import re
-
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 __all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING", "new_axes",
-           "ensure_fonts", "legend_as_written"]
+           "ensure_fonts", "fallback_fonts", "legend_as_written"]
 
 #: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
@@ -56,14 +56,14 @@ _fonts_ready = False
 
 
 def ensure_fonts() -> list[str]:
-    """Let matplotlib fall back to a CJK (and Thai) font for glyphs DejaVu Sans lacks, where one is installed.
+    """The fallback fonts installed, for the glyphs DejaVu Sans lacks (CJK, Thai), in the order tried.
 
     A font installed after matplotlib built its font cache is added from the
-    system's font folders. Returns the fallback fonts in use (empty when none
-    is installed: such characters then draw as boxes, and the report says so).
+    system's font folders. Returns an empty list when none is installed: such
+    characters then draw as boxes, and the report says so. ``matplotlib.rcParams``
+    are not changed: :func:`fallback_fonts` and :func:`new_axes` use the fonts.
     """
     global _fonts_ready
-    import matplotlib as mpl
     from matplotlib import font_manager
 
     known = {f.name for f in font_manager.fontManager.ttflist}
@@ -76,22 +76,81 @@ def ensure_fonts() -> list[str]:
                     continue
         known = {f.name for f in font_manager.fontManager.ttflist}
     _fonts_ready = True
-    found = [name for name in FALLBACK_FONTS if name in known]
-    # matplotlib falls back glyph by glyph along font.family when it is a list of families
-    families = list(mpl.rcParams["font.family"])
-    if found and families == ["sans-serif"]:
-        mpl.rcParams["font.family"] = ["DejaVu Sans", *found]
-    return found
+    return [name for name in FALLBACK_FONTS if name in known]
+
+
+#: The font family matplotlib gives text by default; text on it gets the fallback fonts.
+_DEFAULT_FAMILY = ["sans-serif"]
+
+
+def _fallback_families() -> list[str] | None:
+    """DejaVu Sans, then the fallback fonts (matplotlib falls back glyph by glyph along a list of families
+    that are fonts' names, not along a generic family); None when no fallback font is installed."""
+    found = ensure_fonts()
+    return ["DejaVu Sans", *found] if found else None
+
+
+@contextmanager
+def fallback_fonts():
+    """Text made inside the block falls back to a CJK (or Thai) font for glyphs DejaVu Sans lacks.
+
+    For your own figures (peerbib's charts do it themselves); only while the
+    font family is matplotlib's default, and ``matplotlib.rcParams`` are as
+    before after the block (``matplotlib.rc_context``). The fonts are kept by
+    each text made inside, so the figure draws them when it is shown or saved
+    later::
+
+        with pb.fallback_fonts():
+            fig, ax = plt.subplots()
+            ax.set_title("学習支援")
+    """
+    import matplotlib as mpl
+
+    families = _fallback_families()
+    if families is None or list(mpl.rcParams["font.family"]) != _DEFAULT_FAMILY:
+        yield
+        return
+    with mpl.rc_context({"font.family": families}):
+        yield
+
+
+def _give_fallback_fonts(artist) -> None:
+    """Every text in ``artist`` (a figure, an axes, a legend) still on the default family gets the fallback
+    fonts; a tick made later copies its axis' first tick, which is among them."""
+    families = _fallback_families()
+    if families is None:
+        return
+    from matplotlib.text import Text
+
+    for text in artist.findobj(Text):
+        if text.get_fontfamily() == _DEFAULT_FAMILY:
+            text.set_fontfamily(families)
 
 
 def new_axes(ax=None, figsize=(9, 4)):
-    """``ax``, or the axes of a new figure of ``figsize`` (constrained layout); fonts made ready either way."""
-    ensure_fonts()
-    if ax is not None:
-        return ax
-    import matplotlib.pyplot as plt
+    """``ax``, or the axes of a new figure of ``figsize`` (constrained layout); either way its text falls back
+    to a CJK (or Thai) font for glyphs DejaVu Sans lacks, and ``matplotlib.rcParams`` are left as they are.
 
-    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    A chart adds text after this returns (labels, annotations), outside any
+    ``rc_context``, and the figure is drawn later still (when the notebook cell
+    ends, when a report saves it): so the fonts are given to the texts
+    themselves. A new figure gives every text on matplotlib's default family
+    the fallback fonts each time it is drawn, before its layout measures them.
+    On an ``ax`` you give, the texts it has (title, axis labels, tick labels)
+    get them at once, and the others when the axes are drawn.
+    """
+    from ._fonts import FallbackFontsFigure, FallbackFontsLater
+
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        with fallback_fonts():  # title, axis labels and first ticks made here are measured right by any layout
+            _, ax = plt.subplots(figsize=figsize, layout="constrained", FigureClass=FallbackFontsFigure)
+        return ax
+    _give_fallback_fonts(ax)
+    if _fallback_families() is not None and not isinstance(ax.get_figure(root=True), FallbackFontsFigure) \
+            and not any(isinstance(artist, FallbackFontsLater) for artist in ax.get_children()):
+        ax.add_artist(FallbackFontsLater())
     return ax
 
 
@@ -102,6 +161,7 @@ def legend_as_written(legend):
     """
     for text in (*legend.get_texts(), legend.get_title()):
         text.set_parse_math(False)
+    _give_fallback_fonts(legend)  # now: a layout may measure it before the figure is drawn
     return legend
 
 

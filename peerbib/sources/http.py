@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -26,8 +26,8 @@ from ..errors import PeerbibError
 from ..ids import as_int
 from ..settings import FetchSettings
 
-__all__ = ["HttpClient", "ApiResponse", "RequestStats", "FetchCancelled", "RETRY_STATUSES", "parse_json",
-           "parse_xml", "xml_root"]
+__all__ = ["HttpClient", "ErrorClass", "ServiceError", "ApiResponse", "RequestStats", "FetchCancelled",
+           "RETRY_STATUSES", "parse_json", "parse_xml", "xml_root"]
 
 #: Answers worth retrying: 403 is OpenAlex's "slow down", 429 a rate limit, 5xx a passing server fault.
 RETRY_STATUSES = frozenset({403, 429, 500, 502, 503, 504})
@@ -43,6 +43,31 @@ _NAME = re.compile(rb"[A-Za-z_][\w.:-]*")
 # A start tag: its name, attributes (quoted values may hold ">"), and "/" when it closes itself.
 _START_TAG = re.compile(rb"""<([A-Za-z_][\w.:-]*)(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(/?)>""")
 _DOCTYPE_TOKEN = re.compile(rb"""<!--.*?-->|"[^"]*"|'[^']*'|[\[\]>]""", re.DOTALL)
+
+
+class ErrorClass(Protocol):
+    """How an :class:`HttpClient` builds its errors: every error class it raises takes this signature
+    (:class:`~peerbib.errors.OpenAlexError`, :class:`~peerbib.errors.EuropePMCError` and
+    :class:`~peerbib.errors.SciteError` and their subclasses do)."""
+
+    def __call__(self, message: str, *, status: int | None = None, url: str | None = None) -> PeerbibError: ...
+
+
+class ServiceError(PeerbibError):
+    """The base client's error (a service's client declares its own classes, built the same way).
+
+    Attributes
+    ----------
+    status : int or None
+        HTTP status of the last answer, None for a connection failure.
+    url : str or None
+        The request, without credentials.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        self.status = status
+        self.url = url
+        super().__init__(message)
 
 
 class FetchCancelled(Exception):
@@ -250,7 +275,8 @@ class HttpClient:
 
     Subclasses set :attr:`service` (its name in messages), the error classes
     raised for a refused request, a missing record and a service that stays
-    unavailable, and may override :meth:`_prepare` (checks before the first
+    unavailable (each an :class:`ErrorClass`: built with the message, ``status=``
+    and ``url=``), and may override :meth:`_prepare` (checks before the first
     request), :meth:`_headers`, :meth:`_refuse` (service-specific answers
     such as 401) and :meth:`_cost`.
 
@@ -266,9 +292,11 @@ class HttpClient:
     """
 
     service = "the server"
-    RequestError: type[PeerbibError] = PeerbibError
-    NotFoundError: type[PeerbibError] = PeerbibError
-    UnavailableError: type[PeerbibError] = PeerbibError
+    #: The errors raised for a refused request, a missing record and a service that stays unavailable,
+    #: each built as ``ErrorClass(message, status=..., url=...)``.
+    RequestError: ErrorClass = ServiceError
+    NotFoundError: ErrorClass = ServiceError
+    UnavailableError: ErrorClass = ServiceError
 
     def __init__(self, *, settings: FetchSettings | None = None, cancel: threading.Event | None = None,
                  rate: float | None = None):
@@ -376,12 +404,6 @@ class HttpClient:
         except PeerbibError as exc:
             raise self._redact_error(exc) from None
 
-    def _error(self, kind: type[PeerbibError], message: str, status, url) -> PeerbibError:
-        try:
-            return kind(message, status=status, url=url)
-        except TypeError:  # an error class without status/url
-            return kind(message)
-
     def _attempts(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None,
                   keep_unusable: bool = False) -> ApiResponse:
         settings = self.settings
@@ -416,9 +438,9 @@ class HttpClient:
                 # message may quote the request's headers, a key among them:
                 # only the redacted first line is kept, and the original
                 # exception is not chained (a traceback would show it).
-                raise self._error(self.RequestError,
-                                  f"the request to {urlsplit(url).netloc} could not be sent "
-                                  f"({type(exc).__name__}: {_first_line(exc, self.redact)})", None, url) from None
+                raise self.RequestError(f"the request to {urlsplit(url).netloc} could not be sent "
+                                        f"({type(exc).__name__}: {_first_line(exc, self.redact)})",
+                                        status=None, url=url) from None
             self.stats.count_request(kind, 1 + len(response.history))
             status = response.status_code
             last_status = status
@@ -452,26 +474,24 @@ class HttpClient:
                 if wait is None:
                     wait = self._backoff(attempt)
                 elif wait > settings.max_retry_after:
-                    raise self._error(
-                        self.UnavailableError,
+                    raise self.UnavailableError(
                         f"{self.service} answered {status} and asks to wait {wait:.0f} s before retrying "
                         f"(more than max_retry_after={settings.max_retry_after:.0f} s); run the fetch "
-                        "again later to resume", status, url)
+                        "again later to resume", status=status, url=url)
                 self._wait(wait, attempt)
                 continue
             kind_of_error = self.NotFoundError if status == 404 else self.RequestError
-            raise self._error(
-                kind_of_error,
+            raise kind_of_error(
                 f"{self.service} answered {status} {self.redact(response.reason or '')}".rstrip()
-                + f" to {_short(url)}" + (f": {message}" if message else ""), status, url)
+                + f" to {_short(url)}" + (f": {message}" if message else ""), status=status, url=url)
         if keep_unusable and unusable is not None:
             why, response, rate_limit = unusable
             return ApiResponse(url, self.redact(response.url), 200, None, wasted, bool(wasted), rate_limit,
                                unusable=self.redact(why), attempts=settings.max_retries + 1)
-        raise self._error(
-            self.UnavailableError,
+        raise self.UnavailableError(
             f"{self.service} did not give a usable answer after {settings.max_retries + 1} attempts "
-            f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume", last_status, url)
+            f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume",
+            status=last_status, url=url)
 
 
 def _short(url: str, limit: int = 120) -> str:

@@ -55,7 +55,7 @@ from .sql import projection
 __all__ = ["build_index", "read_index_manifest", "INDEX_MANIFEST", "DELETED", "duckdb_connection", "JSON_COLUMNS",
            "engine_version", "plan_index", "write_manifest", "write_deleted", "short_parts_error", "check_records"]
 
-logger = logging.getLogger("peerbib")
+logger = logging.getLogger(__name__)  # under "peerbib": the command shows its INFO lines
 
 INDEX_MANIFEST = "index.json"
 DELETED = "deleted.parquet"
@@ -88,9 +88,9 @@ def _duckdb():
     """The duckdb module; without it, a DumpError saying how to install it."""
     try:
         import duckdb
-    except ImportError:
+    except ImportError as exc:
         raise DumpError("the OpenAlex dump path needs DuckDB: python -m pip install 'peerbib[dump]'") \
-            from None
+            from exc
     return duckdb
 
 
@@ -178,7 +178,7 @@ def read_index_manifest(folder, *, missing_ok: bool = False) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except ValueError as exc:
         raise DumpError(f"{path} is not readable JSON ({exc}): index the dump again into a new folder") \
-            from None
+            from exc
     found = manifest.get("format") if isinstance(manifest, dict) else None
     if found == INDEX_FORMAT:
         return manifest
@@ -334,6 +334,10 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
     Returns the index manifest (also written to ``out/index.json``): release,
     layout, format, engine, and per part its URL, size, records and file.
 
+    With ``progress``, a line per part indexed is logged (INFO, on a logger
+    under ``"peerbib"``: ``peerbib dump index`` shows them; in Python,
+    ``logging.basicConfig(level=logging.INFO)`` does).
+
     Raises
     ------
     DumpError
@@ -374,10 +378,15 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
                 return short
             ordinary_permissions(temp)
             os.replace(temp, target)
-        except (duckdb.Error, OSError) as exc:
+        except duckdb.Error as exc:
             temp.unlink(missing_ok=True)
-            raise DumpError(f"{part.path}: DuckDB could not read it ({type(exc).__name__}: "
-                            f"{str(exc).splitlines()[0]}); download this part again") from exc
+            error = _part_error(duckdb, exc, part.path, share)
+            if error is None:
+                raise
+            raise error from exc
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
         finally:
             con.close()
         with lock:
@@ -387,14 +396,35 @@ def build_index(dump, out, *, memory_limit: str = DUMP_MEMORY_LIMIT, threads: in
             write_manifest(out, manifest)
             done[0] += 1
             if progress:
-                print(f"indexed {done[0]}/{len(todo)}: {part.path.name} ({part.updated_date}), {rows:,} records",
-                      flush=True)
+                logger.info("indexed %d/%d: %s (%s), %s records", done[0], len(todo), part.path.name,
+                            part.updated_date, f"{rows:,}")
         return None
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         short = [problem for problem in (future.result() for future in
                                          [pool.submit(index_part, item) for item in todo]) if problem]
     return finish_index(layout, out, manifest, short)
+
+
+def _part_error(duckdb, exc, path: Path, memory_limit: str) -> DumpError | None:
+    """What DuckDB's ``exc``, raised while indexing the part at ``path``, means: a DumpError for a damaged
+    part (download it again) or for memory (give more), else None (``exc`` goes on as it is).
+
+    A damaged part is malformed JSON or values of another type than declared (InvalidInputException,
+    ConversionException) or a gzip stream that is not one or is cut short (an IOException naming the
+    part). An IOException naming another file is the index part being written (a full disk, a folder
+    that went away): not the download's fault.
+    """
+    first = str(exc).splitlines()[0] if str(exc) else "no detail"
+    damaged = isinstance(exc, (duckdb.InvalidInputException, duckdb.ConversionException)) or \
+        (isinstance(exc, duckdb.IOException) and str(path) in str(exc))
+    if damaged:
+        return DumpError(f"{path}: DuckDB could not read it ({type(exc).__name__}: {first}); "
+                         "download this part again")
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return DumpError(f"{path}: DuckDB ran out of memory indexing it ({memory_limit} for this part): "
+                         "give a larger --memory-limit (memory_limit=) or fewer threads")
+    return None
 
 
 def finish_index(layout, out: Path, manifest: dict, short: list) -> dict:

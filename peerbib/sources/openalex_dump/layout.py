@@ -77,7 +77,7 @@ def _manifest(folder: Path) -> tuple[str, Path, dict]:
         if path.is_file():
             try:
                 manifest = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, OSError) as exc:
+            except ValueError as exc:  # not JSON, or not UTF-8: a download cut short or of something else
                 raise DumpError(f"{path} is not readable JSON ({exc}): {_MANIFEST_AGAIN}") from exc
             if not isinstance(manifest, dict):
                 raise DumpError(f"{path} holds a JSON {type(manifest).__name__}, not the object of an "
@@ -235,7 +235,8 @@ class DeletedIds:
 @contextmanager
 def _open_text(path: Path):
     """The text of ``path``, gzip or not (told by its first bytes, not its name); a file that cannot
-    be read, decompressed or decoded, then or while it is read, is a DumpError."""
+    be decompressed or decoded, then or while it is read, is a DumpError (download it again). Other
+    OSErrors (a permission, a failing disk) are not the download's fault and go on as they are."""
     try:
         with open(path, "rb") as raw:
             gzipped = raw.read(2) == b"\x1f\x8b"
@@ -243,7 +244,7 @@ def _open_text(path: Path):
             open(path, encoding="utf-8-sig", newline="")
         with stream:
             yield stream
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
+    except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:  # damaged, cut short
         reason = str(exc).splitlines()[0] if str(exc) else "no detail"
         raise DumpError(f"{path} cannot be read ({type(exc).__name__}: {reason}): {_AGAIN}") from exc
 

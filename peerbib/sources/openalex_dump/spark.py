@@ -9,10 +9,12 @@ laptop, ``local[N]``.
 """
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import unquote
 
 from ...errors import DumpError
 from ...settings import DUMP_MEMORY_GB
@@ -22,6 +24,8 @@ from .sql import citing_ids, doi_ids, latest_versions, projection
 
 __all__ = ["spark_session", "build_index_spark", "study_spark", "spark_schema"]
 
+logger = logging.getLogger(__name__)  # under "peerbib": the command shows its INFO lines
+
 
 def spark_session(master: str = "local[2]", *, memory: str = f"{DUMP_MEMORY_GB}g"):
     """A SparkSession (``local[N]`` by default); an ImportError says how to install PySpark.
@@ -30,9 +34,9 @@ def spark_session(master: str = "local[2]", *, memory: str = f"{DUMP_MEMORY_GB}g
     """
     try:
         from pyspark.sql import SparkSession
-    except ImportError:
+    except ImportError as exc:
         raise DumpError("the Spark engine needs PySpark: python -m pip install 'peerbib[spark]' (and Java 17)") \
-            from None
+            from exc
     return (SparkSession.builder.master(master).appName("peerbib-dump")
             .config("spark.driver.memory", memory).config("spark.sql.session.timeZone", "UTC")
             .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "8")
@@ -80,6 +84,7 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
     dump, the index folder and ``deleted_ids.csv`` are checked, and the deleted
     ids written, by the same code as DuckDB's (:func:`~.index.plan_index`,
     :func:`~.index.write_deleted`).
+    With ``progress``, a line per part indexed is logged, as by DuckDB's.
 
     Raises
     ------
@@ -91,6 +96,7 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
     layout, out, indexed, todo = plan_index(dump, out)
     session = spark or spark_session()
     import pyspark
+    from py4j.protocol import Py4JJavaError
 
     manifest = {"format": INDEX_FORMAT, "snapshot": layout.describe(), "engine": f"spark {pyspark.__version__}",
                 "parts": indexed}
@@ -105,7 +111,13 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
         frame = session.sql(projection("spark", source, "part_date", extra="part_tag"))
         staging = out / ".spark"
         shutil.rmtree(staging, ignore_errors=True)
-        frame.write.partitionBy("part_tag").parquet(str(staging))
+        try:
+            frame.write.partitionBy("part_tag").parquet(str(staging))
+        except Py4JJavaError as exc:
+            error = _read_error(exc)
+            if error is None:
+                raise
+            raise error from exc
         for tag, (key, part) in by_tag.items():
             name = f"{part.updated_date}_{part.path.stem}_{key[:8]}"
             if key in indexed:  # indexed before, but a file of it is missing: its others go too
@@ -126,11 +138,32 @@ def build_index_spark(dump, out, *, spark=None, progress: bool = False) -> dict:
             indexed[key] = {"url": part.url, "size": part.size, "records": int(records), "file": names[0],
                             "files": names, "updated_date": part.updated_date}
             if progress:
-                print(f"indexed {part.path.name} ({part.updated_date}), {records:,} records", flush=True)
+                logger.info("indexed %s (%s), %s records", part.path.name, part.updated_date, f"{records:,}")
         shutil.rmtree(staging, ignore_errors=True)
     manifest["indexed_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     write_manifest(out, manifest)  # the parts indexed, without deletions yet: not opened for queries
     return finish_index(layout, out, manifest, short)
+
+
+def _read_error(exc) -> DumpError | None:
+    """A DumpError naming the part when Spark's ``exc`` (a Py4JJavaError) says it could not read a file
+    of the dump (Spark's condition FAILED_READ_FILE: a gzip stream that is not one or is cut short),
+    else None: anything else (a full disk, the JVM's memory) goes on as Spark raised it."""
+    from py4j.protocol import Py4JError
+
+    java = exc.java_exception
+    try:
+        condition = str(java.getCondition() or "")
+        if not condition.startswith("FAILED_READ_FILE"):
+            return None
+        path = java.getMessageParameters().get("path")
+        cause = java.getCause()
+        reason = str(cause.toString()) if cause is not None else ""
+    except Py4JError:  # a Java exception that is not Spark's (no getCondition): not a file Spark could not read
+        return None
+    where = unquote(re.sub(r"^file:(//)?", "", str(path))) if path else "a part of the dump"
+    return DumpError(f"{where}: Spark could not read it ({reason.splitlines()[0] if reason else condition}); "
+                     "download this part again")
 
 
 def study_spark(index, dois, *, spark=None, include_xpac: bool = False) -> tuple[list[dict], list[dict]]:
