@@ -1,4 +1,4 @@
-"""The ``peerbib`` command: ``peerbib init``, ``fetch``, ``dump index``, ``build``, ``report``, ``code``.
+"""The ``peerbib`` command: ``peerbib init``, ``fetch``, ``dump index``, ``build``, ``report``, ``network``, ``code``.
 
 Heavy libraries are imported only by the command that needs them. An error
 the user can fix is printed on one line, without a traceback, and the command
@@ -212,6 +212,27 @@ def _code(args) -> int:
     return 0
 
 
+def _network(args) -> int:
+    import warnings
+
+    from .analysis.networks import export_network, network
+    from .paths import project_path
+    from .tables import load
+
+    out = project_path(args.out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a build's warnings: `peerbib build` prints them
+        tables = load(args.processed, raw=args.raw)
+    net = network(tables, args.kind, unit=args.unit, min_weight=args.min_weight, normalize=args.normalize,
+                  top=args.top, communities=not args.no_communities, resolution=args.resolution)
+    clusters = net.nodes["cluster"].nunique() if "cluster" in net.nodes and len(net.nodes) else 0
+    _say(f"{args.kind} network of {net.unit}: {len(net.nodes):,} nodes, {len(net.edges):,} links, "
+         f"{clusters:,} clusters ({net.note})")
+    for path in export_network(net, out, format=args.format):
+        _say(f"wrote {project_path(path)}")
+    return 0
+
+
 def _init(args) -> int:
     from .project import init_project
 
@@ -317,6 +338,33 @@ def _add_report(commands) -> None:
     report.set_defaults(run=_report)
 
 
+def _add_network(commands) -> None:
+    net = commands.add_parser(
+        "network", help="a science map of the corpus, written for VOSviewer, Gephi, Pajek or a spreadsheet",
+        description="Make a network of the built tables (as pb.network) and write it (as pb.export_network): "
+                    "KIND is citation, cocitation, coupling, coauthorship or cooccurrence. The format is read "
+                    "from the suffix of --out (.txt VOSviewer map + network files, .json VOSviewer Online, "
+                    ".gexf Gephi, .graphml, .net Pajek, .csv nodes + edges) unless --format is given.")
+    net.add_argument("kind", metavar="KIND", help="citation, cocitation, coupling, coauthorship or cooccurrence")
+    net.add_argument("--unit", default="works",
+                     help="what a node is: works (default), authors, sources, institutions, countries, keywords, "
+                          "mesh or topics, as the kind allows")
+    net.add_argument("--min-weight", type=int, default=1, help="drop links weaker than this count (default: 1)")
+    net.add_argument("--normalize", choices=("association", "cosine", "jaccard", "inclusion"), default=None,
+                     help="link weights normalised (default: counts)")
+    net.add_argument("--top", type=int, default=None, help="keep the TOP nodes of most weight (default: all)")
+    net.add_argument("--resolution", type=float, default=1.0,
+                     help="resolution of the clustering: higher gives more, smaller clusters (default: 1.0)")
+    net.add_argument("--no-communities", action="store_true", help="no clusters")
+    net.add_argument("--out", required=True, help="the file to write (a stem for formats of two files)")
+    net.add_argument("--format", default=None,
+                     help="vosviewer, vosviewer-json, gexf, graphml, pajek or csv (default: from --out's suffix)")
+    net.add_argument("--raw", default=None,
+                     help="raw data to build from when the tables are stale (default: the folder they were built from)")
+    net.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")
+    net.set_defaults(run=_network)
+
+
 def _add_code(commands) -> None:
     code = commands.add_parser("code", help="hand coding of citation statements: export a CSV, measure agreement")
     actions = code.add_subparsers(dest="action", metavar="ACTION", required=True)
@@ -355,6 +403,7 @@ def _parser() -> argparse.ArgumentParser:
                                                      "index, kept for one more release")
     _add_build(commands)
     _add_report(commands)
+    _add_network(commands)
     _add_code(commands)
     return parser
 
