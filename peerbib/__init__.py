@@ -73,6 +73,8 @@ _EXPORTS = {
     "Network": "analysis.networks",
     "edge_works": "analysis.networks",
     "export_network": "analysis.networks",
+    "network_downloads": "analysis.networks",
+    "network_clusters": "analysis.networks",
     "plot_network": "analysis.networks",
     "historiograph": "analysis.networks",
     "plot_historiograph": "analysis.networks",

@@ -62,7 +62,7 @@ DATA = {
     "citation_types_by": ("tables", "by"),
     # science maps: what a network is of is data (the contract: pb.network(tables, kind), pb.top(tables, what))
     "network": ("tables", "kind"), "top": ("tables", "what"), "edge_works": ("tables", "net", "source", "target"),
-    "export_network": ("net", "path"),
+    "export_network": ("net", "path"), "network_downloads": ("net", "name"), "network_clusters": ("net", "tables"),
 }
 NOT_YET: dict = {}  # options still positional: none
 

@@ -697,3 +697,79 @@ def test_networkx_and_scipy_load_only_when_a_network_is_made():
             "print(','.join(m for m in ('networkx', 'scipy') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
     assert loaded == ""
+
+
+# --- naming clusters, and the files as links inside a report --------------------------------------------------
+
+
+def test_network_clusters_by_members_lists_each_cluster_heaviest_first():
+    tables = synthetic_tables()
+    net = pb.network(tables, "cocitation")
+    named = pb.network_clusters(net, by="members", n=2)
+    nodes = net.nodes.dropna(subset=["cluster"])
+    assert sorted(named["cluster"]) == sorted(nodes["cluster"].astype(int).unique())
+    assert named["nodes"].sum() == len(nodes)
+    assert list(named["nodes"]) == sorted(named["nodes"], reverse=True)
+    of = dict(zip(nodes["id"], nodes["cluster"].astype(int)))
+    for row in named.itertuples():
+        members = nodes[nodes["cluster"] == row.cluster]
+        assert row.weight == members["weight"].sum()
+        heaviest = members["weight"].max()
+        assert row.name.split("; ")[0] in set(members.loc[members["weight"] == heaviest, "label"])
+        assert len(row.name.split("; ")) == min(2, len(members))
+        inside = sum(1 for e in net.edges.itertuples() if of.get(e.source) == of.get(e.target) == row.cluster)
+        assert row.links == inside
+
+
+def test_network_clusters_by_terms_reads_the_works_texts():
+    """SYNTHETIC: two groups of works that cite disjoint references and speak of different things."""
+    works, refs = [], []
+    for i in range(12):
+        group = i % 2
+        words = "peer workers recovery hospital wards" if group else "housing tenancy homelessness outreach"
+        works.append({"work_id": f"W{i}", "title": f"Study {i}", "abstract": f"{words} study {i}",
+                      "publication_year": 2010 + i, "is_corpus": True, "doi": None, "venue": None, "authors": None,
+                      "cited_by_count": 1})
+        refs += [{"citing_id": f"W{i}", "cited_id": f"W{100 + 10 * group + r}", "position": r} for r in range(4)]
+    tables = SyntheticTables(pd.DataFrame(works).astype({"is_corpus": "boolean"}), pd.DataFrame(
+        columns=["citing_id", "cited_id"]), pd.DataFrame(), pd.DataFrame(), references=pd.DataFrame(refs))
+    net = pb.network(tables, "coupling")
+    named = pb.network_clusters(net, tables, by="terms", n=3).set_index("cluster")
+    assert len(named) == 2
+    cluster_of = dict(zip(net.nodes["id"], net.nodes["cluster"]))
+    peer, housing = cluster_of["W1"], cluster_of["W0"]
+    peer_words = {"peer", "worker", "workers", "recovery", "hospital", "ward", "wards"}
+    housing_words = {"housing", "tenancy", "homelessness", "outreach"}
+    for cluster, words in ((peer, peer_words), (housing, housing_words)):
+        terms = named.loc[cluster, "name"].split(", ")
+        assert len(terms) == 3 and all(set(term.split()) <= words for term in terms), terms
+    with pytest.raises(AnalysisError, match="by='members'"):
+        pb.network_clusters(pb.network(tables, "cocitation"), tables, by="terms")
+    with pytest.raises(AnalysisError, match="pass the tables"):
+        pb.network_clusters(net, by="terms")
+
+
+def test_network_downloads_carry_the_exported_files():
+    import base64
+    import re as regex
+
+    tables = synthetic_tables()
+    net = pb.network(tables, "coupling", top=25)
+    links = pb.network_downloads(net, "coupling map", formats=("vosviewer", "gexf", "csv"))
+    names = [name for _, name, _ in links.files]
+    assert names == ["coupling_map_map.txt", "coupling_map_network.txt", "coupling_map.gexf",
+                     "coupling_map_nodes.csv", "coupling_map_edges.csv"]
+    page = links._repr_html_()
+    found = dict(regex.findall(r'<a download="([^"]+)" href="data:[^;]+;base64,([^"]+)"', page))
+    assert list(found) == names
+    gexf = base64.b64decode(found["coupling_map.gexf"])
+    import io
+
+    graph = nx.read_gexf(io.BytesIO(gexf))
+    assert set(graph.nodes) == set(net.nodes["id"]) and graph.number_of_edges() == len(net.edges)
+    edges = pd.read_csv(io.BytesIO(base64.b64decode(found["coupling_map_edges.csv"])), dtype={"source": str,
+                                                                                            "target": str})
+    assert len(edges) == len(net.edges)
+    assert "<script>" not in page  # labels are inside the base64 files, never raw in the page
+    with pytest.raises(AnalysisError, match="unknown format"):
+        pb.network_downloads(net, "x", formats=("svg",))
