@@ -205,14 +205,16 @@ def test_the_dump_path_gives_the_same_references_and_authorships(api, tmp_path):
 
     corpus = _corpus_records()
     citing = _citing_records(corpus)
-    api.add(corpus + citing)
-    from_api, _, raw = _fetch_and_build(api, tmp_path, corpus)
-    dump = write_dump(tmp_path / "works", corpus + citing, parts_per_date=2)
+    known = [make_work(8_800_000 + k, title=f"Cited work {k}", venue="Venue K") for k in range(0, 40, 3)]
+    api.add(corpus + citing + known)
+    from_api, _, raw = _fetch_and_build(api, tmp_path, corpus, references=True)
+    dump = write_dump(tmp_path / "works", corpus + citing + known, parts_per_date=2)
     build_index(dump, tmp_path / "index")
     dump_raw = tmp_path / "dump" / "raw"
     shutil.copytree(raw / "corpus", dump_raw / "corpus")
     calls = len(api.calls)
-    pb.fetch(dump_raw / "corpus" / "corpus.csv", snapshot=dump_raw / "openalex", source=tmp_path / "index", **FAST)
+    pb.fetch(dump_raw / "corpus" / "corpus.csv", snapshot=dump_raw / "openalex", source=tmp_path / "index",
+             references=True, **FAST)
     assert len(api.calls) == calls
     from_dump = pb.build(dump_raw, tmp_path / "dump" / "processed")
     for name in ("references", "authorships"):
@@ -220,6 +222,7 @@ def test_the_dump_path_gives_the_same_references_and_authorships(api, tmp_path):
     columns = ["work_id", "keywords", "mesh", "topics", "is_retracted", "fwci"]
     pd.testing.assert_frame_equal(from_dump.works[columns], from_api.works[columns])
     assert len(from_dump.authorships) and from_dump.authorships["institution_ids"].notna().any()
+    assert from_dump.references["cited_venue"].eq("Venue K").sum() >= 5  # --references answered from the dump
 
 
 # --- fetch --references ----------------------------------------------------------------------------------

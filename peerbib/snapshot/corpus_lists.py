@@ -78,10 +78,10 @@ class CorpusLists:
             counts.append(len(cited))
             positions.extend(where)
             numbers.extend(cited)
-        cited_ids = pd.Series(numbers, dtype="int64").map(lambda n: f"W{n}") if len(numbers) else \
-            pd.Series([], dtype="object")
+        cited_ids = "W" + pd.Series(numbers, dtype="int64").astype("str")
         if aliases:
-            cited_ids = cited_ids.map(lambda w: aliases.get(w, w))
+            moved = cited_ids.isin(aliases)
+            cited_ids = cited_ids.where(~moved, cited_ids.map(aliases))
         frame = pd.DataFrame({
             "citing_id": pd.Series(citing, dtype="str").repeat(counts).to_numpy(),
             "cited_id": cited_ids.astype("str").to_numpy(),
