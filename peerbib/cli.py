@@ -151,6 +151,7 @@ def _fetch(args) -> int:
         citing=args.citing,
         fulltext=args.fulltext,
         scite_tallies=args.scite_tallies,
+        references=args.references,
         api_key=api_key,
         email=args.email,
         progress=not args.no_progress,
@@ -296,6 +297,10 @@ def _add_fetch(commands) -> None:
     fetch.add_argument("--scite-tallies", action="store_true",
                        help="also fetch scite's free citation-type tallies of the corpus DOIs (kept apart "
                             "from peerbib's own classification)")
+    fetch.add_argument("--references", action="store_true",
+                       help="also look up title, year, venue and DOI of the works the corpus cites that the "
+                            "snapshot lacks, 100 a request (1 credit each; the count is shown first), so that "
+                            "co-citation maps have labels")
     fetch.add_argument("--email", help="contact address sent to OpenAlex in the request headers")
     fetch.add_argument("--ask-key", action="store_true",
                        help="prompt for the OpenAlex API key instead of reading OPENALEX_API_KEY")

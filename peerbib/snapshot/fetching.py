@@ -39,6 +39,9 @@ text about 100):
    ``"unreadable"`` with the reason and a warning naming the work, so one
    broken document neither stops the fetch nor is paid for on every rerun
    (``refresh`` asks again).
+6. **Referenced works** (``references=True``): the works the corpus cites
+   that the snapshot lacks, 100 ids a list request (see
+   :mod:`peerbib.snapshot.referenced`).
 
 Every answer is saved as it arrives (see :mod:`peerbib.snapshot.store`), so the same
 fetch again makes no request, a fetch killed midway resumes where it stopped,
@@ -87,6 +90,7 @@ from ..sources.openalex.records import authors_of, canonical_work, decode_abstra
 from .runner import Progress, QueryRunner, run_parallel
 from .store import Snapshot, fetch_lock, now_utc
 from .read import scite_tallies
+from .referenced import fetch_references
 from ..files import atomic_write, gzip_bytes
 
 __all__ = ["fetch", "FetchSummary", "UNREADABLE"]
@@ -143,6 +147,9 @@ class FetchSummary:
         ``"W… (source): reason"`` each; they count as no full text.
     scite_tallies : int
         Corpus DOIs with scite's tallies in the snapshot (``scite_tallies=True``).
+    referenced_works : int
+        Works the corpus cites (outside the snapshot's corpus and citing works) whose labels
+        the snapshot holds (``references=True``).
     scite_requests : int
     incomplete : list of str
         Queries that ended badly (e.g. a cursor that stopped before the count); the next fetch asks them again.
@@ -173,6 +180,7 @@ class FetchSummary:
     europepmc_requests: int = 0
     scite_tallies: int = 0
     scite_requests: int = 0
+    referenced_works: int = 0
     incomplete: list = field(default_factory=list)
     pages_fetched: int = 0
     pages_reused: int = 0
@@ -213,6 +221,8 @@ class FetchSummary:
         if self.scite_tallies or self.scite_requests:
             out.append(f"  scite:      tallies of {self.scite_tallies} of {self.works} corpus works; "
                        f"{self.scite_requests} scite requests")
+        if self.referenced_works:
+            out.append(f"  references: {self.referenced_works} works the corpus cites looked up for their labels")
         if self.incomplete:
             out.append(f"  unfinished: {len(self.incomplete)} quer{'y' if len(self.incomplete) == 1 else 'ies'} "
                        f"ended badly and will be asked again: {'; '.join(self.incomplete[:2])}")
@@ -341,6 +351,7 @@ def fetch(
     citing: bool = True,
     fulltext: bool = False,
     scite_tallies: bool = False,
+    references: bool = False,
     api_key: str | None = None,
     email: str | None = None,
     progress: bool = True,
@@ -370,6 +381,11 @@ def fetch(
         corpus DOIs, stored in the snapshot like every other answer; the build
         puts them in ``tables.tallies`` with source "scite (api)", beside
         peerbib's own classification and never summed with it.
+    references : bool
+        Also look up the works the corpus cites that the snapshot does not
+        hold (title, year, venue, DOI), 100 to a list request (1 credit; the
+        number of requests is said first), so that co-citation maps have
+        labels; the build puts them in ``tables.references``.
     api_key : str, optional
         OpenAlex API key; default ``$OPENALEX_API_KEY``. Sent as a header, never stored.
     email : str, optional
@@ -451,7 +467,8 @@ def fetch(
         snap.update(source=client.index.provenance())
     try:
         try:
-            status = _fetch(runner, entries, search, citing, fulltext, summary, scite=scite_tallies)
+            status = _fetch(runner, entries, search, citing, fulltext, summary, scite=scite_tallies,
+                            references=references)
         except BudgetExhaustedError as exc:
             status = "budget exhausted"
             _finish_summary(summary, runner, started, status)
@@ -473,7 +490,7 @@ def fetch(
             q.get("pages") for q in snap.queries() + snap.pending_queries())
         requests = client.stats.requests + sum(other.stats.requests for other in _others(runner))
         if written and (snap.changed or requests or status not in ("complete", "capped")):
-            _log_fetch(snap, runner, started_at, status, citing, fulltext, search, scite_tallies)
+            _log_fetch(snap, runner, started_at, status, citing, fulltext, search, scite_tallies, references)
             snap.save(force=True)
         lock.release()
         client.close()
@@ -548,7 +565,7 @@ def _budget_message(exc: BudgetExhaustedError, runner: QueryRunner, folder: Path
 
 
 def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str, citing, fulltext, search,
-               scite_tallies=False) -> None:
+               scite_tallies=False, references=False) -> None:
     from importlib.metadata import PackageNotFoundError, version
 
     from .. import __version__
@@ -571,7 +588,8 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
         "credits_source": stats.credits_source,
         "pages_fetched": runner.pages_fetched,
         "pages_reused": runner.pages_reused,
-        "options": {"citing": citing, "fulltext": fulltext, "scite_tallies": scite_tallies, "search": search,
+        "options": {"citing": citing, "fulltext": fulltext, "scite_tallies": scite_tallies, "references": references,
+                    "search": search,
                     **runner.settings.logged()},
         "peerbib_version": __version__,
         "pyalex_version": pyalex_version,
@@ -581,7 +599,7 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
 
 
 def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext, summary: FetchSummary, *,
-           scite: bool = False) -> str:
+           scite: bool = False, references: bool = False) -> str:
     settings = runner.settings
     corpus: dict[str, dict] = {}  # work id -> light record (id, doi, cited_by_count)
     status = "complete"
@@ -652,6 +670,10 @@ def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext,
     if fulltext and scan is not None:
         runner.progress.phase("full text")
         _fetch_fulltext(runner, scan, summary)
+
+    # 5b. the works the corpus cites, for their labels (snapshot/referenced.py)
+    if references and corpus:
+        summary.referenced_works = fetch_references(runner, set(corpus), scan.citing if scan is not None else set())
 
     # 6. scite's tallies of the corpus works
     if scite:

@@ -19,8 +19,10 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..ids import as_int, normalize_doi, short_id
-from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
-from ..sources.openalex.records import WORK_ROW_DTYPES, canonical_work, cited_corpus_works, work_row
+from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS, ROLE_REFERENCES
+from ..sources.openalex.records import (WORK_EXTRA_DTYPES, WORK_ROW_DTYPES, canonical_work, cited_corpus_works,
+                                        work_extras, work_row)
+from .corpus_lists import CorpusLists, referenced_works
 from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
 
 __all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
@@ -32,7 +34,7 @@ _REFERENCE_ID = re.compile(rb"(W\d+)")
 _GROBID = re.compile(rb'"has_content":\s*\{[^{}]*"grobid_xml":\s*true')
 _PMCID = re.compile(rb'"ids":\s*\{[^{}]*"pmcid":\s*"([^"]+)"')
 
-_COLUMNS = {**WORK_ROW_DTYPES, "requested": "boolean"}
+_COLUMNS = {**WORK_ROW_DTYPES, **WORK_EXTRA_DTYPES, "requested": "boolean"}
 
 
 def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
@@ -67,7 +69,14 @@ def snapshot_tables(snapshot_dir) -> dict:
         citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
         method, score, title, publication_year, authors, abstract (what the
         corpus row said when it was matched), for corpus rows matched without
-        a DOI. ``fulltext`` (a dict, not a DataFrame): the full-text files
+        a DOI. ``references``: citing_id, cited_id, position (and the
+        ``cited_*`` columns, empty): every reference of the kept record of each
+        corpus work, in order. ``authorships``: one row per author of each
+        corpus work (see :func:`peerbib.sources.openalex.records.authorship_rows`).
+        ``referenced``: work_id, doi, title, publication_year, venue of the works
+        ``fetch --references`` looked up. The works also have keywords, mesh, topics,
+        is_retracted and fwci (empty where a stored query did not ask for them).
+        ``fulltext`` (a dict, not a DataFrame): the full-text files
         of citing works, by work and source. ``incomplete`` (a list of str): the queries an
         interrupted fetch left unfinished, e.g. ``"cites:W1|W2… (page 3 of
         7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
@@ -111,9 +120,11 @@ def snapshot_tables(snapshot_dir) -> dict:
         has_counts = select is None or "counts_by_year" in select
         return (entry.get("role") != ROLE_CITING, has_counts, order)
 
-    ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
+    ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)
+               if entry.get("role") != ROLE_REFERENCES]  # labels of references, not works: read apart
     rows: dict[str, tuple[dict, list]] = {}
     citations = Citations(wanted)
+    lists = CorpusLists(wanted)
     for entry, work_id, first, line, record in occurrences(snapshot, ordered, accepted):
         queried = entry.get("items") or [] if entry.get("role") == ROLE_CITING else []
         if not first:
@@ -126,7 +137,10 @@ def snapshot_tables(snapshot_dir) -> dict:
             for c in record.get("counts_by_year") or []
             if isinstance(c, dict)
         ]
-        rows[work_id] = (work_row(record), counts)
+        lists.add(work_id, record)
+        # the later columns are asked for corpus works only (queries.CITING_FIELDS)
+        rows[work_id] = ({**work_row(record), **work_extras(record)} if work_id in wanted else work_row(record),
+                         counts)
     edges = citations.edges
     aliases = _duplicate_dois(rows, requested)
     columns: dict[str, list] = {name: [] for name in _COLUMNS}
@@ -162,6 +176,9 @@ def snapshot_tables(snapshot_dir) -> dict:
         "citations": _columns_frame(links, {"citing_id": "str", "cited_id": "str"}),
         "counts_by_year": _columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
         "matches": matches,
+        "references": lists.references(aliases),
+        "authorships": lists.authorships(aliases),
+        "referenced": referenced_works(snapshot, [q for q in queries if q.get("role") == ROLE_REFERENCES]),
         # work id -> source -> what the fetch recorded of its full text (not a DataFrame)
         "fulltext": snapshot.fulltext(),
         # DOI -> scite's counts (fetch(scite_tallies=True); not a DataFrame)

@@ -1,7 +1,9 @@
 """From data/raw to data/processed: flat, deterministic tables.
 
 ``build`` reads whatever the raw folder holds — corpus files, statement and
-tally files, an OpenAlex snapshot — and writes the five tables as Parquet.
+tally files, an OpenAlex snapshot — and writes the tables as Parquet (one
+function per table below: works, citations, statements, tallies, references,
+authorships, citations per year).
 It validates everything before it writes anything, and puts the new folder
 in the place of the old one in one step, so a failed build leaves the
 previous ``data/processed`` as it was, and a reader never finds it missing
@@ -24,6 +26,7 @@ import json
 import os
 import warnings
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -49,6 +52,7 @@ from ..sources.scite import tally_row
 from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
 from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
+from .references import authorships_table, references_table
 from .schema import Tables, conform, empty_table
 
 __all__ = ["build", "make_tables", "BUILD_INFO", "build_lock", "tables_read_lock", "check_tables_folder"]
@@ -182,7 +186,51 @@ def make_tables(raw) -> Tables:
         return _make_tables(raw, snapshot)
 
 
+@dataclass
+class _Read:
+    """What a build read: the corpus, the snapshot's flat tables, and the works they merge into."""
+
+    raw: Path
+    snapshot: Path | None
+    corpus: pd.DataFrame  # the corpus rows as works (local ids)
+    flat: dict  # snapshot_tables(snapshot), or {} without one
+    works: pd.DataFrame  # corpus and snapshot merged, conformed
+    local_to_final: dict  # local id of a corpus row OpenAlex resolved -> its OpenAlex id
+    dois: dict  # DOI -> work id, for statement and tally files
+    warnings: list
+    notes: list
+    merge: object  # the corpus merge (read_corpora's attrs["merge"]), or None
+
+
 def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
+    read = _read_inputs(raw, snapshot)
+    works = read.works
+    citations = _citations_table(read)
+    statements, works = _statements_table(read, works)
+    tallies = _tallies_table(read, statements)
+    # Other readers of references and authors (database exports) add their frames here: see
+    # peerbib.tables.references (extra=).
+    references = references_table(read.flat, works, local_to_final=read.local_to_final)
+    authorships = authorships_table(read.flat, works, local_to_final=read.local_to_final)
+    cites_per_year = per_year(works, citations, read.flat.get("counts_by_year"))
+    merge = read.merge
+    return Tables(
+        works=_sorted(works, ["work_id"]),
+        citations=_sorted(conform(citations, "citations"), ["citing_id", "cited_id"]),
+        citations_per_year=_sorted(conform(cites_per_year, "citations_per_year"), ["definition", "work_id", "year"]),
+        statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
+        tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
+        references=references,
+        authorships=authorships,
+        warnings=read.warnings,
+        notes=read.notes,
+        info={"corpus": list(merge.sources) if merge is not None else [],
+              "corpus_merged": merge.merged if merge is not None else 0},
+    )
+
+
+def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
+    """Read the corpus files and the snapshot and merge them into the works table."""
     if not raw.exists():
         raise BuildError(f"{raw} does not exist; give the folder of raw data (or a corpus file)")
     paths = corpus_files(raw)
@@ -195,8 +243,6 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     read = read_corpora(paths)
     merge = read.attrs.get("merge")
     corpus = corpus_works(read) if paths else read
-    counts_by_year = None
-    snapshot_edges = empty_table("citations")
     local_to_final: dict[str, str] = {}
     warnings_: list[str] = []
     notes: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
@@ -210,8 +256,6 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
                 f"the OpenAlex snapshot in {snapshot} has {len(incomplete)} unfinished "
                 f"quer{'y' if len(incomplete) == 1 else 'ies'} ({'; '.join(incomplete[:3])}"
                 f"{'; …' if len(incomplete) > 3 else ''}): run `peerbib fetch` again to complete it")
-        counts_by_year = flat.get("counts_by_year")
-        snapshot_edges = flat["citations"].assign(source="openalex")
     else:
         works = corpus
     if merge is not None:
@@ -227,43 +271,50 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         doi = normalize_doi(raw_doi)
         if doi and work_id in local_to_final:
             dois.setdefault(doi, local_to_final[work_id])
+    return _Read(raw, snapshot, corpus, flat, works, local_to_final, dois, warnings_, notes, merge)
+
+
+def _citations_table(read: _Read) -> pd.DataFrame:
+    """Citations the corpus files state, then those of the snapshot (corpus works cited by any work)."""
+    corpus = read.corpus
     # Reference lists in corpus files name works by DOI; the edges are made
     # with the corpus's local ids, then moved to OpenAlex ids where resolved.
     references = reference_edges(corpus, doi_index(conform(corpus, "works")) if len(corpus) else {})
     if len(references):
         for column in ("citing_id", "cited_id"):
-            references[column] = references[column].map(lambda x: local_to_final.get(x, x))
+            references[column] = references[column].map(lambda x: read.local_to_final.get(x, x))
+    snapshot_edges = read.flat["citations"].assign(source="openalex") if read.snapshot is not None \
+        else empty_table("citations")
     frames = [frame for frame in (references, snapshot_edges) if len(frame)]
     citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
-    citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
-    statements = _statements(statement_files(raw / "statements") if raw.is_dir() else [], dois)
-    if snapshot is not None and flat.get("fulltext"):
-        extracted = fulltext_statements(snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
+    return citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
+
+
+def _statements_table(read: _Read, works: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Statements of the statement files and of the full texts the fetch kept, classified; and the works
+    with the source of the full text their statements were read from."""
+    raw = read.raw
+    statements = _statements(statement_files(raw / "statements") if raw.is_dir() else [], read.dois)
+    if read.snapshot is not None and read.flat.get("fulltext"):
+        extracted = fulltext_statements(read.snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
                                         .to_dict("records"))
-        warnings_.extend(extracted.warnings)
+        read.warnings.extend(extracted.warnings)
         if extracted.rows:
             found = pd.DataFrame(extracted.rows).assign(type="unclassified", source="peerbib full text")
             statements = pd.concat([frame for frame in (statements, found) if len(frame)], ignore_index=True)
         if extracted.documents:
-            works["fulltext_source"] = works["work_id"].map(extracted.documents).astype("str")
-    statements = classify_statements(_with_callouts(conform(statements, "statements"), works))
-    tallies = _tallies(csv_files(raw, "tallies"), dois)
-    fetched = _scite_tallies(flat.get("scite") or {}, dois) if snapshot is not None else empty_table("tallies")
+            works = works.assign(fulltext_source=works["work_id"].map(extracted.documents).astype("str"))
+    return classify_statements(_with_callouts(conform(statements, "statements"), works)), works
+
+
+def _tallies_table(read: _Read, statements: pd.DataFrame) -> pd.DataFrame:
+    """Tallies of the tally files, scite's the fetch stored, and peerbib's own of ``statements``."""
+    tallies = _tallies(csv_files(read.raw, "tallies"), read.dois)
+    fetched = _scite_tallies(read.flat.get("scite") or {}, read.dois) if read.snapshot is not None \
+        else empty_table("tallies")
     own = _own_tallies(statements)
-    tallies = pd.concat([frame for frame in (tallies, fetched, own) if len(frame)] or [empty_table("tallies")],
-                        ignore_index=True)
-    cites_per_year = per_year(works, citations, counts_by_year)
-    return Tables(
-        works=_sorted(works, ["work_id"]),
-        citations=_sorted(conform(citations, "citations"), ["citing_id", "cited_id"]),
-        citations_per_year=_sorted(conform(cites_per_year, "citations_per_year"), ["definition", "work_id", "year"]),
-        statements=_sorted(conform(statements, "statements"), ["cited_id", "statement_id"]),
-        tallies=_sorted(conform(tallies, "tallies"), ["cited_id", "source"]),
-        warnings=warnings_,
-        notes=notes,
-        info={"corpus": list(merge.sources) if merge is not None else [],
-              "corpus_merged": merge.merged if merge is not None else 0},
-    )
+    return pd.concat([frame for frame in (tallies, fetched, own) if len(frame)] or [empty_table("tallies")],
+                     ignore_index=True)
 
 
 def build(raw=RAW, processed=PROCESSED) -> Tables:

@@ -22,7 +22,7 @@ from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
 from .building import BUILD_INFO, _build, build_lock, check_tables_folder, tables_read_lock
 from .inputs import raw_fingerprint
-from .schema import SCHEMAS, Tables, conform
+from .schema import ADDED_TABLES, SCHEMAS, Tables, conform, empty_table
 
 __all__ = ["load", "needs_build", "recorded_raw", "build_info"]
 
@@ -97,11 +97,14 @@ def needs_build(raw=None, processed=PROCESSED) -> bool:
     """
     processed = project_path(processed)
     info = build_info(processed)
-    if info is None or any(not (processed / f"{name}.parquet").is_file() for name in SCHEMAS):
+    missing = [name for name in SCHEMAS if not (processed / f"{name}.parquet").is_file()]
+    if info is None or any(name not in ADDED_TABLES for name in missing):
         return True
     judge = _raw_to_judge(raw, processed)
     if judge is None or not judge.exists():
         return False  # the raw data is gone: the tables are all there is
+    if missing:
+        return True  # built by a peerbib without the newer tables: build them from the raw data
     if raw is None and _recorded(processed)[1]:
         return True  # built in another project (copied from it): build from this one's own raw data
     return info.get("raw_sha256") != raw_fingerprint(judge)
@@ -154,9 +157,13 @@ def _read(processed: Path) -> Tables:
     except PermissionError:  # a read-only project: nobody can swap the tables either
         lock = None
     try:
-        frames = {}
+        frames, older = {}, []
         for name in SCHEMAS:
             path = processed / f"{name}.parquet"
+            if not path.is_file() and name in ADDED_TABLES:
+                older.append(name)  # written by a peerbib before this table: read as empty
+                frames[name] = empty_table(name)
+                continue
             if not path.is_file():
                 raise BuildError(f"{path} is missing; run `peerbib build` first")
             frames[name] = conform(pd.read_parquet(path), name)
@@ -164,4 +171,9 @@ def _read(processed: Path) -> Tables:
     finally:
         if lock is not None:
             lock.release()
-    return Tables(**frames, warnings=list(info.get("warnings") or []), notes=list(info.get("notes") or []), info=info)
+    warnings = list(info.get("warnings") or [])
+    if older:
+        warnings.append(f"the tables in {processed} were built by an older peerbib, without "
+                        f"{' and '.join(f'tables.{name}' for name in older)} (read as empty): run `peerbib build` "
+                        "to make them")
+    return Tables(**frames, warnings=warnings, notes=list(info.get("notes") or []), info=info)

@@ -1,7 +1,7 @@
 """The corpus and the snapshot merged into one ``works`` table, and the edges between works.
 
-OpenAlex wins where it has a value, the corpus keeps what OpenAlex lacks, and
-``source`` says which. A corpus row is joined to its OpenAlex work by DOI, by
+OpenAlex wins where it has a value (but for :data:`CORPUS_FIRST`: keywords),
+the corpus keeps what OpenAlex lacks, and ``source`` says which. A corpus row is joined to its OpenAlex work by DOI, by
 the match a fetch recorded for its local id, or, when the row was edited
 after the fetch (its local id changed), by comparing it with what the row
 said when it was matched; the build then says which row changed.
@@ -18,7 +18,12 @@ from ..settings import MATCH_THRESHOLD
 from ..sources.openalex.matching import listing_score, title_score
 from .schema import empty_table
 
-__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges"]
+__all__ = ["corpus_works", "merge_snapshot", "doi_index", "reference_edges", "CORPUS_FIRST"]
+
+#: Columns where the corpus file's value wins over OpenAlex's. A file's keywords are its authors' (or
+#: the database indexers', as Scopus's index keywords and PubMed's MeSH headings); OpenAlex's are
+#: assigned by a model to every work. So OpenAlex's keywords fill only the works whose file gives none.
+CORPUS_FIRST = ("keywords",)
 
 
 def corpus_works(corpus: pd.DataFrame) -> pd.DataFrame:
@@ -117,6 +122,8 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
             combined["year_doubt"] = "; ".join(d for d in (row.get("year_doubt"), doubt) if isinstance(d, str))
         for key, value in fetched_rows[wid].items():
             if key in ("is_corpus", "source", "requested"):
+                continue
+            if key in CORPUS_FIRST and not is_blank(combined.get(key)):
                 continue
             # a string OpenAlex gives wins even when blank: the work keeps what OpenAlex said
             if isinstance(value, str) or not is_blank(value):

@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ..sources.openalex.records import WORK_ROW_DTYPES
+from ..sources.openalex.records import AUTHORSHIP_DTYPES, REFERENCE_DTYPES, WORK_EXTRA_DTYPES, WORK_ROW_DTYPES
 
-__all__ = ["SCHEMAS", "TABLE_NAMES", "Tables", "empty_table", "conform"]
+__all__ = ["SCHEMAS", "TABLE_NAMES", "ADDED_TABLES", "Tables", "empty_table", "conform"]
 
 SCHEMAS: dict[str, dict[str, str]] = {
     "works": {
@@ -27,11 +27,14 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "provenance": "str",
         # the source of the full text statements were read from (europepmc-jats, openalex-tei)
         "fulltext_source": "str",
-        # from the corpus files: keywords ("; "), and every file:line that held the work
+        # keywords ("; "): the corpus file's, else OpenAlex's (see peerbib.tables.merge); and every
+        # file:line that held the work
         "keywords": "str",
         "corpus_files": "str",
         # what the data says against the publication year (corpus notes, files or OpenAlex disagreeing)
         "year_doubt": "str",
+        # from OpenAlex: MeSH terms and topics ("; "), the retraction flag, field-weighted citation impact
+        **{name: dtype for name, dtype in WORK_EXTRA_DTYPES.items() if name != "keywords"},
     },
     "citations": {
         "citing_id": "str",
@@ -84,9 +87,28 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "citation_statements": "Int64",
         "provenance": "str",
     },
+    # one row per reference of every corpus work (inside the corpus or not), in its order
+    "references": {
+        # citing_id, cited_id (OpenAlex W id), position (from 0), cited_doi, cited_title, cited_year,
+        # cited_venue (where known: a work of the tables, or one `fetch --references` looked up)
+        **REFERENCE_DTYPES,
+        # peerbib additions: where the reference list came from (openalex, or a database export)
+        "source": "str",
+    },
+    # one row per author of every corpus work, in byline order
+    "authorships": {
+        # work_id, position (from 0), author_id (OpenAlex A id, else a name key), author_name,
+        # institution_ids, institution_names (parallel "; " lists), country_codes ("; "), is_corresponding
+        **AUTHORSHIP_DTYPES,
+        # peerbib additions: openalex, a database export, or "corpus" (names of works.authors only)
+        "source": "str",
+    },
 }
 
 TABLE_NAMES = tuple(SCHEMAS)
+#: Tables added after the first release: a tables folder written before them is read with them empty
+#: (and counts as stale while its raw data is there, so ``load`` builds them).
+ADDED_TABLES = ("references", "authorships")
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -129,7 +151,7 @@ class Tables:
 
     Attributes
     ----------
-    works, citations, citations_per_year, statements, tallies : DataFrame
+    works, citations, citations_per_year, statements, tallies, references, authorships : DataFrame
     warnings : list of str
         Problems with the inputs that did not stop the build (an interrupted
         fetch, a corpus row edited since it was matched, corpus files that
@@ -149,6 +171,8 @@ class Tables:
     citations_per_year: pd.DataFrame
     statements: pd.DataFrame
     tallies: pd.DataFrame
+    references: pd.DataFrame = field(default_factory=lambda: empty_table("references"))
+    authorships: pd.DataFrame = field(default_factory=lambda: empty_table("authorships"))
     warnings: list = field(default_factory=list, repr=False, compare=False)
     notes: list = field(default_factory=list, repr=False, compare=False)
     info: dict = field(default_factory=dict, repr=False, compare=False)

@@ -28,11 +28,16 @@ __all__ = [
     "ROLE_CORPUS",
     "ROLE_CANDIDATES",
     "ROLE_CITING",
+    "ROLE_REFERENCES",
+    "REFERENCE_FIELDS",
+    "MAX_ID_BATCH",
     "Query",
     "doi_batches",
     "doi_batch_query",
     "doi_query",
     "id_batch_query",
+    "id_batches",
+    "references_query",
     "work_query",
     "title_query",
     "listing_query",
@@ -42,20 +47,33 @@ __all__ = [
     "filter_words",
 ]
 
+#: Fields of the works table's later columns, asked for corpus works only (see :data:`CITING_FIELDS`).
+_ANALYSIS_FIELDS = ("keywords", "mesh", "topics", "is_retracted", "fwci")
 #: Fields kept for corpus works (``select=``): what the works table needs,
-#: plus counts_by_year and reference lists.
+#: plus counts_by_year, reference lists, and keywords, MeSH terms, topics, the
+#: retraction flag and FWCI for the analyses of the corpus.
 WORK_FIELDS = (
     "id", "doi", "title", "publication_year", "type", "cited_by_count", "counts_by_year",
     "abstract_inverted_index", "referenced_works", "primary_location", "authorships",
-    "has_content", "open_access", "ids",
+    "has_content", "open_access", "ids", *_ANALYSIS_FIELDS,
 )
-#: Fields kept for citing works: no counts_by_year (not used for them).
-CITING_FIELDS = tuple(f for f in WORK_FIELDS if f != "counts_by_year")
+#: Fields kept for citing works: no counts_by_year, keywords, MeSH, topics,
+#: retraction flag or FWCI. The analyses read those of corpus works only, and
+#: citing works come in bulk (keywords and topics alone add about a kilobyte a
+#: record); the citing select staying as it was also keeps the stored ``cites:``
+#: queries' keys, so a grown corpus pages its new batches alike.
+CITING_FIELDS = tuple(f for f in WORK_FIELDS if f != "counts_by_year" and f not in _ANALYSIS_FIELDS)
 #: What a stored query must have selected to be reused: the fields the tables
-#: need. ``ids`` (for a work's PMC id) came later; queries stored without it
-#: are still reused, their works just have no PMC id to fetch full text by.
-REQUIRED_WORK_FIELDS = tuple(f for f in WORK_FIELDS if f != "ids")
+#: need. ``ids`` (for a work's PMC id) and the analysis fields came later;
+#: queries stored without them are still reused (a fetch never pays again for
+#: what it has), their works just lack a PMC id, keywords, MeSH terms, topics,
+#: retraction flag and FWCI until ``refresh`` asks again.
+REQUIRED_WORK_FIELDS = tuple(f for f in WORK_FIELDS if f != "ids" and f not in _ANALYSIS_FIELDS)
 REQUIRED_CITING_FIELDS = tuple(f for f in CITING_FIELDS if f != "ids")
+#: Fields kept for the works the corpus cites (``fetch --references``): what labels a reference.
+REFERENCE_FIELDS = ("id", "doi", "title", "display_name", "publication_year", "primary_location")
+#: Most OpenAlex ids one ``openalex_id:`` OR filter holds (OpenAlex allows 100 values).
+MAX_ID_BATCH = 100
 
 #: Longest request URL peerbib builds for a batch (OpenAlex allows about 4 kB;
 #: the rest is room for a cursor).
@@ -65,6 +83,7 @@ MAX_URL = 3500
 ROLE_CORPUS = "corpus"  # works the fetch was asked for (DOIs, ids, search results)
 ROLE_CANDIDATES = "candidates"  # candidates of a title/abstract match; only the accepted one counts
 ROLE_CITING = "citing"  # works citing corpus works (``cites:`` filter)
+ROLE_REFERENCES = "references"  # works the corpus works cite, for their labels (``fetch --references``)
 
 
 @dataclass
@@ -74,9 +93,9 @@ class Query:
     Attributes
     ----------
     kind : str
-        doi, doi-single, id, work, title, listing, search or cites.
+        doi, doi-single, id, work, title, listing, search, cites or references.
     role : str
-        :data:`ROLE_CORPUS`, :data:`ROLE_CANDIDATES` or :data:`ROLE_CITING`.
+        :data:`ROLE_CORPUS`, :data:`ROLE_CANDIDATES`, :data:`ROLE_CITING` or :data:`ROLE_REFERENCES`.
     url : str
         The request as pyalex builds it, without ``per-page`` and ``cursor``.
     items : list
@@ -182,6 +201,33 @@ def id_batch_query(ids: list[str], per_page: int) -> Query:
     """Works with any of the OpenAlex ids ``ids``."""
     return _list_query("id", ROLE_CORPUS, Works().filter_or(openalex_id=list(ids)), ids, WORK_FIELDS,
                        max(per_page, len(ids)))
+
+
+def references_query(ids: list[str]) -> Query:
+    """The works ``ids`` (at most :data:`MAX_ID_BATCH`), referenced by corpus works: their labels only."""
+    ids = sorted(ids)
+    return _list_query("references", ROLE_REFERENCES, Works().filter_or(openalex_id=list(ids)), ids,
+                       REFERENCE_FIELDS, len(ids))
+
+
+def id_batches(ids: list[str], size: int = MAX_ID_BATCH) -> list[list[str]]:
+    """Sorted ``ids`` in batches of at most ``size`` (and :data:`MAX_ID_BATCH`) whose ``references_query``
+    URL stays within :data:`MAX_URL` (W ids run to 11 characters: 100 of them fit)."""
+    base = len(references_query(["W1"]).page_url()) - 2
+    size = max(1, min(int(size), MAX_ID_BATCH))
+    batches: list[list[str]] = []
+    batch: list[str] = []
+    length = base
+    for work_id in sorted(ids):
+        extra = len(quote_plus(work_id))
+        if batch and (len(batch) >= size or length + 3 + extra > MAX_URL):
+            batches.append(batch)
+            batch, length = [], base
+        length += extra + (3 if batch else 0)
+        batch.append(work_id)
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 def work_query(work_id: str) -> Query:

@@ -1,7 +1,10 @@
-"""OpenAlex Work records read into flat values: abstracts, authors, venue, citations.
+"""OpenAlex Work records read into flat values: abstracts, authors, venue, citations, reference lists,
+authorships with their institutions and countries, keywords, MeSH terms and topics.
 
 Every key of a record is treated as optional: OpenAlex leaves fields out,
-sends null, or (with ``select=``) sends only what was asked for.
+sends null, or (with ``select=``) sends only what was asked for. Lists inside
+one cell are joined by "; " (what the analyses split on); a ";" inside one
+value (an institution's name) becomes "," so that it stays one value.
 """
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ import html
 
 from pyalex import invert_abstract
 
-from ...ids import as_int, normalize_doi, short_id
+from ...ids import as_int, name_key, normalize_doi, short_id
 
 __all__ = [
     "WORK_ROW_DTYPES",
@@ -17,6 +20,12 @@ __all__ = [
     "authors_of",
     "venue_of",
     "work_row",
+    "WORK_EXTRA_DTYPES",
+    "work_extras",
+    "REFERENCE_DTYPES",
+    "reference_ids",
+    "AUTHORSHIP_DTYPES",
+    "authorship_rows",
     "light",
     "cited_corpus_works",
     "canonical_work",
@@ -115,6 +124,167 @@ def work_row(record: dict) -> dict:
         "abstract": decode_abstract(record.get("abstract_inverted_index")),
         "cited_by_count": as_int(record.get("cited_by_count")),
     }
+
+
+#: The columns :func:`work_extras` fills: what OpenAlex says of a work beyond
+#: :data:`WORK_ROW_DTYPES` (later columns of the works table).
+WORK_EXTRA_DTYPES = {
+    "keywords": "str",
+    "mesh": "str",
+    "topics": "str",
+    "is_retracted": "boolean",
+    "fwci": "Float64",
+}
+
+
+def _joined(values) -> str | None:
+    """Distinct non-blank values, in order, joined by "; " (a ";" inside a value becomes ",")."""
+    out: list[str] = []
+    for value in values:
+        if value is None:
+            continue
+        text = " ".join(str(value).replace(";", ",").split())
+        if text and text not in out:
+            out.append(text)
+    return "; ".join(out) or None
+
+
+def _names(items, key: str = "display_name") -> list:
+    return [item.get(key) for item in items or [] if isinstance(item, dict)]
+
+
+def work_extras(record: dict) -> dict:
+    """Keywords, MeSH terms, topics, the retraction flag and the FWCI of an OpenAlex Work.
+
+    ``keywords`` and ``topics`` are the display names of OpenAlex's keywords
+    and topics, ``mesh`` the distinct descriptor names of its MeSH terms (a
+    descriptor comes once per qualifier; qualifiers are left out), each
+    joined by "; " in OpenAlex's order; ``is_retracted`` and ``fwci`` (field-weighted
+    citation impact) as OpenAlex gives them. None where the record lacks the
+    field (a stored query that did not ask for it) or gives nothing.
+
+    Examples
+    --------
+    >>> work_extras({"mesh": [{"descriptor_name": "Humans", "qualifier_name": "psychology"},
+    ...                       {"descriptor_name": "Humans", "qualifier_name": None}], "fwci": 1.5})["mesh"]
+    'Humans'
+    """
+    retracted = record.get("is_retracted")
+    fwci = record.get("fwci")
+    return {
+        "keywords": _joined(_names(record.get("keywords"))),
+        "mesh": _joined(_names(record.get("mesh"), "descriptor_name")),
+        "topics": _joined(_names(record.get("topics"))),
+        "is_retracted": retracted if isinstance(retracted, bool) else None,
+        "fwci": float(fwci) if isinstance(fwci, (int, float)) and not isinstance(fwci, bool) else None,
+    }
+
+
+#: The columns of one reference row (the first columns of ``tables.references``).
+REFERENCE_DTYPES = {
+    "citing_id": "str",
+    "cited_id": "str",
+    "position": "Int64",
+    "cited_doi": "str",
+    "cited_title": "str",
+    "cited_year": "Int64",
+    "cited_venue": "str",
+}
+
+
+def reference_ids(record: dict) -> list[tuple[int, str]]:
+    """``(position, W id)`` of every work in the record's ``referenced_works``, in OpenAlex's order.
+
+    ``position`` counts from 0 over the list as OpenAlex gives it; an entry
+    that is no work id is left out (its position stays unused).
+
+    Examples
+    --------
+    >>> reference_ids({"referenced_works": ["https://openalex.org/W2", None, "https://openalex.org/W1"]})
+    [(0, 'W2'), (2, 'W1')]
+    """
+    out = []
+    for position, reference in enumerate(record.get("referenced_works") or []):
+        work = short_id(reference) if isinstance(reference, str) else None
+        if work:
+            out.append((position, work))
+    return out
+
+
+#: The columns of one authorship row (the first columns of ``tables.authorships``).
+AUTHORSHIP_DTYPES = {
+    "work_id": "str",
+    "position": "Int64",
+    "author_id": "str",
+    "author_name": "str",
+    "institution_ids": "str",
+    "institution_names": "str",
+    "country_codes": "str",
+    "is_corresponding": "boolean",
+}
+
+
+def _author_id(value) -> str | None:
+    """``https://openalex.org/A123`` -> ``A123`` (None for anything else)."""
+    if not isinstance(value, str):
+        return None
+    tail = value.strip().rstrip("/").rpartition("/")[2].upper()
+    return tail if tail[:1] == "A" and tail[1:].isdigit() else None
+
+
+def _institution_id(value) -> str | None:
+    if not isinstance(value, str):
+        return None
+    tail = value.strip().rstrip("/").rpartition("/")[2].upper()
+    return tail if tail[:1] == "I" and tail[1:].isdigit() else None
+
+
+def authorship_rows(record: dict, work_id: str | None = None) -> list[dict]:
+    """One row per authorship of an OpenAlex Work (the columns of :data:`AUTHORSHIP_DTYPES`).
+
+    ``position`` counts from 0 in OpenAlex's order of authors (the order of
+    the byline). ``author_id`` is the OpenAlex author id (``A…``), else a key
+    made from the name (:func:`peerbib.ids.name_key`: "hadjas irka");
+    ``author_name`` the display name, else the raw name. ``institution_ids`` and
+    ``institution_names`` are parallel "; " lists (institutions without an
+    OpenAlex id are left out of both); ``country_codes`` the authorship's
+    ``countries``, else its institutions' country codes. An authorship with
+    neither id nor name is left out (its position stays unused).
+    """
+    work_id = work_id or short_id(record.get("id"))
+    rows = []
+    for position, authorship in enumerate(record.get("authorships") or []):
+        if not isinstance(authorship, dict):
+            continue
+        author = authorship.get("author") if isinstance(authorship.get("author"), dict) else {}
+        name = author.get("display_name") or authorship.get("raw_author_name")
+        name = " ".join(str(name).split()) if name else None
+        author_id = _author_id(author.get("id")) or name_key(name)
+        if not author_id:
+            continue
+        ids, names, codes = [], [], []
+        for institution in authorship.get("institutions") or []:
+            if not isinstance(institution, dict):
+                continue
+            institution_id = _institution_id(institution.get("id"))
+            if institution_id and institution_id not in ids:
+                ids.append(institution_id)
+                names.append(institution.get("display_name") or institution_id)
+            if institution.get("country_code"):
+                codes.append(institution["country_code"])
+        countries = [c for c in authorship.get("countries") or [] if isinstance(c, str)] or codes
+        corresponding = authorship.get("is_corresponding")
+        rows.append({
+            "work_id": work_id,
+            "position": position,
+            "author_id": author_id,
+            "author_name": name,
+            "institution_ids": "; ".join(ids) or None,
+            "institution_names": "; ".join(" ".join(str(n).replace(";", ",").split()) for n in names) or None,
+            "country_codes": _joined(c.upper() for c in countries),
+            "is_corresponding": corresponding if isinstance(corresponding, bool) else None,
+        })
+    return rows
 
 
 def light(record: dict) -> dict:

@@ -1,10 +1,13 @@
 """A slim Parquet index of OpenAlex's works dump (its "snapshot"), downloaded, made with DuckDB, one file per part.
 
 Only what peerbib's tables need is kept: the short id, the DOI normalised
-(bare, lower case), title, year, type, venue, authors, cited_by_count,
-counts_by_year, the abstract, the referenced works (the numbers of their
-ids: ``W123`` is 123, in ``reference_numbers``), is_xpac, updated_date,
-whether OpenAlex has GROBID full text, and the PMC id.
+(bare, lower case), title, year, type, venue, the authorships (author id and
+name, institutions with their ids, names and countries, the authorship's
+countries, whether corresponding), cited_by_count, counts_by_year, the
+abstract, the referenced works (the numbers of their ids: ``W123`` is 123, in
+``reference_numbers``, in OpenAlex's order), the names of the keywords, MeSH
+descriptors and topics, is_retracted, fwci, is_xpac, updated_date, whether
+OpenAlex has GROBID full text, and the PMC id.
 The abstract is kept as OpenAlex gives it, its inverted index as JSON text
 (``abstract_inverted_index``), and made text when a work is read
 (:func:`peerbib.sources.openalex.records.decode_abstract`, as for the API):
@@ -59,7 +62,8 @@ logger = logging.getLogger(__name__)  # under "peerbib": the command shows its I
 
 INDEX_MANIFEST = "index.json"
 DELETED = "deleted.parquet"
-INDEX_FORMAT = "peerbib-openalex-index/3"  # /1 held the abstract as text, /2 references as ids
+INDEX_FORMAT = "peerbib-openalex-index/4"  # /1 held the abstract as text, /2 references as ids, /3 authors
+# as names only (no ids, institutions or countries) and no keywords, MeSH, topics, retraction flag or FWCI
 # index.json gives the dump's release and layout under "snapshot" (OpenAlex's word for the dump): kept,
 # so that indexes made before peerbib called it the dump still open.
 
@@ -71,7 +75,11 @@ JSON_COLUMNS = {
     "abstract_inverted_index": "VARCHAR",  # the JSON text of the inverted index
     "referenced_works": "VARCHAR[]",
     "primary_location": "STRUCT(source STRUCT(display_name VARCHAR))",
-    "authorships": "STRUCT(author STRUCT(display_name VARCHAR), raw_author_name VARCHAR)[]",
+    "authorships": "STRUCT(author STRUCT(id VARCHAR, display_name VARCHAR), raw_author_name VARCHAR, "
+                   "institutions STRUCT(id VARCHAR, display_name VARCHAR, country_code VARCHAR)[], "
+                   "countries VARCHAR[], is_corresponding BOOLEAN)[]",
+    "keywords": "STRUCT(display_name VARCHAR)[]", "mesh": "STRUCT(descriptor_name VARCHAR)[]",
+    "topics": "STRUCT(display_name VARCHAR)[]", "is_retracted": "BOOLEAN", "fwci": "DOUBLE",
     "is_xpac": "BOOLEAN", "updated_date": "VARCHAR",
     "has_content": "STRUCT(grobid_xml BOOLEAN)", "ids": "STRUCT(pmcid VARCHAR)",
 }

@@ -156,7 +156,12 @@ def _api_record(row: dict) -> dict:
         "referenced_works": [f"https://openalex.org/W{n}" for n in row.get("reference_numbers") or []
                              if n is not None],
         "primary_location": {"source": {"display_name": row["venue"]}} if row.get("venue") else None,
-        "authorships": [{"author": {"display_name": a}} for a in row.get("authors") or [] if a],
+        "authorships": [a for a in row.get("authorships") or [] if a],  # the API's shape, the fields kept
+        "keywords": [{"display_name": k} for k in row.get("keywords") or [] if k],
+        "mesh": [{"descriptor_name": m} for m in row.get("mesh") or [] if m],
+        "topics": [{"display_name": t} for t in row.get("topics") or [] if t],
+        "is_retracted": row.get("is_retracted"),
+        "fwci": row.get("fwci"),
         "has_content": {"grobid_xml": bool(row.get("grobid_xml"))},
         "open_access": None,
         "ids": {"openalex": f"https://openalex.org/{row['id']}", **({"pmcid": row["pmcid"]} if row.get("pmcid") else {})},

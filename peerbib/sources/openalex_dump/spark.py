@@ -53,7 +53,8 @@ def spark_schema(columns: dict = JSON_COLUMNS) -> str:
         if match:
             inner = _split(match.group(1))
             return "STRUCT<" + ", ".join(f"{f.split(' ', 1)[0]}: {convert(f.split(' ', 1)[1])}" for f in inner) + ">"
-        return {"VARCHAR": "STRING", "INTEGER": "INT", "BOOLEAN": "BOOLEAN", "BIGINT": "BIGINT"}[kind]
+        return {"VARCHAR": "STRING", "INTEGER": "INT", "BOOLEAN": "BOOLEAN", "BIGINT": "BIGINT",
+                "DOUBLE": "DOUBLE"}[kind]
 
     return ", ".join(f"`{name}` {convert(kind)}" for name, kind in columns.items())
 

@@ -43,6 +43,8 @@ def projection(engine: str, source: str, date_sql: str, extra: str = "") -> str:
     ``extra`` more columns of ``source`` to carry along (e.g. the part a row came from).
 
     References are kept as the numbers of the works' ids (``W123`` -> 123, see :func:`_number`).
+    Authorships are kept as the records hold them (the fields :data:`.index.JSON_COLUMNS` declares),
+    keywords, MeSH terms and topics as lists of their names.
     The abstract stays as OpenAlex gives it, its inverted index as JSON text (``source`` reads
     the column as a string): turning it into text is left to the reader of the few works a study
     returns (:func:`peerbib.sources.openalex.records.decode_abstract`), because parsing every
@@ -55,7 +57,12 @@ SELECT
   publication_year,
   type,
   primary_location.source.display_name AS venue,
-  {_transform(engine, "authorships", "a", "coalesce(a.author.display_name, a.raw_author_name)")} AS authors,
+  authorships,
+  {_transform(engine, "keywords", "k", "k.display_name")} AS keywords,
+  {_transform(engine, "mesh", "m", "m.descriptor_name")} AS mesh,
+  {_transform(engine, "topics", "t", "t.display_name")} AS topics,
+  is_retracted,
+  fwci,
   cited_by_count,
   counts_by_year,
   abstract_inverted_index,
@@ -68,8 +75,8 @@ FROM {source}
 WHERE id IS NOT NULL"""
 
 
-COLUMNS = ("id, doi, title, publication_year, type, venue, authors, cited_by_count, counts_by_year, "
-           "abstract_inverted_index, "
+COLUMNS = ("id, doi, title, publication_year, type, venue, authorships, keywords, mesh, topics, is_retracted, "
+           "fwci, cited_by_count, counts_by_year, abstract_inverted_index, "
            "reference_numbers, grobid_xml, pmcid")
 
 
