@@ -354,3 +354,31 @@ def _text_cells(html: str) -> str:
     import re
 
     return " ".join(re.findall(r'<td class="pb-text">(.*?)</td>', html))
+
+
+@pytest.fixture(scope="module")
+def mapped_reports(requirements, tmp_path_factory) -> Path:
+    """The science-maps page of a corpus fetched through the fake OpenAlex (tests/fixtures/mapped_project.py:
+    three real records and SYNTHETIC works with references, countries and statements)."""
+    from fixtures.mapped_project import write_mapped_project
+
+    root = write_mapped_project(tmp_path_factory.mktemp("mapped") / "project")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBIB_PROJECT", str(root))
+        pb.report(only=["04"], progress=False)
+    return root / "reports"
+
+
+def test_the_science_maps_of_a_fetched_corpus_read_in_a_browser(driver, mapped_reports):
+    result = _open(driver, mapped_reports / "04_literature_connections.html", prefix="fetched_")
+    problems = result.problems()
+    if problems:
+        pytest.fail(f"fetched 04_literature_connections.html (screenshot {result.screenshot}):\n  "
+                    + "\n  ".join(problems), pytrace=False)
+    text = result.page["text"]
+    for part in ("Co-citation", "Bibliographic coupling", "Co-authorship of countries", "Historiograph",
+                 "Who supports and who contrasts whom"):
+        assert part in text, part
+    downloads = [link for link in result.page["links"] if link.startswith("data:")]
+    assert len(downloads) >= 15  # five files for each of the three maps
+    assert len(result.page["images"]) >= 10
