@@ -13,6 +13,7 @@ The result is a DataFrame with one row per work and a stable local
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -21,7 +22,9 @@ import pandas as pd
 from ..deprecation import deprecated_positional
 from ..errors import CorpusError
 from ..ids import is_blank, is_valid_doi, normalize_doi, normalize_title
-from .formats import FORMATS, read_records
+from .formats import FORMATS, ODD_FIELDS, read_records
+
+logger = logging.getLogger("peerbib")
 
 __all__ = ["read_corpus", "read_corpus_rows", "corpus_frame", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
 
@@ -128,10 +131,10 @@ def read_corpus_rows(path, format: str | None = None) -> tuple[list[dict], list[
 
 
 def corpus_frame(rows: list[dict], columns: list[str], attrs: dict) -> pd.DataFrame:
-    """The DataFrame of corpus rows: years and line numbers as Int64, every other column as strings."""
+    """The DataFrame of corpus rows: years, line numbers and times cited as Int64, every other column as strings."""
     frame = pd.DataFrame(rows, columns=columns)
     for column in frame.columns:
-        if column in ("publication_year", "corpus_line"):
+        if column in ("publication_year", "corpus_line", "cited_by_count"):
             frame[column] = frame[column].astype("Int64")
         else:
             frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
@@ -147,7 +150,9 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
     seen_doi: dict[str, int] = {}
     seen_id: dict[str, int] = {}
     duplicates = 0
+    odd: list[str] = []
     for line, record in records:
+        odd += [f"line {line}: {what}" for what in record.pop(ODD_FIELDS, None) or []]
         row = {k: (None if is_blank(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
         doi = normalize_doi(row.get("doi"))
         if doi is not None and not is_valid_doi(doi):
@@ -205,7 +210,12 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
         for key in record:
             if key not in CORPUS_COLUMNS and key not in extra:
                 extra.append(key)
-    return rows, CORPUS_COLUMNS + extra, {"duplicates": duplicates, "format": fmt}
+    warnings = []
+    if odd:
+        warnings.append(f"{path.name}: {len(odd)} odd value{'s' if len(odd) != 1 else ''} left out "
+                        f"({'; '.join(odd[:3])}{'; …' if len(odd) > 3 else ''})")
+        logger.warning("corpus: %s", warnings[-1])
+    return rows, CORPUS_COLUMNS + extra, {"duplicates": duplicates, "format": fmt, "warnings": warnings}
 
 
 def _parse_year(value, path, line) -> int | None:
