@@ -239,9 +239,9 @@ def _filled(row: dict) -> int:
 #: that says most: the longest reference list, the affiliations naming most author-address pairs, the
 #: highest times-cited count (databases index different citing works; the highest misses fewest).
 _RICHEST = (
-    (("references_raw", "references_format"), lambda r: reference_count(r.get("references_raw"),
-                                                                         r.get("references_format"))),
-    (("affiliations_raw",), lambda r: bundle_size(r.get("affiliations_raw"))),
+    (("references_raw", "references_format", "references_from"),
+     lambda r: reference_count(r.get("references_raw"), r.get("references_format"))),
+    (("affiliations_raw", "affiliations_from"), lambda r: bundle_size(r.get("affiliations_raw"))),
     (("cited_by_count", "cited_by_source"), lambda r: -1 if is_blank(r.get("cited_by_count"))
      else int(r["cited_by_count"])),
 )

@@ -204,12 +204,16 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
         row["corpus_format"] = fmt
         row["corpus_file"] = path.name
         row["corpus_line"] = line
+        for raw in ("references", "affiliations"):  # where the raw field came from, for messages after merging
+            if row.get(f"{raw}_raw") is not None:
+                row[f"{raw}_from"] = f"{path.name}:{line}"
         rows.append(row)
     extra = []
     for _, record in records:
         for key in record:
             if key not in CORPUS_COLUMNS and key not in extra:
                 extra.append(key)
+    extra += [f"{raw}_from" for raw in ("references", "affiliations") if f"{raw}_raw" in extra]
     warnings = []
     if odd:
         warnings.append(f"{path.name}: {len(odd)} odd value{'s' if len(odd) != 1 else ''} left out "

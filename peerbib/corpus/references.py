@@ -294,6 +294,8 @@ def _canonical_dois(rows: list[dict]) -> dict[str, str]:
     for row in rows:
         dois = (row.get("cited_doi") or "").split("; ") if row.get("cited_doi") else []
         counts.update(dois)
+        for doi in dois:
+            find(doi)
         for other in dois[1:]:
             a, b = find(dois[0]), find(other)
             if a != b:
