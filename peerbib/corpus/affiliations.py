@@ -39,17 +39,19 @@ _EMAIL = re.compile(r"(?:;?\s*(?:electronic address|email)\s*:?\s*)?\S+@\S+", re
 
 def institution_name(address: str, *, first: bool = False) -> str | None:
     """The organisation an address names: its first part (``first``: Web of Science writes the organisation
-    first), else the part naming a university, else one naming another organisation, else the first."""
+    first), else the first part naming a university, else the last naming another organisation (a unit comes
+    before the organisation it belongs to: "Population Research Institute, Exemplar Institute"), else the
+    first part."""
     parts = [p.strip() for p in _EMAIL.sub("", address).strip().rstrip(".").split(",") if p.strip()]
     if not parts:
         return None
     if first:
         return parts[0]
-    for pattern in (_UNIVERSITY, _ORGANISATION):
-        for part in parts:
-            if pattern.search(part):
-                return part
-    return parts[0]
+    universities = [part for part in parts if _UNIVERSITY.search(part)]
+    if universities:
+        return universities[0]
+    organisations = [part for part in parts if _ORGANISATION.search(part)]
+    return organisations[-1] if organisations else parts[0]
 
 
 def _row(position: int, name: str, addresses: list[str], corresponding, *, first: bool) -> dict:
@@ -96,12 +98,14 @@ def pubmed_bundle(authors: list[str], addresses: list[list[str]]) -> str | None:
 
 
 def bundle_size(raw) -> int:
-    """How much a bundle says: the number of author-address pairs it gives (to keep the richest)."""
+    """How much a bundle says (to keep the richest): the author-institution pairs it gives, plus the authors
+    it says are or are not corresponding."""
     try:
         rows = authorship_rows(raw)
     except (ValueError, TypeError, KeyError):
         return 0
-    return sum(len(r["institution_ids"].split("; ")) for r in rows if r["institution_ids"])
+    return (sum(len(r["institution_ids"].split("; ")) for r in rows if r["institution_ids"])
+            + sum(r["is_corresponding"] is not None for r in rows))
 
 
 # --- reading them ------------------------------------------------------------------------------------------
