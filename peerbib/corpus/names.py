@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["split_name", "name_key", "plain"]
 
@@ -19,6 +20,7 @@ _INITIALS = re.compile(r"^(?:[A-Z]\.?-?){1,4}$|^(?:[A-Z]\.-?){1,4}$|^(?:[A-Z][a-
 _ANONYMOUS = {"anonymous", "[anonymous]", "anon", "no author name available", "[no author name available]"}
 
 
+@lru_cache(maxsize=1 << 16)  # the same names and sources recur across a corpus's references
 def plain(text: str) -> str:
     """Lower case, accents dropped, every run of other characters than letters and digits one space."""
     text = unicodedata.normalize("NFKD", text)
@@ -38,6 +40,7 @@ def _initials_of(given: str) -> str:
     return "".join(w[0].upper() for w in words if w[0].isalpha())
 
 
+@lru_cache(maxsize=1 << 16)
 def split_name(name, *, surname_first: bool = False) -> tuple[str, str] | None:
     """(surname, initials) of a personal name; None when it names no one ("[Anonymous]", blank).
 

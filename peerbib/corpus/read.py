@@ -100,8 +100,16 @@ def read_corpus(path, *, format: str | None = None) -> pd.DataFrame:
         Columns :data:`CORPUS_COLUMNS` (then any extra columns): a stable
         local ``work_id``, the DOI bare and lower case, ``corpus_format``, and
         ``corpus_file`` / ``corpus_line`` saying where each row came from.
+        Where the export gives them, also the columns of
+        :data:`peerbib.corpus.formats.RAW_COLUMNS`: ``cited_by_count`` (Int64)
+        and ``cited_by_source`` ("scopus", "wos-tc", "wos-z9", "lens",
+        "dimensions", "openalex"), ``mesh``, the cited references as written
+        (``references_raw``, ``references_format``), the affiliations
+        (``affiliations_raw``), ``venue_abbrevs``, and ``references_from`` /
+        ``affiliations_from`` (file:line).
         The same work twice in one file, agreeing, is kept once
-        (``attrs["duplicates"]`` counts them); ``attrs["format"]`` names the format read.
+        (``attrs["duplicates"]`` counts them); ``attrs["format"]`` names the format read;
+        ``attrs["warnings"]`` names odd values left out (a times cited that is no number).
 
     Raises
     ------

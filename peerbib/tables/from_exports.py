@@ -17,7 +17,6 @@ Rows that cannot be read are left out; ``attrs["warnings"]`` says how many, nami
 """
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 
@@ -177,7 +176,7 @@ def export_authorships(corpus: pd.DataFrame, works: pd.DataFrame, *, local_ids: 
         if not is_blank(raw):
             try:
                 found = authorship_rows(raw)
-            except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+            except (ValueError, TypeError, KeyError, AttributeError):
                 skipped[_where(source, "the corpus")] += 1
         if not found:
             found = [{"position": i, "author_id": name_key(name), "author_name": name, "institution_ids": None,
