@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank", "as_int", "name_key"]
+__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank", "as_int"]
 
 _DOI_URL = re.compile(r"^(?:https?://)?(?:www\.|dx\.)?doi\.org/", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi\s*:\s*|doi\s+)", re.IGNORECASE)
@@ -135,17 +135,3 @@ def normalize_title(title) -> str:
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
 
 
-_KEY_PUNCTUATION = re.compile(r"[.,;:'\"()\[\]]")
-
-
-def name_key(name) -> str | None:
-    """The key of a name given without an id: lower case, punctuation dropped, spaces collapsed.
-
-    ``"Gillard,  S."`` -> ``"gillard s"``; None for a blank name. The same key as the
-    analysis gives the names it reads (``peerbib.analysis.networks.units.normal_key``),
-    so an author known only by name is one author in the tables and in the networks.
-    """
-    if is_blank(name):
-        return None
-    text = _KEY_PUNCTUATION.sub(" ", str(name).casefold())
-    return " ".join(text.split()) or None

@@ -20,7 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from ..ids import is_blank, normalize_title
+from .affiliations import bundle_size
 from .formats import FORMATS
+from .references import reference_count
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
 
 __all__ = ["corpus_files", "unread_files", "unread_warning", "read_corpora", "MergeReport"]
@@ -84,6 +86,8 @@ class MergeReport:
     conflicts: list = field(default_factory=list)
     #: one dict per file: ``file`` (name), ``format`` (e.g. "Scopus CSV"), ``records``
     sources: list = field(default_factory=list)
+    #: values the readers left out, one line per file that had some ("scopus.csv: 2 odd values left out (…)")
+    warnings: list = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"corpus: {self.records} records in {self.files} file{'s' if self.files != 1 else ''}, "
@@ -144,6 +148,7 @@ def read_corpora(paths) -> pd.DataFrame:
     report.sources = [{"file": Path(path).name, "format": FORMATS[attrs.get("format", "csv")].label,
                        "records": len(rows) + attrs.get("duplicates", 0)} for path, (rows, _, attrs) in zip(paths, read)]
     report.records = sum(s["records"] for s in report.sources)
+    report.warnings = [w for _, _, attrs in read for w in attrs.get("warnings", [])]
     report.merged = sum(attrs.get("duplicates", 0) for _, _, attrs in read)
     columns = list(dict.fromkeys(c for _, cols, _ in read for c in cols))
     rows = [row for file_rows, _, _ in read for row in file_rows]
@@ -230,6 +235,26 @@ def _filled(row: dict) -> int:
     return sum(1 for f in _FIELDS if not is_blank(row.get(f)))
 
 
+#: Fields that go together (a value and what says how to read it), each pair taken from the one record
+#: that says most: the longest reference list, the affiliations naming most author-address pairs, the
+#: highest times-cited count (databases index different citing works; the highest misses fewest).
+_RICHEST = (
+    (("references_raw", "references_format", "references_from"),
+     lambda r: reference_count(r.get("references_raw"), r.get("references_format"))),
+    (("affiliations_raw", "affiliations_from"), lambda r: bundle_size(r.get("affiliations_raw"))),
+    (("cited_by_count", "cited_by_source"), lambda r: -1 if is_blank(r.get("cited_by_count"))
+     else int(r["cited_by_count"])),
+)
+
+
+def _keep_richest(row: dict, records: list[dict]) -> None:
+    for fields, size in _RICHEST:
+        having = [r for r in records if not is_blank(r.get(fields[0]))]
+        if having:
+            best = max(having, key=size)  # ties: the first in file order
+            row.update({f: best.get(f) for f in fields})
+
+
 def _merge(records: list[dict], report: MergeReport) -> dict:
     """One work from its records: the most complete record, its gaps filled from the others."""
     if len(records) == 1:
@@ -242,6 +267,7 @@ def _merge(records: list[dict], report: MergeReport) -> dict:
         for key, value in other.items():
             if is_blank(row.get(key)) and not is_blank(value):
                 row[key] = value
+    _keep_richest(row, records)
     years = sorted({int(r["publication_year"]) for r in records if not is_blank(r.get("publication_year"))})
     if len(years) > 1:
         shown = ", ".join(f"{r['publication_year']} in {_where(r)}" for r in records

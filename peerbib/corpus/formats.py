@@ -16,11 +16,21 @@ from typing import Callable
 
 from ..errors import CorpusError
 from ..ids import is_blank
+from .affiliations import pubmed_bundle, scopus_bundle, wos_bundle
 from .csvfile import ALIASES, csv_table, sniff_delimiter
-from .tagged import medline_records, wos_records
+from .tagged import AFFILIATION_OWNERS, medline_records, wos_records
 from .text import read_text
 
-__all__ = ["FORMATS", "detect_format", "read_records", "normalize_type_label", "title_case"]
+__all__ = ["FORMATS", "detect_format", "read_records", "normalize_type_label", "title_case", "mesh_terms",
+           "ODD_FIELDS", "RAW_COLUMNS"]
+
+#: The key under which a record lists the odd values left out of it (the reader counts them, per file).
+ODD_FIELDS = "_odd"
+#: Columns the readers fill where the export has them, beyond the corpus columns: times cited and whose
+#: count it is; MeSH descriptors; the cited references as written and their format ("wos", "scopus"); the
+#: authors' affiliations as JSON (:mod:`.affiliations`); other names of the venue ("; ").
+RAW_COLUMNS = ("cited_by_count", "cited_by_source", "mesh", "references_raw", "references_format",
+               "affiliations_raw", "venue_abbrevs")
 
 #: Placeholders databases write where a field is empty.
 _PLACEHOLDERS = {"[no abstract available]", "no abstract available", "[no abstract]", "n/a", "none"}
@@ -107,6 +117,12 @@ class Format:
     keywords: tuple = ()
     #: lines before the header (Dimensions' "About the data" note)
     preamble: Callable[[list[str]], int] | None = None
+    #: the column of times cited, and the name of its source (``cited_by_source``)
+    cited_by: tuple[str, str] | None = None
+    #: columns whose values join into ``mesh``
+    mesh: tuple = ()
+    #: more fields from the row (header -> value): cited references, affiliations, ...
+    extra: Callable[[dict], dict] | None = None
 
 
 def _split_semicolons(value: str) -> list[str]:
@@ -120,12 +136,29 @@ def _split_scopus(value: str) -> list[str]:
     return [a.strip() for a in re.split(r"(?<=\.),\s*", value) if a.strip()]
 
 
+def _scopus_extra(row: dict) -> dict:
+    """Cited references, affiliations and the venue's abbreviation of a Scopus row."""
+    # 2023 and later: "Author full names" ("Liu, Fengyuan (60410297700); …"); before: "Authors" alone
+    full = [re.sub(r"\s*\(\d+\)\s*$", "", a) for a in _split_semicolons(row.get("Author full names") or "")]
+    authors = full or _split_scopus(row.get("Authors") or "")
+    references = row.get("References")
+    return {
+        "references_raw": None if _empty(references) else references,
+        "references_format": None if _empty(references) else "scopus",
+        "affiliations_raw": scopus_bundle(authors, row.get("Authors with affiliations"), row.get("Affiliations"),
+                                          row.get("Correspondence Address")) if not _empty(
+            row.get("Authors with affiliations")) or not _empty(row.get("Affiliations")) else None,
+        "venue_abbrevs": row.get("Abbreviated Source Title") or None,
+    }
+
+
 SCOPUS = Format(
     "scopus", "Scopus CSV",
     columns={"title": ["Title"], "authors": ["Authors"], "publication_year": ["Year"], "venue": ["Source title"],
              "doi": ["DOI"], "abstract": ["Abstract"], "type_as_shown": ["Document Type"], "scopus_eid": ["EID"],
              "pmid": ["PubMed ID"]},
-    split_authors=_split_scopus, keywords=("Author Keywords", "Index Keywords"))
+    split_authors=_split_scopus, keywords=("Author Keywords", "Index Keywords"), cited_by=("Cited by", "scopus"),
+    extra=_scopus_extra)
 ZOTERO = Format(
     "zotero", "Zotero CSV",
     columns={"title": ["Title"], "authors": ["Author"], "publication_year": ["Publication Year"],
@@ -152,14 +185,16 @@ LENS = Format(
     columns={"title": ["Title"], "authors": ["Author/s"], "publication_year": ["Publication Year", "Date Published"],
              "venue": ["Source Title", "Publisher"], "doi": ["DOI"], "abstract": ["Abstract"],
              "type_as_shown": ["Publication Type", "Document Type"], "lens_id": ["Lens ID"], "pmid": ["PMID"]},
-    split_authors=_split_semicolons, keywords=("Keywords", "MeSH Terms"))
+    split_authors=_split_semicolons, keywords=("Keywords",), mesh=("MeSH Terms",),
+    cited_by=("Citing Works Count", "lens"))
 DIMENSIONS = Format(
     "dimensions", "Dimensions CSV",
     columns={"title": ["Title"], "authors": ["Authors"], "publication_year": ["PubYear", "Publication Date"],
              "venue": ["Source title", "Source title/Anthology title", "Anthology title"], "doi": ["DOI"],
              "abstract": ["Abstract"], "type_as_shown": ["Publication Type", "Document Type"],
              "dimensions_id": ["Publication ID"], "pmid": ["PMID"]},
-    split_authors=_split_semicolons, keywords=("MeSH terms",), preamble=_dimensions_preamble)
+    split_authors=_split_semicolons, mesh=("MeSH terms",), preamble=_dimensions_preamble,
+    cited_by=("Times cited", "dimensions"))
 OPENALEX = Format(
     "openalex", "OpenAlex CSV",
     columns={
@@ -172,7 +207,8 @@ OPENALEX = Format(
         "doi": ["doi", "DOI"], "abstract": ["abstract", "Abstract"], "type_as_shown": ["type", "Type"],
         "openalex_id": ["id", "Work ID"],
     },
-    split_authors=_split_pipes, keywords=("keywords.display_name", "Keyword"))
+    split_authors=_split_pipes, keywords=("keywords.display_name", "Keyword"),
+    cited_by=("cited_by_count", "openalex"))
 WOS_TAGS = {"title": "TI", "venue": "SO", "doi": "DI", "abstract": "AB", "type_as_shown": "DT", "wos_ut": "UT",
             "pmid": "PM"}
 WOS_TAB = Format("wos-tab", "Web of Science tab-delimited")
@@ -331,7 +367,30 @@ def _from_wos(tags: dict[str, list[str]]) -> dict:
     record["publication_year"] = _year(joined("PY")) or _year(joined("EA"))
     record["authors"] = "; ".join(a.strip() for a in authors if a.strip()) or None
     record["keywords"] = _join(keywords)
+    # times cited in the Web of Science Core Collection (TC), else in all its databases (Z9)
+    for tag, source in (("TC", "wos-tc"), ("Z9", "wos-z9")):
+        if tags.get(tag):
+            _cited_by(record, joined(tag), source)
+            if record.get("cited_by_count") is not None:
+                break
+    references = [line for line in tags.get("CR", []) if line.strip()]
+    record["references_raw"] = "\n".join(references) or None
+    record["references_format"] = "wos" if references else None
+    record["affiliations_raw"] = wos_bundle(tags) if tags.get("C1") or tags.get("RP") else None
+    record["venue_abbrevs"] = _join([joined("J9"), joined("JI")])
     return _finish(record)
+
+
+def _cited_by(record: dict, value, source: str) -> None:
+    """``cited_by_count`` and ``cited_by_source`` from a times-cited field; an odd value is left out, noted."""
+    if _empty(value):
+        return
+    text = str(value).strip().replace(",", "")
+    if re.fullmatch(r"\d+(\.0)?", text):
+        record["cited_by_count"] = int(float(text))
+        record["cited_by_source"] = source
+    else:
+        record.setdefault(ODD_FIELDS, []).append(f"times cited {str(value)[:20]!r}")
 
 
 def _read_wos_tab(path: Path, text: str) -> list[tuple[int, dict]]:
@@ -348,6 +407,10 @@ def _read_wos_tab(path: Path, text: str) -> list[tuple[int, dict]]:
         for tag in ("AU", "AF"):
             if tag in tags:
                 tags[tag] = _split_semicolons(tags[tag][0])
+        if "CR" in tags:  # "; " between references (a SICI DOI holds a ";" with no space after it)
+            tags["CR"] = [r.strip() for r in tags["CR"][0].split("; ") if r.strip()]
+        if "C1" in tags:  # "[A; B] address; [C] address": the semicolons inside brackets stay
+            tags["C1"] = [a.strip() for a in re.split(r";\s*(?![^\[]*\])", tags["C1"][0]) if a.strip()]
         records.append((line, _from_wos(tags)))
     return records
 
@@ -373,15 +436,33 @@ def _from_medline(tags: dict[str, list[str]]) -> dict:
     types = tags.get("PT", [])
     kind = next((normalize_type_label(t) for t in types if normalize_type_label(t) in ("review", "editorial",
                                                                                           "letter", "erratum")), None)
+    authors = tags.get("FAU") or tags.get("AU") or []
+    addresses: list[list[str]] = [[] for _ in authors]
+    for address, owner in zip(tags.get("AD", []), tags.get(AFFILIATION_OWNERS, [])):
+        if 0 <= int(owner) < len(addresses):
+            addresses[int(owner)].append(address)
     record = {
-        "doi": doi, "title": title, "authors": "; ".join(tags.get("FAU") or tags.get("AU") or []) or None,
+        "doi": doi, "title": title, "authors": "; ".join(authors) or None,
         "publication_year": _year(first("DP")), "venue": first("JT") or first("TA"), "abstract": first("AB"),
-        "type_as_shown": "; ".join(types) or None, "keywords": _join(tags.get("OT", []) + tags.get("MH", [])),
-        "pmid": first("PMID"),
+        "type_as_shown": "; ".join(types) or None, "keywords": _join(tags.get("OT", [])),
+        "mesh": mesh_terms(tags.get("MH", [])), "pmid": first("PMID"),
+        "affiliations_raw": pubmed_bundle(authors, addresses) if any(addresses) else None,
+        "venue_abbrevs": first("TA"),
     }
     record = _finish(record)
     record["type"] = kind or ("article" if "Journal Article" in types else record["type"])
     return record
+
+
+def mesh_terms(headings) -> str | None:
+    """MeSH headings as MEDLINE writes them ("Peer Group/*organization & administration", "*Mentors") as
+    their descriptors, "; " joined: the subheadings and the major-topic stars left out, each once."""
+    terms = []
+    for heading in headings:
+        descriptor = str(heading).split("/")[0].strip().lstrip("*").strip()
+        if descriptor and descriptor not in terms:
+            terms.append(descriptor)
+    return "; ".join(terms) or None
 
 
 def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict]]:
@@ -394,6 +475,7 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
     funding = next((i for i, name in enumerate(header) if name.startswith("Funding Text")), None)
     targets = [(target, [index[n] for n in names if n in index]) for target, names in fmt.columns.items()]
     keyword_columns = [index[name] for name in fmt.keywords if name in index]
+    mesh_columns = [index[name] for name in fmt.mesh if name in index]
     records = []
     for line, fields in rows:
         if len(fields) != width:
@@ -408,6 +490,13 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
             record["authors"] = "; ".join(fmt.split_authors(record["authors"]))
         record["keywords"] = _join(k for i in keyword_columns if fields[i] for k in _split_semicolons(fields[i]))
         record["publication_year"] = _year(record.get("publication_year"))
+        if mesh_columns:
+            record["mesh"] = mesh_terms(k for i in mesh_columns if fields[i] for k in _split_semicolons(fields[i]))
+        if fmt.cited_by and fmt.cited_by[0] in index:
+            record["cited_by_count"] = record["cited_by_source"] = None
+            _cited_by(record, fields[index[fmt.cited_by[0]]], fmt.cited_by[1])
+        if fmt.extra:
+            record.update(fmt.extra(dict(zip(header, fields))))
         records.append((line, _finish(record)))
     return records
 

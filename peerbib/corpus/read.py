@@ -13,6 +13,7 @@ The result is a DataFrame with one row per work and a stable local
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
@@ -21,7 +22,9 @@ import pandas as pd
 from ..deprecation import deprecated_positional
 from ..errors import CorpusError
 from ..ids import is_blank, is_valid_doi, normalize_doi, normalize_title
-from .formats import FORMATS, read_records
+from .formats import FORMATS, ODD_FIELDS, read_records
+
+logger = logging.getLogger("peerbib")
 
 __all__ = ["read_corpus", "read_corpus_rows", "corpus_frame", "local_work_id", "CORPUS_COLUMNS", "CORPUS_SUFFIXES"]
 
@@ -97,8 +100,16 @@ def read_corpus(path, *, format: str | None = None) -> pd.DataFrame:
         Columns :data:`CORPUS_COLUMNS` (then any extra columns): a stable
         local ``work_id``, the DOI bare and lower case, ``corpus_format``, and
         ``corpus_file`` / ``corpus_line`` saying where each row came from.
+        Where the export gives them, also the columns of
+        :data:`peerbib.corpus.formats.RAW_COLUMNS`: ``cited_by_count`` (Int64)
+        and ``cited_by_source`` ("scopus", "wos-tc", "wos-z9", "lens",
+        "dimensions", "openalex"), ``mesh``, the cited references as written
+        (``references_raw``, ``references_format``), the affiliations
+        (``affiliations_raw``), ``venue_abbrevs``, and ``references_from`` /
+        ``affiliations_from`` (file:line).
         The same work twice in one file, agreeing, is kept once
-        (``attrs["duplicates"]`` counts them); ``attrs["format"]`` names the format read.
+        (``attrs["duplicates"]`` counts them); ``attrs["format"]`` names the format read;
+        ``attrs["warnings"]`` names odd values left out (a times cited that is no number).
 
     Raises
     ------
@@ -128,10 +139,10 @@ def read_corpus_rows(path, format: str | None = None) -> tuple[list[dict], list[
 
 
 def corpus_frame(rows: list[dict], columns: list[str], attrs: dict) -> pd.DataFrame:
-    """The DataFrame of corpus rows: years and line numbers as Int64, every other column as strings."""
+    """The DataFrame of corpus rows: years, line numbers and times cited as Int64, every other column as strings."""
     frame = pd.DataFrame(rows, columns=columns)
     for column in frame.columns:
-        if column in ("publication_year", "corpus_line"):
+        if column in ("publication_year", "corpus_line", "cited_by_count"):
             frame[column] = frame[column].astype("Int64")
         else:
             frame[column] = frame[column].astype("str").where(frame[column].notna(), None)
@@ -147,7 +158,9 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
     seen_doi: dict[str, int] = {}
     seen_id: dict[str, int] = {}
     duplicates = 0
+    odd: list[str] = []
     for line, record in records:
+        odd += [f"line {line}: {what}" for what in record.pop(ODD_FIELDS, None) or []]
         row = {k: (None if is_blank(v) else (v.strip() if isinstance(v, str) else v)) for k, v in record.items()}
         doi = normalize_doi(row.get("doi"))
         if doi is not None and not is_valid_doi(doi):
@@ -199,13 +212,22 @@ def _validate(records: list[tuple[int, dict]], path: Path, fmt: str = "csv") -> 
         row["corpus_format"] = fmt
         row["corpus_file"] = path.name
         row["corpus_line"] = line
+        for raw in ("references", "affiliations"):  # where the raw field came from, for messages after merging
+            if row.get(f"{raw}_raw") is not None:
+                row[f"{raw}_from"] = f"{path.name}:{line}"
         rows.append(row)
     extra = []
     for _, record in records:
         for key in record:
             if key not in CORPUS_COLUMNS and key not in extra:
                 extra.append(key)
-    return rows, CORPUS_COLUMNS + extra, {"duplicates": duplicates, "format": fmt}
+    extra += [f"{raw}_from" for raw in ("references", "affiliations") if f"{raw}_raw" in extra]
+    warnings = []
+    if odd:
+        warnings.append(f"{path.name}: {len(odd)} odd value{'s' if len(odd) != 1 else ''} left out "
+                        f"({'; '.join(odd[:3])}{'; …' if len(odd) > 3 else ''})")
+        logger.warning("corpus: %s", warnings[-1])
+    return rows, CORPUS_COLUMNS + extra, {"duplicates": duplicates, "format": fmt, "warnings": warnings}
 
 
 def _parse_year(value, path, line) -> int | None:

@@ -13,7 +13,8 @@ indented:
   start with six spaces.
 
 Each reader returns ``(line, {tag: [values]})`` pairs, line counted from 1 at
-the record's first line, and raises :class:`CorpusError` naming the line of a
+the record's first line (a MEDLINE record also says which author each ``AD``
+line follows, under :data:`AFFILIATION_OWNERS`), and raises :class:`CorpusError` naming the line of a
 record that does not end, or of a line that is no field.
 """
 from __future__ import annotations
@@ -23,7 +24,10 @@ from pathlib import Path
 
 from ..errors import CorpusError
 
-__all__ = ["wos_records", "medline_records"]
+__all__ = ["wos_records", "medline_records", "AFFILIATION_OWNERS"]
+
+#: The key of a MEDLINE record's tags that says, for each ``AD`` line, the index of its author.
+AFFILIATION_OWNERS = "AD author"
 
 _WOS_TAG = re.compile(r"^([A-Z][A-Z0-9]) (.*)$")
 _MEDLINE_TAG = re.compile(r"^([A-Z][A-Z0-9 ]{1,3})- ?(.*)$")
@@ -98,6 +102,9 @@ def medline_records(text: str, path: Path) -> list[tuple[int, dict[str, list[str
                                   "line", path=path, line=number)
             current, start = {}, number
         current.setdefault(tag, []).append(value)
+        if tag == "AD":  # an affiliation belongs to the author whose FAU/AU lines came before it
+            owner = max(len(current.get("FAU", [])), len(current.get("AU", []))) - 1
+            current.setdefault(AFFILIATION_OWNERS, []).append(str(owner))
     if current is not None:
         records.append((start, current))
     return records

@@ -52,6 +52,7 @@ from ..sources.scite import tally_row
 from .inputs import corpus_files, csv_files, raw_fingerprint, snapshot_dir
 from .merge import corpus_works, doi_index, merge_snapshot, reference_edges
 from .per_year import per_year
+from .from_exports import export_authorships, export_references
 from .references import authorships_table, references_table
 from .schema import Tables, conform, empty_table
 
@@ -208,10 +209,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     citations = _citations_table(read)
     statements, works = _statements_table(read, works)
     tallies = _tallies_table(read, statements)
-    # Other readers of references and authors (database exports) add their frames here: see
-    # peerbib.tables.references (extra=).
-    references = references_table(read.flat, works, local_to_final=read.local_to_final)
-    authorships = authorships_table(read.flat, works, local_to_final=read.local_to_final)
+    references, authorships = _links_tables(read, works)
     cites_per_year = per_year(works, citations, read.flat.get("counts_by_year"))
     merge = read.merge
     return Tables(
@@ -227,6 +225,20 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
         info={"corpus": list(merge.sources) if merge is not None else [],
               "corpus_merged": merge.merged if merge is not None else 0},
     )
+
+
+def _links_tables(read: _Read, works: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``tables.references`` and ``tables.authorships``: OpenAlex's, then what the corpus's database exports
+    hold (cited references, authors with affiliations) for the works OpenAlex gave none for."""
+    extra_refs, extra_authors = [], []
+    if len(read.corpus):
+        extra_refs = [export_references(read.corpus, works, local_ids=read.local_to_final)]
+        extra_authors = [export_authorships(read.corpus, works, local_ids=read.local_to_final)]
+        for frame in extra_refs + extra_authors:
+            read.warnings.extend(frame.attrs.get("warnings", []))
+    references = references_table(read.flat, works, local_to_final=read.local_to_final, extra=extra_refs)
+    authorships = authorships_table(read.flat, works, local_to_final=read.local_to_final, extra=extra_authors)
+    return references, authorships
 
 
 def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
@@ -259,7 +271,7 @@ def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
     else:
         works = corpus
     if merge is not None:
-        warnings_ = [f"corpus: {c}" for c in merge.conflicts] + warnings_
+        warnings_ = [f"corpus: {c}" for c in (*merge.conflicts, *getattr(merge, "warnings", []))] + warnings_
     unread = unread_warning(raw) if raw.is_dir() else None
     if unread:
         warnings_.insert(0, unread)

@@ -1,7 +1,9 @@
 """The corpus and the snapshot merged into one ``works`` table, and the edges between works.
 
 OpenAlex wins where it has a value (but for :data:`CORPUS_FIRST`: keywords),
-the corpus keeps what OpenAlex lacks, and ``source`` says which. A corpus row is joined to its OpenAlex work by DOI, by
+the corpus keeps what OpenAlex lacks, and ``source`` says which. Times cited too: ``cited_by_count`` is
+OpenAlex's where the fetch gives one (``cited_by_source`` "openalex"), else the corpus export's
+(``cited_by_source`` "scopus", "wos-tc", …: see :mod:`peerbib.corpus.formats`). A corpus row is joined to its OpenAlex work by DOI, by
 the match a fetch recorded for its local id, or, when the row was edited
 after the fetch (its local id changed), by comparing it with what the row
 said when it was matched; the build then says which row changed.
@@ -128,6 +130,8 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
             # a string OpenAlex gives wins even when blank: the work keeps what OpenAlex said
             if isinstance(value, str) or not is_blank(value):
                 combined[key] = value
+        if not is_blank(fetched_rows[wid].get("cited_by_count")):  # OpenAlex's count wins over an export's
+            combined["cited_by_source"] = "openalex"
         combined["work_id"] = wid
         combined["source"] = "openalex+corpus"
         combined["is_corpus"] = True
@@ -135,6 +139,9 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, 
     rest = fetched[~fetched["work_id"].isin(used)]
     rest = rest.assign(is_corpus=rest["requested"].fillna(False).astype(bool), source="openalex")
     rest = rest.drop(columns="requested")
+    if "cited_by_count" in rest.columns:
+        rest = rest.assign(cited_by_source=pd.Series("openalex", index=rest.index, dtype="str")
+                           .where(rest["cited_by_count"].notna(), None))
     frames = [frame for frame in (pd.DataFrame(merged), rest) if len(frame)]
     works = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["work_id", "doi"])
     return works, local_to_final, warnings

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..ids import name_key
+from ..corpus.names import name_key
 from .schema import conform, empty_table
 
 __all__ = ["references_table", "authorships_table", "OPENALEX"]
@@ -130,7 +130,8 @@ def authorships_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: di
         The columns of ``SCHEMAS["authorships"]``, by work and position. A
         corpus work no source gives authorships of gets one row per name of
         its ``works.authors`` (``author_id`` a key of the name, see
-        :func:`peerbib.ids.name_key`; source "corpus").
+        :func:`peerbib.corpus.names.name_key`: surname and first initial, as the
+        exports' authors are keyed; source "corpus").
     """
     found = snapshot.get("authorships")
     frames = [found.assign(source=OPENALEX) if found is not None and len(found) else None]

@@ -33,8 +33,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "corpus_files": "str",
         # what the data says against the publication year (corpus notes, files or OpenAlex disagreeing)
         "year_doubt": "str",
-        # from OpenAlex: MeSH terms and topics ("; "), the retraction flag, field-weighted citation impact
+        # from OpenAlex: MeSH terms and topics ("; "; MeSH also from PubMed and other exports), the
+        # retraction flag, field-weighted citation impact
         **{name: dtype for name, dtype in WORK_EXTRA_DTYPES.items() if name != "keywords"},
+        # whose count cited_by_count is: openalex, else a database export's (scopus, wos-tc, wos-z9, lens, ...)
+        "cited_by_source": "str",
     },
     "citations": {
         "citing_id": "str",
@@ -94,6 +97,13 @@ SCHEMAS: dict[str, dict[str, str]] = {
         **REFERENCE_DTYPES,
         # peerbib additions: where the reference list came from (openalex, or a database export)
         "source": "str",
+        # a database export's reference: how it was matched to a work (doi, title-year,
+        # author-year-source, same-reference; missing when unmatched or from OpenAlex) and what it says
+        "match_method": "str",
+        "cited_author": "str",
+        "cited_volume": "str",
+        "cited_page": "str",
+        "cited_text": "str",
     },
     # one row per author of every corpus work, in byline order
     "authorships": {

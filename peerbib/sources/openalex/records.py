@@ -12,7 +12,8 @@ import html
 
 from pyalex import invert_abstract
 
-from ...ids import as_int, name_key, normalize_doi, short_id
+from ...corpus.names import name_key
+from ...ids import as_int, normalize_doi, short_id
 
 __all__ = [
     "WORK_ROW_DTYPES",
@@ -244,7 +245,7 @@ def authorship_rows(record: dict, work_id: str | None = None) -> list[dict]:
 
     ``position`` counts from 0 in OpenAlex's order of authors (the order of
     the byline). ``author_id`` is the OpenAlex author id (``A…``), else a key
-    made from the name (:func:`peerbib.ids.name_key`: "hadjas irka");
+    made from the name (:func:`peerbib.corpus.names.name_key`: "hadjas i", as the exports' authors);
     ``author_name`` the display name, else the raw name. ``institution_ids`` and
     ``institution_names`` are parallel "; " lists (institutions without an
     OpenAlex id are left out of both); ``country_codes`` the authorship's
