@@ -19,7 +19,10 @@ import html
 import json
 from array import array
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..ids import as_int, normalize_doi
 from ..sources.openalex.records import AUTHORSHIP_DTYPES, REFERENCE_DTYPES, authorship_rows, reference_ids, venue_of
@@ -78,19 +81,23 @@ class CorpusLists:
             counts.append(len(cited))
             positions.extend(where)
             numbers.extend(cited)
-        cited_ids = "W" + pd.Series(numbers, dtype="int64").astype("str")
+        # Built as Arrow strings, never as Python objects (3 million references: seconds, not a minute).
+        owners = pa.array(citing, type=pa.string()).take(pa.array(np.repeat(np.arange(len(citing)), counts)))
+        cited_ids = pc.binary_join_element_wise("W", pc.cast(pa.array(np.frombuffer(numbers, dtype=np.int64)),
+                                                             pa.string()), "").to_pandas()
         if aliases:
             moved = cited_ids.isin(aliases)
-            cited_ids = cited_ids.where(~moved, cited_ids.map(aliases))
+            if moved.any():
+                cited_ids = cited_ids.where(~moved, cited_ids.map(aliases))
         frame = pd.DataFrame({
-            "citing_id": pd.Series(citing, dtype="str").repeat(counts).to_numpy(),
-            "cited_id": cited_ids.astype("str").to_numpy(),
-            "position": pd.array(positions, dtype="Int64"),
+            "citing_id": owners.to_pandas().astype("str"),
+            "cited_id": cited_ids.astype("str"),
+            "position": pd.array(np.frombuffer(positions, dtype=np.int64), dtype="Int64"),
         })
         for name, dtype in REFERENCE_DTYPES.items():
             if name not in frame.columns:
-                frame[name] = pd.Series([pd.NA] * len(frame), dtype=dtype)
-        return frame[list(REFERENCE_DTYPES)].astype(REFERENCE_DTYPES)
+                frame[name] = pd.Series(index=frame.index, dtype=dtype)  # all missing
+        return frame[list(REFERENCE_DTYPES)]
 
     def authorships(self, aliases: dict[str, str] | None = None) -> pd.DataFrame:
         """One row per authorship of the corpus works (:data:`AUTHORSHIP_DTYPES`), by work and position."""

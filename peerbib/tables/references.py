@@ -16,7 +16,10 @@ OpenAlex resolved is replaced by the OpenAlex id, as in the works table.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..corpus.names import name_key
 from .schema import conform, empty_table
@@ -31,14 +34,25 @@ CORPUS_NAMES = "corpus"
 _CITED = {"cited_doi": "doi", "cited_title": "title", "cited_year": "publication_year", "cited_venue": "venue"}
 
 
+def _isin(column: pd.Series, values) -> pd.Series:
+    """``column.isin(values)`` for a column of strings, by Arrow's ``is_in``: pandas' own makes a pyarrow
+    scalar of every value first (2 s for a corpus of 100,000 works)."""
+    values = [v for v in values if isinstance(v, str)]
+    if not values or not len(column):
+        return pd.Series(False, index=column.index)
+    found = pc.is_in(pa.array(column.astype("str"), type=pa.string(), from_pandas=True),
+                     value_set=pa.array(values, type=pa.string()))
+    return pd.Series(np.asarray(found.fill_null(False), dtype=bool), index=column.index)
+
+
 def _first_source(frames: list[pd.DataFrame], key: str) -> pd.DataFrame:
     """``frames`` concatenated, each ``key`` value keeping only the rows of the first frame that has it."""
     kept, seen = [], set()
     for frame in frames:
         if frame is None or not len(frame):
             continue
-        mine = frame[~frame[key].isin(seen)]
-        seen.update(mine[key].dropna().unique())
+        mine = frame[~_isin(frame[key], seen)] if seen else frame
+        seen.update(mine[key].dropna().unique().tolist())
         kept.append(mine)
     return pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=[key])
 
@@ -54,9 +68,10 @@ def _renamed(frame: pd.DataFrame, column: str, local_to_final: dict[str, str], d
     return frame
 
 
-def _corpus_ids(works: pd.DataFrame) -> set[str]:
+def _corpus_ids(works: pd.DataFrame) -> list[str]:
+    """The corpus works' ids."""
     corpus = works["is_corpus"].fillna(False).astype(bool) if "is_corpus" in works.columns else True
-    return set(works.loc[corpus, "work_id"].astype("str"))
+    return works.loc[corpus, "work_id"].astype("str").tolist()
 
 
 def references_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: dict | None = None,
@@ -93,18 +108,25 @@ def references_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: dic
     if not len(refs):
         return empty_table("references")
     refs = conform(refs, "references")
-    refs = refs[refs["citing_id"].isin(_corpus_ids(works))]
+    refs = refs[_isin(refs["citing_id"], _corpus_ids(works))]
     labels = [works[["work_id", *_CITED.values()]].drop_duplicates("work_id")]
     referenced = snapshot.get("referenced")
     if referenced is not None and len(referenced):
         labels.append(referenced[["work_id", *_CITED.values()]])
     for known in labels:
         known = known.set_index(known["work_id"].astype("str"))
+        # only the rows naming a known work are looked up (most references are of works the tables lack)
+        hit = _isin(refs["cited_id"], known.index.tolist())
+        if not hit.any():
+            continue
+        cited = refs.loc[hit, "cited_id"]
         for column, source in _CITED.items():
-            missing = refs[column].isna()
+            missing = refs.loc[hit, column].isna()
             if missing.any():
-                filled = refs.loc[missing, "cited_id"].map(known[source])
-                refs.loc[missing, column] = filled.astype(refs[column].dtype)
+                rows = missing[missing].index
+                refs.loc[rows, column] = cited.loc[rows].map(known[source]).astype(refs[column].dtype)
+    if len(frames) == 1 or refs["source"].eq(OPENALEX).all():
+        return refs.reset_index(drop=True)  # OpenAlex's rows come by citing work and position
     return refs.sort_values(["citing_id", "position"], kind="mergesort", na_position="last").reset_index(drop=True)
 
 
@@ -141,13 +163,13 @@ def authorships_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: di
     if not len(rows):
         return empty_table("authorships")
     rows = conform(rows, "authorships")
-    rows = rows[rows["work_id"].isin(_corpus_ids(works))]
+    rows = rows[_isin(rows["work_id"], _corpus_ids(works))]
     return rows.sort_values(["work_id", "position"], kind="mergesort", na_position="last").reset_index(drop=True)
 
 
 def _named_authorships(works: pd.DataFrame) -> pd.DataFrame:
     """Authorships of the corpus works from their ``authors`` names ("a; b"): no ids, no affiliations."""
-    corpus = works[works["work_id"].isin(_corpus_ids(works)) & works["authors"].notna()]
+    corpus = works[_isin(works["work_id"], _corpus_ids(works)) & works["authors"].notna()]
     rows = []
     for work_id, authors in zip(corpus["work_id"], corpus["authors"]):
         position = 0
