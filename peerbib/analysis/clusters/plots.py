@@ -37,12 +37,14 @@ def _colours(clusters) -> dict:
 
 
 def _name(clustering, *, singular: bool = False) -> str:
-    """ "Topic clusters" only for a clustering that found structure (see :attr:`Clustering.has_structure`)."""
-    topical = isinstance(clustering, Clustering) and clustering.has_structure
+    """ "Topic clusters" only for a clustering with some structure or clear structure (see
+    :attr:`Clustering.structure`); the title says when it is weak or absent."""
+    structure = clustering.structure if isinstance(clustering, Clustering) else None
+    topical = structure in ("some", "clear")
     if singular:
         return "topic cluster" if topical else "cluster"
-    return "Topic clusters" if topical else "Clusters (no topic structure found)" \
-        if isinstance(clustering, Clustering) else "Clusters"
+    return {"none": "Clusters (no topic structure found)", "weak": "Clusters (weak structure)"}.get(
+        structure, "Topic clusters" if topical else "Clusters")
 
 
 def _require(frame: pd.DataFrame, columns: list[str], made_by: str) -> None:
