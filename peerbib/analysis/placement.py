@@ -27,13 +27,13 @@ _DIRECTIONS = 16
 _RINGS = 30
 
 
-def _overlap(box: np.ndarray, placed: np.ndarray) -> np.ndarray:
-    """Overlap area of ``box`` (x0, y0, x1, y1) with each row of ``placed``."""
+def _overlaps(boxes: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """Total overlap area of each row of ``boxes`` (x0, y0, x1, y1) with the rows of ``placed``."""
     if not len(placed):
-        return np.zeros(0)
-    width = np.minimum(box[2], placed[:, 2]) - np.maximum(box[0], placed[:, 0])
-    height = np.minimum(box[3], placed[:, 3]) - np.maximum(box[1], placed[:, 1])
-    return np.clip(width, 0, None) * np.clip(height, 0, None)
+        return np.zeros(len(boxes))
+    width = np.minimum(boxes[:, None, 2], placed[None, :, 2]) - np.maximum(boxes[:, None, 0], placed[None, :, 0])
+    height = np.minimum(boxes[:, None, 3], placed[None, :, 3]) - np.maximum(boxes[:, None, 1], placed[None, :, 1])
+    return (np.clip(width, 0, None) * np.clip(height, 0, None)).sum(axis=1)
 
 
 def spread(anchors, sizes, *, bounds, gap: float = 2.0) -> np.ndarray:
@@ -71,29 +71,26 @@ def spread(anchors, sizes, *, bounds, gap: float = 2.0) -> np.ndarray:
         candidates[:, 0] = np.clip(candidates[:, 0], x0 + w / 2, max(x1 - w / 2, x0 + w / 2))
         candidates[:, 1] = np.clip(candidates[:, 1], y0 + h / 2, max(y1 - h / 2, y0 + h / 2))
         boxes = np.column_stack([candidates - (w / 2, h / 2), candidates + (w / 2, h / 2)])
-        best, best_overlap = 0, np.inf
-        for j, box in enumerate(boxes):
-            overlap = float(_overlap(box, placed).sum())
-            if overlap < best_overlap - 1e-9:
-                best, best_overlap = j, overlap
-            if overlap == 0:
-                break
+        overlaps = _overlaps(boxes, placed)
+        free = np.flatnonzero(overlaps == 0)
+        best = int(free[0]) if len(free) else int(np.argmin(overlaps))  # the nearest free spot, else least overlap
         centres[i] = candidates[best]
         placed = np.vstack([placed, boxes[best]])
     return centres
 
 
 def _label_size(label, renderer) -> tuple[float, float]:
-    """Width and height of an annotation with its box, in pixels, wherever it is drawn."""
+    """Width and height of an annotation's box (or text, without a box), in pixels, wherever it is drawn."""
     from matplotlib.text import Text
 
-    extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader line
     patch = label.get_bbox_patch()
-    pad = 0.0
-    if patch is not None:
-        pad = getattr(patch.get_boxstyle(), "pad", 0.3) * renderer.points_to_pixels(label.get_fontsize()) \
-            + renderer.points_to_pixels(patch.get_linewidth())
-    return extent.width + 2 * pad, extent.height + 2 * pad
+    if patch is None:
+        extent = Text.get_window_extent(label, renderer)  # the text alone, not its leader line
+        return extent.width, extent.height
+    label.update_bbox_position_size(renderer)
+    extent = patch.get_window_extent(renderer)
+    line = renderer.points_to_pixels(patch.get_linewidth())
+    return extent.width + line, extent.height + line
 
 
 class SpreadLabels(Artist):
