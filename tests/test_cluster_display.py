@@ -191,9 +191,14 @@ def test_spread_keeps_the_first_label_and_separates_the_rest():
 def test_map_draws_every_cluster_in_its_own_colour_and_marker():
     fig, ax = plt.subplots()
     pc.plot_cluster_map(crowded_map(), ax=ax, annotate=False)
-    drawn = [(to_hex(c.get_facecolor()[0]), c.get_paths()[0].vertices.shape[0]) for c in ax.collections]
-    assert len(drawn) == 20 and len({colour for colour, _ in drawn}) == 20
-    assert [colour for colour, _ in drawn] == [to_hex(cluster_style(c)[0]) for c in range(20)]
+    from matplotlib.markers import MarkerStyle
+
+    assert len(ax.collections) == 20
+    assert [to_hex(c.get_facecolor()[0]) for c in ax.collections] == [to_hex(cluster_style(c)[0]) for c in range(20)]
+    for cluster, collection in enumerate(ax.collections):
+        marker = MarkerStyle(cluster_style(cluster)[1])
+        expected = marker.get_path().transformed(marker.get_transform())
+        assert np.allclose(collection.get_paths()[0].vertices, expected.vertices)
     plt.close(fig)
 
 

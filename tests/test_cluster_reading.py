@@ -38,12 +38,14 @@ def pubmed_like(n_per_topic: int = 30, seed: int = 0) -> tuple[pd.DataFrame, np.
     for t, (topic, terms) in enumerate(_TOPICS.items()):
         for i in range(n_per_topic):
             year = int(rng.integers(2009, 2023))
-            sentences = [f"In {year}, {int(rng.integers(20, 900))} patients were enrolled in a {int(rng.integers(6, 36))}-month "
+            enrolled, months = int(rng.integers(20, 900)), int(rng.integers(6, 36))
+            sentences = [f"In {year}, {enrolled} patients were enrolled in a {months}-month "
                          f"study of {rng.choice(terms)} and {rng.choice(terms)}."]
             for _ in range(5):
                 words = list(rng.choice(terms, size=3)) + list(rng.choice(_FILLER, size=4))
                 rng.shuffle(words)
-                sentences.append(" ".join(words) + f" ({float(rng.uniform(0, 1)):.2f}; n = {int(rng.integers(5, 99))}).")
+                p, n = float(rng.uniform(0, 1)), int(rng.integers(5, 99))
+                sentences.append(" ".join(words) + f" ({p:.2f}; n = {n}).")
             rows.append({"work_id": f"W{t}{i:03d}", "title": f"{rng.choice(terms)} in {topic}: a {year} cohort",
                          "abstract": " ".join(sentences), "publication_year": year, "is_corpus": True})
             topics.append(t)
