@@ -30,6 +30,7 @@ import pytest  # noqa: E402
 
 import peerbib as pb  # noqa: E402
 from peerbib.analysis.networks import build, export, plots  # noqa: E402
+from peerbib.analysis.present import cluster_style  # noqa: E402
 from peerbib.errors import AnalysisError  # noqa: E402
 
 HOSTILE = "$\\frac{1$ <script>alert(1)</script>, \"quoted\"; semi\ttab"
@@ -574,7 +575,7 @@ def test_network_map_is_the_table_the_plot_draws(tables):
     clustered = plots.network_map(pb.network(tables, "cooccurrence", unit="keywords"))
     nodes = clustered[clustered["element"] == "node"]
     for cluster, color in zip(nodes["group"], nodes["color"]):
-        assert color == pb.PALETTE[int(cluster) % len(pb.PALETTE)]
+        assert color == cluster_style(int(cluster))[0]  # the topic clusters' colours
     with pytest.raises(AnalysisError, match="citation"):
         plots.network_map(pb.network(tables, "cooccurrence", unit="keywords"), color_by="type")
 

@@ -56,6 +56,19 @@ def test_processed_tables_were_built_for_the_report(rendered):
     assert (root / "data" / "processed" / "works.parquet").is_file()
 
 
+def test_clusters_page_saves_its_assignments_and_says_in_words_how_far_to_trust_them(rendered):
+    root, _ = rendered
+    assert (root / "data" / "processed" / "clusters.parquet").is_file()  # still saved, for other notebooks
+    page = _visible((root / "reports" / "03_topic_clusters.html").read_text(encoding="utf-8"))
+    for housekeeping in ("assignments saved", "clusters.parquet", "data/processed", "Save the assignments"):
+        assert housekeeping not in page
+    assert re.search(r"<strong>(No topic|Weak|Some|Clear) structure", page)
+    assert "clearly better than chance: read them as topics" not in page
+    captions = re.findall(r'<p class="pb-title">(.*?)</p>', page) + re.findall(r"<th>(.*?)</th>", page)
+    assert captions and not [c for c in captions if re.search(r"_|\bpb\.|\w\(", c)]  # words, never code
+    assert "title+abstract" not in page
+
+
 def _notebook(path, *sources):
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

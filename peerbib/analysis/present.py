@@ -7,7 +7,10 @@ a line saying how many rows are shown and where the whole table is. Every
 value is HTML-escaped: titles, authors and abstracts come from outside.
 
 One colour-blind-safe palette serves every chart (Okabe & Ito's eight
-colours), and the citation types always take the same ones.
+colours), and the citation types always take the same ones. Clusters take
+:data:`CLUSTER_COLORS`, those eight and twelve more, each with a marker shape
+(:func:`cluster_style`) so that a colour-blind reader tells apart the pairs
+whose colours come close.
 
 Charts draw text from outside (titles, venues, author names, terms, sources,
 and a ``title=`` given, often made from them) as written, with
@@ -26,11 +29,53 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-__all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "MISSING", "new_axes",
+__all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "CLUSTER_COLORS", "CLUSTER_MARKERS",
+           "cluster_style", "MISSING", "new_axes",
            "ensure_fonts", "fallback_fonts", "legend_as_written"]
 
 #: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#999999"]
+#: A colour per cluster, 20 apart: Okabe & Ito's eight, then twelve picked for peerbib one at a time from a grid of
+#: sRGB colours (CIELAB lightness 30-80, chroma above 25, so none is pale on white or a grey) as the one farthest
+#: from those already picked, by CIEDE2000, taken as the least of the distances seen with normal vision and (x2.5)
+#: as simulated for deuteranopia and protanopia (Machado, Oliveira & Fernandes 2009). Any two differ by at least
+#: 19 CIEDE2000 units with normal vision; under either simulation the closest pair is Okabe & Ito's own reddish
+#: purple and grey (6.2), and every pair closer than 12 there differs in its marker (CLUSTER_MARKERS).
+CLUSTER_COLORS = [*PALETTE,
+                  "#4B4B00",  # dark olive
+                  "#5A3C69",  # dark purple
+                  "#C3003C",  # crimson
+                  "#FFB4A5",  # peach
+                  "#0000FF",  # pure blue
+                  "#9669FF",  # lavender
+                  "#006969",  # dark teal
+                  "#87D269",  # light green
+                  "#87874B",  # khaki
+                  "#00D2D2",  # turquoise
+                  "#C30096",  # magenta
+                  "#0F692D"]  # dark green
+#: The marker of each cluster colour on a map (matplotlib's names): a circle, unless the colour comes within 12
+#: CIEDE2000 units of an earlier one for a deuteranope or a protanope, then the first shape that one does not have.
+CLUSTER_MARKERS = ["o", "o", "o", "o", "o", "o", "s", "s", "o", "o",
+                   "o", "o", "s", "s", "s", "^", "s", "s", "^", "s"]
+_MORE_MARKERS = ["D", "v", "P", "X", "p", "h"]
+
+
+def cluster_style(cluster: int) -> tuple[str, str]:
+    """The colour and marker of cluster number ``cluster`` (0, 1, ...), the same in every chart.
+
+    Clusters 0-19 each get a colour of their own (:data:`CLUSTER_COLORS`); from 20 on
+    the colours repeat, with another marker shape, so that no two of the first 140
+    clusters share both.
+    """
+    cluster = int(cluster)
+    if cluster < 0:
+        raise ValueError(f"a cluster number is 0 or more, not {cluster}")
+    turn, position = divmod(cluster, len(CLUSTER_COLORS))
+    marker = CLUSTER_MARKERS[position] if turn == 0 else _MORE_MARKERS[(turn - 1 + position) % len(_MORE_MARKERS)]
+    return CLUSTER_COLORS[position], marker
+
+
 #: The citation types' colours, the same in every chart and table.
 TYPE_COLORS = {"supporting": "#009E73", "mentioning": "#999999", "contrasting": "#D55E00",
                "unclassified": "#E0E0E0"}

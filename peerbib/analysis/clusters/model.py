@@ -152,7 +152,7 @@ def cluster_abstracts(
     >>> clusters = pb.cluster_abstracts(tables.works[tables.works.is_corpus])
     >>> clusters.terms(5)
     """
-    selected = select_texts(works, use_titles=use_titles)
+    selected = _merged(select_texts(works, use_titles=use_titles))
     X, features, min_df, max_df = vectorize(selected.texts, extra_stop_words=extra_stop_words, min_df=min_df,
                                             max_df=max_df)
     selected, X = _keep_texts_with_terms(selected, X, min_df)
@@ -166,6 +166,19 @@ def cluster_abstracts(
                 "lsa_components": found.lsa_components, "sample_size": int(found.sample_size)}
     return _clustering(selected, found, top_terms(X, found.labels, found.k, features, n_terms),
                        n_representative=n_representative, random_state=random_state, settings=settings)
+
+
+def _merged(selected: Selection) -> Selection:
+    """The texts with each repeated text once (its copies take its cluster), if three distinct texts are left."""
+    merged = selected.merge_duplicates()
+    if len(merged) < 3:
+        n = len(merged)
+        raise AnalysisError(
+            f"the {len(selected) + len(selected.duplicates)} works with a text have only {n} different "
+            f"text{'s' if n > 1 else ''} (the others repeat {'them' if n > 1 else 'it'}: the same terms); clustering "
+            "needs at least 3. Check that the abstract column holds each work's own abstract."
+        )
+    return merged
 
 
 def _keep_texts_with_terms(selected: Selection, X, min_df):
@@ -207,10 +220,19 @@ def _clustering(selected: Selection, found: KSearch, terms: pd.DataFrame, *, n_r
         null_scores = baselines(space, labels, chosen, random_state)
     coords = coordinates(space, random_state)
 
-    # Back to the caller's row order for the per-work outputs.
-    position = pd.Index(selected.work_ids).get_indexer(selected.caller_ids)
+    # Back to the caller's row order for the per-work outputs; a work whose text repeats another's takes
+    # that work's cluster and place on the map (it was clustered once, as that work).
+    duplicates = selected.duplicates.set_index("work_id")
+    caller_ids = pd.Index(selected.caller_ids, dtype="str")
+    is_copy = caller_ids.isin(duplicates.index)
+    clustered_as = np.where(is_copy, duplicates["same_as"].reindex(caller_ids).to_numpy(), caller_ids.to_numpy())
+    position = pd.Index(selected.work_ids).get_indexer(clustered_as)
+    index = pd.Index(caller_ids[position >= 0], name="work_id", dtype="str")
     position = position[position >= 0]
-    index = pd.Index(selected.work_ids[position], name="work_id", dtype="str")
+    own = pd.Series(selected.sources[position], index=index, dtype="str")
+    sources = own.where(~index.isin(duplicates.index), duplicates["text_source"].reindex(index).to_numpy())
+    years = pd.Series(pd.array(selected.years, dtype="Int64")[position], index=index, name="publication_year")
+    years = years.where(~index.isin(duplicates.index), duplicates["publication_year"].reindex(index).to_numpy())
     return Clustering(
         labels=pd.Series(labels[position], index=index, name="cluster", dtype="int64"),
         k=chosen,
@@ -226,11 +248,11 @@ def _clustering(selected: Selection, found: KSearch, terms: pd.DataFrame, *, n_r
                                         selected.abstracts, n_representative),
         left_out=selected.left_out.astype({"work_id": "str", "reason": "str"}),
         k_scores=found.k_scores,
-        text_source=pd.Series(selected.sources[position], index=index, name="text_source", dtype="str"),
-        publication_year=pd.Series(pd.array(selected.years, dtype="Int64")[position], index=index,
-                                   name="publication_year"),
+        text_source=sources.rename("text_source"),
+        publication_year=years.astype("Int64"),
         path=found.path,
         random_state=random_state,
         settings=settings,
         baselines=null_scores,
+        duplicates=selected.duplicates[["work_id", "same_as"]].astype("str"),
     )

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
-from ..present import PALETTE, legend_as_written, new_axes
+from ..present import cluster_style, legend_as_written, new_axes
 from .result import Clustering
 
 __all__ = ["cluster_map", "plot_cluster_map", "cluster_sizes", "plot_cluster_sizes", "clusters_by_year",
@@ -26,22 +26,25 @@ def _cluster_names(clustering: Clustering, n_terms: int) -> pd.Series:
     return pd.Series([f"{c}: {t}" if t else str(c) for c, t in terms.items()], index=terms.index, name="label")
 
 
+def _styles(clusters) -> dict:
+    """Colour and marker of each cluster number (:func:`~peerbib.analysis.present.cluster_style`): 20 colours,
+    then colours again with other markers."""
+    return {int(c): cluster_style(c) for c in sorted(int(c) for c in pd.unique(pd.Series(clusters)))}
+
+
 def _colours(clusters) -> dict:
-    clusters = sorted(int(c) for c in pd.unique(pd.Series(clusters)))
-    n = max(clusters, default=0) + 1
-    # Okabe & Ito's 8 colour-blind-safe colours; beyond 8 clusters they repeat (no palette keeps more
-    # colours apart for every reader): the cluster numbers on the map and the bar labels tell them apart
-    palette = [PALETTE[i % len(PALETTE)] for i in range(n)]
-    return {c: palette[c] for c in clusters}
+    return {c: style[0] for c, style in _styles(clusters).items()}
 
 
 def _name(clustering, *, singular: bool = False) -> str:
-    """ "Topic clusters" only for a clustering that found structure (see :attr:`Clustering.has_structure`)."""
-    topical = isinstance(clustering, Clustering) and clustering.has_structure
+    """ "Topic clusters" only for a clustering with some structure or clear structure (see
+    :attr:`Clustering.structure`); the title says when it is weak or absent."""
+    structure = clustering.structure if isinstance(clustering, Clustering) else None
+    topical = structure in ("some", "clear")
     if singular:
         return "topic cluster" if topical else "cluster"
-    return "Topic clusters" if topical else "Clusters (no topic structure found)" \
-        if isinstance(clustering, Clustering) else "Clusters"
+    return {"none": "Clusters (no topic structure found)", "weak": "Clusters (weak structure)"}.get(
+        structure, "Topic clusters" if topical else "Clusters")
 
 
 def _require(frame: pd.DataFrame, columns: list[str], made_by: str) -> None:
@@ -116,8 +119,9 @@ def plot_cluster_map(
     n_terms : int, default 3
         Top terms in each cluster's label.
     annotate : bool, default True
-        Write each cluster's number at the centre of its works; the legend
-        gives the number's top terms.
+        Write each cluster's number at the centre of its works (the legend
+        gives the number's top terms). Numbers that would overlap are moved
+        apart when the figure is drawn, each with a line to its centre.
     max_points : int, default 20000
         Draw at most this many works (a random sample, stated in the title);
         every work still counts for the label positions.
@@ -133,25 +137,17 @@ def plot_cluster_map(
     shown = table
     if len(table) > max_points:
         shown = table.sample(n=max_points, random_state=random_state).sort_index()
-    colours = _colours(table["cluster"])
+    styles = _styles(table["cluster"])
     size = 40 if len(shown) < 300 else 12 if len(shown) < 5_000 else 3
     for cluster, members in shown.groupby("cluster", sort=True):
+        colour, marker = styles[int(cluster)]
         ax.scatter(
-            members["x"], members["y"], s=size, alpha=0.75, color=colours[int(cluster)],
+            members["x"], members["y"], s=size, alpha=0.75, color=colour, marker=marker,
             label=members["label"].iloc[0], linewidths=0,
         )
     if annotate:
-        # The cluster's number at the median of its works; the legend says
-        # which terms the number stands for. Whole labels at the centres
-        # would hide the very points of small clusters.
-        centres = table.groupby("cluster", sort=True)[["x", "y"]].median()
-        for cluster, centre in centres.iterrows():
-            ax.annotate(
-                str(cluster), (centre["x"], centre["y"]), fontsize=9, fontweight="bold",
-                ha="center", va="center",
-                bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colours[int(cluster)], "alpha": 0.9},
-            )
-    _cluster_legend(ax, markerscale=1.0 if size >= 12 else 2.5)
+        _number_the_clusters(ax, table, styles)
+    _cluster_legend(ax, markerscale=max(1.0, float(np.sqrt(50 / size))))  # legend markers big enough to show shape
     k = table["cluster"].nunique()
     title = f"{_name(clustering)} of {len(table):,} works (k = {k})"
     if len(shown) < len(table):
@@ -160,6 +156,26 @@ def plot_cluster_map(
     ax.set_xlabel("Component 1 (principal component of the TF-IDF vectors)")
     ax.set_ylabel("Component 2")
     return ax
+
+
+def _number_the_clusters(ax, table: pd.DataFrame, styles: dict) -> None:
+    """Each cluster's number at the median of its works, the largest clusters' first; whole labels at the
+    centres would hide the very points of small clusters. Numbers are moved apart when drawn (no overlap)."""
+    from ..placement import SpreadLabels
+
+    centres = table.groupby("cluster", sort=True)[["x", "y"]].median()
+    sizes = table["cluster"].value_counts()
+    order = sorted(centres.index, key=lambda c: (-int(sizes.get(c, 0)), int(c)))
+    labels = []
+    for cluster in order:
+        colour = styles[int(cluster)][0]
+        labels.append(ax.annotate(
+            str(cluster), (centres.at[cluster, "x"], centres.at[cluster, "y"]), xytext=(0, 0),
+            textcoords="offset points", fontsize=9, fontweight="bold", ha="center", va="center", zorder=4,
+            bbox={"boxstyle": "circle,pad=0.2", "fc": "white", "ec": colour, "lw": 1.5, "alpha": 0.9},
+            arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.0, "shrinkA": 0, "shrinkB": 0},
+        ))
+    ax.add_artist(SpreadLabels(labels))
 
 
 def cluster_sizes(clustering: Clustering, *, n_terms: int = 5) -> pd.DataFrame:
@@ -319,6 +335,9 @@ def clusters_by_year(clustering: Clustering, *, n_terms: int = 3) -> pd.DataFram
 def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_terms: int = 3):
     """Stacked bars: works of each cluster by publication year.
 
+    Each cluster's number is written in its tallest bar when it fits there,
+    so a cluster is found without matching colours to the legend.
+
     Parameters
     ----------
     clustering : Clustering or pandas.DataFrame
@@ -334,18 +353,28 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
     """
     from matplotlib.ticker import MaxNLocator
 
+    from ..placement import LabelsInside, text_colour_on
+
     table = _plot_table(clustering, clusters_by_year, ["year", "cluster", "n_works"], n_terms=n_terms)
     ax = new_axes(ax, (10, 4.5))
     colours = _colours(table["cluster"]) if len(table) else {}
     bottom = None
+    numbers = []
     for cluster, rows in table.groupby("cluster", sort=True):
         rows = rows.sort_values("year")
         counts = rows["n_works"].to_numpy(dtype=float)
         if bottom is None:
             bottom = np.zeros_like(counts)
-        ax.bar(rows["year"].to_numpy(), counts, bottom=bottom, width=0.85,
-               color=colours[int(cluster)], label=rows["label"].iloc[0])
+        bars = ax.bar(rows["year"].to_numpy(), counts, bottom=bottom, width=0.85,
+                      color=colours[int(cluster)], label=rows["label"].iloc[0])
+        if counts.max(initial=0) > 0:  # the cluster's number in its tallest bar, shown when it fits there
+            tallest = int(np.argmax(counts))
+            numbers.append((ax.text(rows["year"].iloc[tallest], bottom[tallest] + counts[tallest] / 2, str(cluster),
+                                    ha="center", va="center", fontsize=7, fontweight="bold",
+                                    color=text_colour_on(colours[int(cluster)])), bars.patches[tallest]))
         bottom = bottom + counts
+    if numbers:
+        ax.add_artist(LabelsInside(numbers))
     n_without = int(table.attrs.get("n_without_year", 0))
     title = f"{_name(clustering)} by publication year"
     if n_without:
@@ -354,7 +383,7 @@ def plot_clusters_by_year(clustering: Clustering | pd.DataFrame, *, ax=None, n_t
         ax.text(0.5, 0.5, "No clustered work has a publication year", ha="center", va="center",
                 transform=ax.transAxes)
     else:
-        _cluster_legend(ax)
+        _cluster_legend(ax, reverse=True)  # in the order of the stack, the first cluster at the bottom
     ax.set_title(title)
     ax.set_xlabel("Publication year")
     ax.set_ylabel("Works")

@@ -10,7 +10,26 @@ import pandas as pd
 
 from ...files import atomic_write_parquet
 
-__all__ = ["Clustering"]
+__all__ = ["Clustering", "WEAK_BELOW", "CLEAR_ABOVE"]
+
+#: Below this mean silhouette the structure is weak, from it to :data:`CLEAR_ABOVE` there is some, above it is
+#: clear (Kaufman & Rousseeuw's reading of the silhouette coefficient: below 0.25 no substantial structure).
+WEAK_BELOW = 0.25
+CLEAR_ABOVE = 0.5
+#: How each grade of :attr:`Clustering.structure` is read, said once under its figures.
+_READING = {
+    "clear": "**Clear structure.** {where} Works sit well inside their clusters: read them as topics, named from "
+             "their terms.",
+    "some": "**Some structure.** {where} The clusters are better than chance and works sit nearer their own "
+            "cluster than the next, though not by much: read them as topics with blurred edges, named from their "
+            "terms.",
+    "weak": "**Weak structure: read the groups as a rough sort, not topics.** {where} The clusters beat text with "
+            "no topics, but a mean silhouette below 0.25 means a work sits nearly as close to the next cluster as "
+            "to its own; the terms say what each group leans to, not a theme of the literature.",
+    "none": "**No topic structure found.** {where} The clusters are no better than those of text with no topics: "
+            "they are groups of convenience, not topics; do not read the map or the terms as themes of the "
+            "literature.",
+}
 
 
 @dataclass(repr=False)
@@ -67,6 +86,13 @@ class Clustering:
     settings : dict
         What was used: ``min_df``, ``max_df``, ``n_features``, ``use_titles``,
         ``lsa_components``, ``sample_size``.
+    baselines : dict
+        What text with no structure scores (see :func:`.silhouette.baselines`).
+    duplicates : pandas.DataFrame
+        Columns ``work_id, same_as``: works whose text (title and abstract,
+        case and punctuation aside) repeats that of work ``same_as``. Each text
+        was clustered once; the copies are in :attr:`labels` with its cluster
+        and place, but count in no silhouette, term or representative.
     """
 
     labels: pd.Series
@@ -84,6 +110,8 @@ class Clustering:
     random_state: int | None
     settings: dict = field(default_factory=dict)
     baselines: dict = field(default_factory=dict)
+    duplicates: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame({"work_id": pd.Series(dtype="str"), "same_as": pd.Series(dtype="str")}))
 
     @property
     def has_structure(self) -> bool:
@@ -103,21 +131,55 @@ class Clustering:
         beats_null = np.isnan(null) or self.silhouette > null + margin
         return bool(self.silhouette > self.baselines.get("random_labels", -1.0) and beats_null)
 
+    @property
+    def structure(self) -> str:
+        """How much structure the clusters show: ``"none"``, ``"weak"``, ``"some"`` or ``"clear"``.
+
+        ``"none"`` when they do not beat the baselines (:attr:`has_structure`);
+        else by the mean silhouette: below :data:`WEAK_BELOW` (0.25) weak, up
+        to :data:`CLEAR_ABOVE` (0.5) some, above it clear.
+        """
+        if not self.has_structure:
+            return "none"
+        if self.silhouette < WEAK_BELOW:
+            return "weak"
+        return "some" if self.silhouette <= CLEAR_ABOVE else "clear"
+
     def describe(self):
-        """A few sentences on the clustering for a report, saying plainly when it found no structure."""
+        """A few sentences on the clustering for a report: what its silhouette and the baselines say it is worth,
+        the clusters whose works sit nearer another cluster, and the works clustered once as repeats."""
         from ..present import Sentences
 
         b = self.baselines
-        figures = (f"mean silhouette {self.silhouette:.3f}, against {b.get('shuffled_terms', float('nan')):.3f} for "
-                   f"the same k on the same words shuffled across works and {b.get('random_labels', float('nan')):.3f}"
-                   " for random labels") if b else f"mean silhouette {self.silhouette:.3f}"
+        figures = (f"mean silhouette {_signed(self.silhouette)}, against {_signed(b.get('shuffled_terms', np.nan))} "
+                   f"for the same k on the same words shuffled across works and "
+                   f"{_signed(b.get('random_labels', np.nan))} for random labels") if b \
+            else f"mean silhouette {_signed(self.silhouette)}"
         where = f"{len(self.labels):,} works in {self.k} clusters ({figures})."
-        if self.has_structure:
-            return Sentences(f"**{where}** The clusters are clearly better than chance: read them as topics, "
-                             "named from their terms.")
-        return Sentences(f"**No topic structure found.** {where} The clusters are no better than those of text "
-                         "with no topics: they are groups of convenience, not topics; do not read the map or the "
-                         "terms as themes of the literature.")
+        sentences = [_READING[self.structure].format(where=where)]
+        negative = self.cluster_silhouette[self.cluster_silhouette < 0].sort_index()
+        if len(negative):
+            named = _and([f"{int(c)} ({_signed(v)})" for c, v in negative.items()])
+            sentences.append(f"Cluster {named}: its works are, on average, nearer another cluster than their own."
+                             if len(negative) == 1 else
+                             f"Clusters {named}: their works are, on average, nearer another cluster than their own.")
+        n_copies = len(self.duplicates)
+        if n_copies:
+            sentences.append(f"{n_copies:,} work{'s' if n_copies > 1 else ''} repeat{'' if n_copies > 1 else 's'} the "
+                             "title and abstract of another (the same record from two databases, say) and "
+                             f"{'were' if n_copies > 1 else 'was'} clustered once with it, taking its cluster.")
+        return Sentences(" ".join(sentences))
+
+    def caveat(self):
+        """One sentence to put beside a figure of clusters without clear structure; empty when there is some."""
+        from ..present import Sentences
+
+        if self.structure == "none":
+            return Sentences("No topic structure found: the groups on this page are of convenience, not topics.")
+        if self.structure == "weak":
+            return Sentences(f"Weak structure (mean silhouette {_signed(self.silhouette)}): read the groups as a "
+                             "rough sort, not topics.")
+        return Sentences("")
 
     def __repr__(self) -> str:
         return (
@@ -186,3 +248,11 @@ class Clustering:
         atomic_write_parquet(target, self.assignments)
         return target
 
+
+def _signed(value: float) -> str:
+    """A silhouette with three decimals and a true minus sign."""
+    return "n/a" if np.isnan(value) else f"{value:.3f}".replace("-", "\u2212")
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

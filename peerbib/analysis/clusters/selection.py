@@ -3,18 +3,25 @@
 :func:`select_texts` checks the works table, picks each work's text, lists
 the works left out and why, and sorts the texts by ``work_id`` so that the
 clustering does not depend on the table's row order.
+:meth:`Selection.merge_duplicates` keeps one text of works whose texts are the
+same (the same record from two databases, a preprint and its article): two
+copies of a text would otherwise pass every document-frequency threshold
+together and form a cluster of their own, at a silhouette of 1.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
 from ...ids import is_blank
+from .text import clean_text
 
-__all__ = ["Selection", "select_texts"]
+__all__ = ["Selection", "select_texts", "duplicate_key"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,11 @@ class Selection:
         the per-work results back in that order.
     left_out : pandas.DataFrame
         ``work_id, reason`` of the works not clustered.
+    duplicates : pandas.DataFrame
+        ``work_id, same_as, text_source, publication_year`` of the works
+        whose text repeats that of work ``same_as`` (see
+        :meth:`merge_duplicates`): not among the texts, they take
+        ``same_as``'s cluster.
     """
 
     work_ids: np.ndarray
@@ -43,17 +55,59 @@ class Selection:
     years: object
     caller_ids: np.ndarray
     left_out: pd.DataFrame
+    duplicates: pd.DataFrame = field(default_factory=lambda: _no_duplicates())
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def without(self, dropped: np.ndarray, reason: str) -> Selection:
-        """These texts but those where ``dropped`` is true, which join :attr:`left_out` with ``reason``."""
-        left = pd.DataFrame({"work_id": self.work_ids[dropped], "reason": reason})
+        """These texts but those where ``dropped`` is true, which join :attr:`left_out` with ``reason``
+        (and so do their duplicates)."""
+        gone = self.work_ids[dropped]
+        copies = self.duplicates["same_as"].isin(gone).to_numpy()
+        left = pd.DataFrame({"work_id": np.concatenate([gone, self.duplicates["work_id"].to_numpy()[copies]]),
+                             "reason": reason})
         kept = ~dropped
         return replace(self, work_ids=self.work_ids[kept], texts=self.texts[kept], abstracts=self.abstracts[kept],
                        sources=self.sources[kept], titles=self.titles[kept], years=self.years[kept],
-                       left_out=pd.concat([self.left_out, left], ignore_index=True))
+                       left_out=pd.concat([self.left_out, left], ignore_index=True),
+                       duplicates=self.duplicates[~copies].reset_index(drop=True))
+
+    def merge_duplicates(self) -> Selection:
+        """One text for each group of works whose texts are the same once normalised (:func:`duplicate_key`).
+
+        The first work of a group by ``work_id`` keeps the text; the others
+        go to :attr:`duplicates`, with the work they repeat.
+        """
+        keys = pd.Series([duplicate_key(text) for text in self.texts], dtype="object")
+        repeated = keys.duplicated(keep="first").to_numpy()
+        if not repeated.any():
+            return self
+        first = pd.Series(self.work_ids, dtype="object").groupby(keys.to_numpy(), sort=False).transform("first")
+        duplicates = pd.DataFrame({
+            "work_id": self.work_ids[repeated].astype(str), "same_as": first.to_numpy()[repeated].astype(str),
+            "text_source": self.sources[repeated].astype(str),
+            "publication_year": pd.array(self.years[repeated], dtype="Int64"),
+        })
+        kept = ~repeated
+        return replace(self, work_ids=self.work_ids[kept], texts=self.texts[kept], abstracts=self.abstracts[kept],
+                       sources=self.sources[kept], titles=self.titles[kept], years=self.years[kept],
+                       duplicates=pd.concat([self.duplicates, duplicates], ignore_index=True))
+
+
+def _no_duplicates() -> pd.DataFrame:
+    return pd.DataFrame({"work_id": pd.Series(dtype="str"), "same_as": pd.Series(dtype="str"),
+                         "text_source": pd.Series(dtype="str"), "publication_year": pd.Series(dtype="Int64")})
+
+
+_NOT_WORD_RE = re.compile(r"[\W_]+")
+
+
+def duplicate_key(text: str) -> str:
+    """What two texts share when one repeats the other: the words of the cleaned text, case-folded, without
+    punctuation (``"Peer support: a review."`` and ``"PEER SUPPORT - A REVIEW"`` give the same key)."""
+    text = unicodedata.normalize("NFKC", clean_text(str(text))).casefold()
+    return _NOT_WORD_RE.sub(" ", text).strip()
 
 
 def _present(values: pd.Series) -> np.ndarray:

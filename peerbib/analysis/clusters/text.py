@@ -77,10 +77,13 @@ _HEADING_RE = re.compile(
 _HEADING_HINT_RE = re.compile(_HEADING_ALTERNATIVES)
 _TAG_RE = re.compile(r"<[^>]{0,200}>")
 _HYPHENS_RE = re.compile(r"[‐‑‒–—−]")
-# Words, keeping hyphenated compounds whole ("co-production", "trauma-informed"),
-# and, as separate tokens, the punctuation marks and numbers that end a phrase:
-# they never become terms, but no bigram spans them.
-_TOKEN_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*|[^\w\s]|\d+")
+# Words, keeping hyphenated compounds whole ("co-production", "trauma-informed")
+# and the digits of a word that starts with a letter: gene, protein and virus
+# names ("TP53", "FLT3", "H1N1", "IL-6", "COVID-19", "SARS-CoV-2") are one term,
+# not a stub ("tp", "il") and a number. As separate tokens, the punctuation marks
+# and numbers (years, counts, "12-month"'s 12) that end a phrase: they never
+# become terms, but no bigram spans them.
+_TOKEN_RE = re.compile(r"[^\W\d_][^\W_]*(?:-[^\W_]+)*|[^\w\s]|\d+")
 # The same on lower-cased ASCII text, a third faster.
 # Scripts written without spaces between words (Chinese, Japanese kana and kanji, Thai): a run of
 # them is one "word" to the token pattern, often a whole sentence. Such runs are cut into
@@ -119,7 +122,7 @@ def _unspaced_bigrams(tokens: list[str]) -> list[str]:
     return out
 
 
-_ASCII_TOKEN_RE = re.compile(r"[a-z]+(?:-[a-z]+)*|[^\w\s]|\d+")
+_ASCII_TOKEN_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[^\w\s]|\d+")
 
 # sklearn's English list, less a few entries that are topic words in health and
 # social research ("system", "interest", "fire", "bill").

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ...errors import AnalysisError
-from ..present import PALETTE, TYPE_COLORS, legend_as_written, new_axes
+from ..present import CLUSTER_COLORS, TYPE_COLORS, cluster_style, legend_as_written, new_axes
 from .build import _KIND_NAMES, Network
 
 __all__ = ["network_map", "plot_network", "drawn_label", "cluster_colors", "NO_STATEMENTS", "NO_STATEMENTS_COLOR",
@@ -39,8 +39,9 @@ def drawn_label(text, width: int | None = None) -> str:
 
 
 def cluster_colors(clusters) -> list[str]:
-    """Each cluster's colour: the palette in order (no colour repeats for the first eight), then cycled."""
-    return [PALETTE[int(c) % len(PALETTE)] if pd.notna(c) else PALETTE[0] for c in clusters]
+    """Each cluster's colour, as in the topic clusters' charts (no colour repeats for the first twenty, see
+    :func:`~peerbib.analysis.present.cluster_style`)."""
+    return [cluster_style(c)[0] if pd.notna(c) else CLUSTER_COLORS[0] for c in clusters]
 
 
 def network_map(net: Network, *, color_by: str = "cluster", labels: int = 20, max_links: int = 2000) -> pd.DataFrame:
@@ -123,11 +124,11 @@ def _cluster_handles(net: Network):
     handles = []
     for cluster, label, size in zip(clusters["cluster"], clusters["label"],
                                     net.nodes["cluster"].value_counts().reindex(clusters["cluster"]).to_numpy()):
-        if len(handles) == len(PALETTE):
+        if len(handles) == len(CLUSTER_COLORS):
             break
         name = drawn_label(label, 32)
         handles.append(Line2D([], [], marker="o", linestyle="", markersize=7,
-                              color=PALETTE[int(cluster) % len(PALETTE)],
+                              color=cluster_style(cluster)[0],
                               label=f"{int(cluster)}: {name} ({int(size)})"))
     return handles
 
