@@ -214,20 +214,7 @@ def id_batches(ids: list[str], size: int = MAX_ID_BATCH) -> list[list[str]]:
     """Sorted ``ids`` in batches of at most ``size`` (and :data:`MAX_ID_BATCH`) whose ``references_query``
     URL stays within :data:`MAX_URL` (W ids run to 11 characters: 100 of them fit)."""
     base = len(references_query(["W1"]).page_url()) - 2
-    size = max(1, min(int(size), MAX_ID_BATCH))
-    batches: list[list[str]] = []
-    batch: list[str] = []
-    length = base
-    for work_id in sorted(ids):
-        extra = len(quote_plus(work_id))
-        if batch and (len(batch) >= size or length + 3 + extra > MAX_URL):
-            batches.append(batch)
-            batch, length = [], base
-        length += extra + (3 if batch else 0)
-        batch.append(work_id)
-    if batch:
-        batches.append(batch)
-    return batches
+    return _url_batches(sorted(ids), max(1, min(int(size), MAX_ID_BATCH)), base)
 
 
 def work_query(work_id: str) -> Query:
@@ -287,17 +274,23 @@ def doi_batches(dois: list[str], size: int) -> list[list[str]]:
     """
     # The URL without the values: the filter's name, select, paging with a first cursor.
     base = len(doi_batch_query(["x"], 200).page_url("*")) - 1
+    return _url_batches(dois, size, base)
+
+
+def _url_batches(values, size: int, base: int) -> list[list[str]]:
+    """``values`` in batches of at most ``size`` whose OR filter keeps a URL of ``base`` characters without
+    values within :data:`MAX_URL` (a value too long even alone goes alone)."""
     batches: list[list[str]] = []
     batch: list[str] = []
     length = base
-    for doi in dois:
-        extra = len(quote_plus(doi))
+    for value in values:
+        extra = len(quote_plus(value))
         # requests sends each "|" between values as %7C: three bytes.
         if batch and (len(batch) >= size or length + 3 + extra > MAX_URL):
             batches.append(batch)
             batch, length = [], base
         length += extra + (3 if batch else 0)
-        batch.append(doi)
+        batch.append(value)
     if batch:
         batches.append(batch)
     return batches
