@@ -70,7 +70,7 @@ def assert_same_tables(a, b):
 
 def all_records_by_query(snapshot):
     snap = Snapshot.open(snapshot)
-    return {q["key"]: [r["id"] for r in snap.query_records(q)] for q in snap.queries()}
+    return {q.key: [r["id"] for r in snap.query_records(q)] for q in snap.queries()}
 
 
 # --- the fake itself ------------------------------------------------------------------
@@ -586,8 +586,8 @@ def test_truncated_or_non_json_bodies_are_retried_and_never_stored(api, tmp_path
     assert summary.retries == 1 and summary.citing_works == 30
     snap = Snapshot.open(tmp_path / "snap")
     for query in snap.queries():
-        for page in query["pages"]:
-            text = gzip.decompress((tmp_path / "snap" / page["file"]).read_bytes()).decode()
+        for page in query.pages:
+            text = gzip.decompress((tmp_path / "snap" / page.file).read_bytes()).decode()
             assert all(json.loads(line)["id"] for line in text.splitlines())
 
 

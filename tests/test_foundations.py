@@ -27,6 +27,7 @@ from fixtures.openalex import TEST_KEY, FakeOpenAlex, citation_graph, make_work
 import peerbib as pb
 from peerbib import errors
 from peerbib.snapshot import MANIFEST, Snapshot, fetch, snapshot_tables
+from peerbib.snapshot.model import Page
 from peerbib.tables.building import tables_read_lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -166,13 +167,15 @@ def test_a_query_asked_again_is_pending_until_it_finishes(api, tmp_path):
     api.add([make_work(1, cited_by_count=3)] + [make_work(10 + i, references=["W1"]) for i in range(3)])
     fetch(["10.5555/synthetic.1"], snapshot=tmp_path / "snap", **FAST)
     snap = Snapshot.open(tmp_path / "snap")
-    old = [q for q in snap.queries() if q["kind"] == "cites"][0]
-    entry = snap.start_query(old["key"], {"kind": "cites", "role": "citing", "items": old["items"]})
-    assert entry["pending"] and snap.query(old["key"]) is old  # readers still see the old entry
+    old = [q for q in snap.queries() if q.kind == "cites"][0]
+    entry = snap.start_query(old.key, {"kind": "cites", "role": "citing", "items": list(old.items)})
+    assert entry.pending and snap.query(old.key) is old  # readers still see the old entry
     snap.add_page(entry, [], {"fetched_at": "now"}, run="test")
-    assert snap.query(old["key"]) is old
-    snap.finish_query(entry, complete=True)
-    assert snap.query(old["key"]) is entry and snap.pending(old["key"]) is None
+    assert snap.query(old.key) is old and len(snap.pending(old.key).pages) == 1
+    # the entry names the query: the page added since is not lost by finishing through it
+    done = snap.finish_query(entry, complete=True)
+    assert snap.query(old.key) is done and snap.pending(old.key) is None
+    assert done.complete and not done.pending and not done.has("pending") and len(done.pages) == 1
 
 
 # --- 4. build and fetch do not trip over each other --------------------------------------------
@@ -593,7 +596,7 @@ def test_a_work_in_several_batches_is_stored_in_full_once_and_read_unparsed_afte
     cites = [q for q in manifest["queries"] if q["kind"] == "cites"]
     assert len(cites) == 3
     snap = Snapshot.open(tmp_path / "snap")
-    stored = [w for q in cites for page in q["pages"] for w in snap.page_ids(page)]
+    stored = [w for q in cites for page in q["pages"] for w in snap.page_ids(Page.from_json(page))]
     copies = [w for q in cites for page in q["pages"] for w in (page.get("copies") or {}).get("ids", [])]
     assert copies, "the graph puts works in several batches"
     assert len(stored) == len(set(stored)) == summary.citing_works  # each work in full once
@@ -616,8 +619,8 @@ def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_pat
     snap = Snapshot.open(tmp_path / "snap")
     copied = {w for q in manifest["queries"] for p in q["pages"] for w in (p.get("copies") or {}).get("ids", [])}
     owner = next(q for q in manifest["queries"] if q["kind"] == "cites"
-                 and copied & {w for page in q["pages"] for w in snap.page_ids(page)})
-    held = {w for page in owner["pages"] for w in snap.page_ids(page)}
+                 and copied & {w for page in q["pages"] for w in snap.page_ids(Page.from_json(page))})
+    held = {w for page in owner["pages"] for w in snap.page_ids(Page.from_json(page))}
     orphans = held & copied
     assert orphans
     from peerbib.snapshot.store import encode_page

@@ -21,6 +21,7 @@ from fixtures.openalex import TEST_KEY, FakeOpenAlex, make_work, reference_work 
 import peerbib as pb  # noqa: E402
 from peerbib.errors import SnapshotError  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, encode_page, fetch, snapshot_tables  # noqa: E402
+from peerbib.snapshot.model import Page  # noqa: E402
 from peerbib.sources.openalex.records import decode_abstract, work_row  # noqa: E402
 
 KEY = TEST_KEY
@@ -159,7 +160,7 @@ def test_manifest_lists_queries_with_sha256_counts_and_versions(api, tmp_path):
         assert query["complete"] and query["pages"]
         for page in query["pages"]:
             assert (tmp_path / "snap" / page["file"]).is_file() and len(page["sha256"]) == 64
-            assert page["fetched_at"] and page["records"] == len(list(snap.page_records(page)))
+            assert page["fetched_at"] and page["records"] == len(list(snap.page_records(Page.from_json(page))))
     assert manifest["fetches"][-1]["status"] == "complete"
     assert not list((tmp_path / "snap").rglob("*.tmp"))
 

@@ -85,6 +85,7 @@ from ..sources.openalex.queries import (
 )
 from ..sources.openalex.records import authors_of, canonical_work, decode_abstract, light
 from .runner import Progress, QueryRunner, run_parallel
+from .model import UNREADABLE, FetchRecord, FulltextItem, Match, Refresh, Requested, SciteItem
 from .store import Snapshot, fetch_lock, now_utc
 from .read import scite_tallies
 from ..files import atomic_write, gzip_bytes
@@ -446,7 +447,7 @@ def fetch(
     summary = FetchSummary(snapshot=str(folder))
     status = "interrupted"
     if refresh_from is not None:
-        snap.update(refresh={"from_generation": refresh_from})
+        snap.update(refresh=Refresh.make(from_generation=refresh_from))
     if source is not None:
         snap.update(source=client.index.provenance())
     try:
@@ -470,7 +471,7 @@ def fetch(
         # byte for byte as it was (so build and git see no change), and a
         # first fetch that failed before saving anything creates no snapshot.
         written = (folder / "manifest.json").exists() or any(
-            q.get("pages") for q in snap.queries() + snap.pending_queries())
+            q.pages for q in snap.queries() + snap.pending_queries())
         requests = client.stats.requests + sum(other.stats.requests for other in _others(runner))
         if written and (snap.changed or requests or status not in ("complete", "capped")):
             _log_fetch(snap, runner, started_at, status, citing, fulltext, search, scite_tallies)
@@ -489,15 +490,15 @@ def _others(runner: QueryRunner) -> list:
 
 def _next_generation(snap: Snapshot) -> int:
     """This fetch's generation: one more than any the snapshot holds (a killed fetch logged none)."""
-    seen = [snap.generation] + [int(q.get("generation") or 0) for q in snap.queries() + snap.pending_queries()]
+    seen = [snap.generation] + [int(q.generation or 0) for q in snap.queries() + snap.pending_queries()]
     return max(seen) + 1
 
 
 def _refresh_start(snap: Snapshot, generation: int) -> int:
     """The generation a refresh counts from: an unfinished refresh goes on, a new one starts now."""
-    unfinished = snap.manifest.get("refresh")
-    if isinstance(unfinished, dict) and isinstance(unfinished.get("from_generation"), int):
-        return unfinished["from_generation"]
+    unfinished = snap.manifest.refresh
+    if isinstance(unfinished, Refresh) and isinstance(unfinished.from_generation, int):
+        return unfinished.from_generation
     return generation
 
 
@@ -508,10 +509,10 @@ def _superseded(snap: Snapshot, used_keys: set[str]) -> list[str]:
     stay, also a batch that shares some works with this corpus: its other
     works are answered nowhere else.
     """
-    used = {(q["kind"], item) for q in snap.queries() if q["key"] in used_keys for item in q.get("items", [])}
+    used = {(q.kind, item) for q in snap.queries() if q.key in used_keys for item in q.items}
     return [
-        q["key"] for q in snap.queries()
-        if q["key"] not in used_keys and q.get("items") and all((q["kind"], item) in used for item in q["items"])
+        q.key for q in snap.queries()
+        if q.key not in used_keys and q.items and all((q.kind, item) in used for item in q.items)
     ]
 
 
@@ -526,18 +527,18 @@ def _finish_summary(summary: FetchSummary, runner: QueryRunner, started: float, 
     summary.credits_source = stats.credits_source
     summary.credits_remaining = stats.remaining
     summary.pages_fetched = runner.pages_fetched
-    used_pages = sum(len(q.get("pages", [])) for q in runner.snapshot.queries() if q["key"] in runner.used_keys)
+    used_pages = sum(len(q.pages) for q in runner.snapshot.queries() if q.key in runner.used_keys)
     summary.pages_reused = max(runner.pages_reused, used_pages - runner.pages_fetched)
     summary.incomplete = sorted(
-        f"{q.get('kind')}:{'|'.join(map(str, (q.get('items') or [])[:2]))}"
-        for q in runner.snapshot.queries() if q["key"] in runner.used_keys and q.get("short"))
+        f"{q.kind}:{'|'.join(map(str, (q.items or ())[:2]))}"
+        for q in runner.snapshot.queries() if q.key in runner.used_keys and q.short)
     summary.seconds = round(time.monotonic() - started, 3)
 
 
 def _budget_message(exc: BudgetExhaustedError, runner: QueryRunner, folder: Path) -> str:
     resets = exc.resets_at or next_budget_reset()
     left = max(0, int((resets - datetime.now(timezone.utc)).total_seconds()))
-    pages = sum(len(q.get("pages", [])) for q in runner.snapshot.queries())
+    pages = sum(len(q.pages) for q in runner.snapshot.queries())
     return (
         f"OpenAlex's daily credit budget is used up, so the fetch stopped. Saved: "
         f"{runner.pages_fetched} pages ({runner.records_fetched} records) fetched now, "
@@ -558,8 +559,8 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
     except PackageNotFoundError:  # pragma: no cover
         pyalex_version = None
     stats = runner.client.stats
-    log = list(snap.manifest.get("fetches", []))
-    log.append({
+    log = list(snap.manifest.fetches)
+    log.append(FetchRecord.make(**{
         "run": runner.run_id,
         "generation": runner.generation,
         "started": started_at,
@@ -575,7 +576,7 @@ def _log_fetch(snap: Snapshot, runner: QueryRunner, started_at: str, status: str
                     **runner.settings.logged()},
         "peerbib_version": __version__,
         "pyalex_version": pyalex_version,
-    })
+    }))
     snap.update(fetches=log[-50:], generation=runner.generation, peerbib_version=__version__,
                 pyalex_version=pyalex_version)
 
@@ -630,8 +631,7 @@ def _fetch(runner: QueryRunner, entries: list[_Entry], search, citing, fulltext,
                 n += 1
                 corpus[wid] = light(record)
         summary.search_results = n
-        summary.search_capped = entry.get("capped") is not None or (
-            isinstance(entry.get("count"), int) and entry["count"] > n)
+        summary.search_capped = entry.capped is not None or (isinstance(entry.count, int) and entry.count > n)
         if summary.search_capped:
             status = "capped"
         runner.snapshot.save(force=True)
@@ -705,7 +705,7 @@ def _resolve_ids(runner: QueryRunner, ids: list[str]) -> dict[str, dict]:
     for entry, record in runner.records_of(("work",), set(missing)):
         work = light(record)
         if work["id"]:
-            found[entry["items"][0]] = work
+            found[entry.items[0]] = work
     return found
 
 
@@ -771,7 +771,7 @@ def _match_rows(runner: QueryRunner, entries: list[_Entry], unresolved: set[str]
             continue
         _, wid, method, score, record = best
         matches.append({"corpus_work_id": entry.corpus_work_id, "work_id": wid, "method": method,
-                        "score": score, "query": result["key"], "work": light(record), **_row_facts(entry)})
+                        "score": score, "query": result.key, "work": light(record), **_row_facts(entry)})
     return matches, unmatched
 
 
@@ -781,18 +781,18 @@ _MATCH_FIELDS = ("corpus_work_id", "work_id", "method", "score", "query", "title
 
 def _save_matches(runner: QueryRunner, matches: list[dict], entries: list[_Entry]) -> None:
     mine = {e.corpus_work_id for e in entries}
-    kept = [m for m in runner.snapshot.manifest.get("matches", []) if m.get("corpus_work_id") not in mine]
-    kept += [{k: m.get(k) for k in _MATCH_FIELDS} for m in matches]
-    runner.snapshot.update(matches=sorted(kept, key=lambda m: (m["corpus_work_id"], m["work_id"])))
+    kept = [m for m in runner.snapshot.manifest.matches if m.corpus_work_id not in mine]
+    kept += [Match.make(**{k: m.get(k) for k in _MATCH_FIELDS}) for m in matches]
+    runner.snapshot.update(matches=sorted(kept, key=lambda m: (m.corpus_work_id, m.work_id)))
 
 
 def _save_requested(runner: QueryRunner, dois, ids, search, summary: FetchSummary) -> None:
-    old = dict(runner.snapshot.manifest.get("requested", {}))
-    requested = {
-        "dois": sorted(set(old.get("dois", [])) | set(dois)),
-        "ids": sorted(set(old.get("ids", [])) | set(ids)),
-        "searches": sorted(set(old.get("searches", [])) | ({str(search).strip()} if search else set())),
-    }
+    old = runner.snapshot.manifest.requested or Requested()
+    requested = Requested.make(
+        dois=tuple(sorted(set(old.dois) | set(dois))),
+        ids=tuple(sorted(set(old.ids) | set(ids))),
+        searches=tuple(sorted(set(old.searches) | ({str(search).strip()} if search else set()))),
+    )
     runner.snapshot.update(requested=requested, unresolved_dois=list(summary.unresolved_dois))
 
 
@@ -810,10 +810,10 @@ def _fetch_citing(runner: QueryRunner, corpus: dict[str, dict], summary: FetchSu
     done, partial = runner.covered("cites", REQUIRED_CITING_FIELDS)
     needed = set(targets) - done
     queries = []
-    for entry in sorted(partial, key=lambda e: e["key"]):
-        items = set(entry.get("items", []))
+    for entry in sorted(partial, key=lambda e: e.key):
+        items = set(entry.items)
         if items and items <= needed:
-            queries.append(Query.from_entry(entry))
+            queries.append(Query.from_entry(entry.to_json()))
             needed -= items
     ranked = sorted(needed, key=lambda w: (-(counts[w] or 0), len(w), w))
     queries += [cites_query(batch, settings.per_page) for batch in _chunks(ranked, settings.cites_batch)]
@@ -832,8 +832,8 @@ class _CitingCap:
         self.left = int(runner.settings.max_citing)
         targets = set(targets)
         for entry in runner.snapshot.queries():
-            if entry.get("kind") == "cites" and set(entry.get("items", [])) & targets:
-                self.left -= entry.get("records", 0)
+            if entry.kind == "cites" and set(entry.items) & targets:
+                self.left -= entry.records
 
 
 def _run_citing(runner: QueryRunner, queries: list[Query], cap: _CitingCap | None) -> bool:
@@ -846,18 +846,16 @@ def _run_citing(runner: QueryRunner, queries: list[Query], cap: _CitingCap | Non
         if cap.left <= 0:
             return True
         known = runner.snapshot.query(query.key)
-        already = (known or {}).get("records", 0) if not (known or {}).get("complete") else 0
+        already = known.records if known is not None and not known.complete else 0
         query.max_records = already + cap.left
         entry = runner.run(query)
-        cap.left -= entry.get("records", 0) - already
-        capped = capped or entry.get("capped") is not None
+        cap.left -= entry.records - already
+        capped = capped or entry.capped is not None
     return capped
 
 
 JATS = "europepmc-jats"
 TEI = "openalex-tei"
-#: The ``status`` of a full-text item whose body stayed unusable after the retries (``reason`` says why).
-UNREADABLE = "unreadable"
 _SOURCE_NAMES = {JATS: "Europe PMC JATS", TEI: "OpenAlex GROBID TEI"}
 
 
@@ -874,8 +872,7 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
     def have(work_id: str, source: str) -> bool:
         item = snap.fulltext().get(work_id, {}).get(source)
         # An unreadable answer is kept like a 404: asking again would pay for the same broken body.
-        return bool(item) and not runner.stale(item) and (item.get("status") == UNREADABLE
-                                                         or snap.fulltext_intact(item))
+        return item is not None and not runner.stale(item) and (item.unreadable or snap.fulltext_intact(item))
 
     def download(work_id: str, source: str) -> None:
         if runner.cancel.is_set():
@@ -899,7 +896,7 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
         elif response.status == 200:
             item.update(file=relative, bytes=len(response.data),
                         sha256=atomic_write(snap.folder / relative, gzip_bytes(response.data)))
-        snap.set_fulltext(work_id, source, item)
+        snap.set_fulltext(work_id, source, FulltextItem.make(**item))
         with runner._lock:
             runner.pages_fetched += 1
         runner.progress.advance()
@@ -917,7 +914,7 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
         runner.progress.note(f"full text: {len(by_pmc)} citing works have a PMC id: Europe PMC JATS (free)")
         fetch_all(by_pmc, JATS)
     fulltext = snap.fulltext()
-    with_jats = {w for w in by_pmc if fulltext.get(w, {}).get(JATS, {}).get("status") == 200}
+    with_jats = {w for w in by_pmc if _status(fulltext, w, JATS) == 200}
     by_tei = [w for w in citing if w in scan.grobid and w not in with_jats][: max(0, int(settings.max_fulltext))]
     new_tei = [w for w in by_tei if not have(w, TEI)]
     summary.fulltext_credits_estimated = float(len(new_tei) * CREDIT_COSTS["content"])
@@ -927,13 +924,19 @@ def _fetch_fulltext(runner: QueryRunner, scan, summary: FetchSummary) -> None:
             f"{summary.fulltext_credits_estimated:g} credits (max_fulltext={settings.max_fulltext})")
         fetch_all(by_tei, TEI)
     fulltext = snap.fulltext()
-    summary.fulltext_europepmc = sum(1 for w in citing if fulltext.get(w, {}).get(JATS, {}).get("status") == 200)
-    summary.fulltext_tei = sum(1 for w in citing if fulltext.get(w, {}).get(TEI, {}).get("status") == 200
-                               and fulltext.get(w, {}).get(JATS, {}).get("status") != 200)
+    summary.fulltext_europepmc = sum(1 for w in citing if _status(fulltext, w, JATS) == 200)
+    summary.fulltext_tei = sum(1 for w in citing if _status(fulltext, w, TEI) == 200
+                               and _status(fulltext, w, JATS) != 200)
     summary.fulltext = summary.fulltext_europepmc + summary.fulltext_tei
     summary.fulltext_unreadable = [
-        f"{w} ({source}): {item.get('reason') or 'unusable body'}"
-        for w in citing for source, item in sorted(fulltext.get(w, {}).items()) if item.get("status") == UNREADABLE]
+        f"{w} ({source}): {item.reason or 'unusable body'}"
+        for w in citing for source, item in sorted(fulltext.get(w, {}).items()) if item.unreadable]
+
+
+def _status(fulltext: dict, work_id: str, source: str):
+    """The status of the full text of ``work_id`` from ``source`` (None when never asked)."""
+    item = fulltext.get(work_id, {}).get(source)
+    return item.status if item is not None else None
 
 
 def _warn(runner: QueryRunner, message: str) -> None:
@@ -964,8 +967,8 @@ def _fetch_scite(runner: QueryRunner, dois: list[str], summary: FetchSummary) ->
     snap = runner.snapshot
     answered = set()
     for item in snap.scite().values():
-        if item.get("status") == 200 and not runner.stale(item) and snap.fulltext_intact(item):
-            answered.update(item.get("dois") or [])
+        if item.status == 200 and not runner.stale(item) and snap.fulltext_intact(item):
+            answered.update(item.dois or [])
     todo = [d for d in dois if d not in answered]
     runner.progress.phase("scite: tallies")
     if todo:
@@ -978,9 +981,10 @@ def _fetch_scite(runner: QueryRunner, dois: list[str], summary: FetchSummary) ->
         key = _scite_key(batch)
         relative = f"scite/{key}.json.gz"
         data = json.dumps(response.data, sort_keys=True, ensure_ascii=False).encode()
-        snap.set_scite(key, {"url": SCITE_URL, "dois": batch, "fetched_at": now_utc(), "status": response.status,
-                             "run": runner.run_id, "generation": runner.generation, "file": relative,
-                             "sha256": atomic_write(snap.folder / relative, gzip_bytes(data))})
+        snap.set_scite(key, SciteItem.make(url=SCITE_URL, dois=tuple(batch), fetched_at=now_utc(),
+                                           status=response.status, run=runner.run_id, generation=runner.generation,
+                                           file=relative, sha256=atomic_write(snap.folder / relative,
+                                                                              gzip_bytes(data))))
         with runner._lock:
             runner.pages_fetched += 1
         runner.progress.advance()

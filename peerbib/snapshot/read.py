@@ -21,12 +21,14 @@ import pandas as pd
 from ..ids import as_int, normalize_doi, short_id
 from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
 from ..sources.openalex.records import WORK_ROW_DTYPES, canonical_work, cited_corpus_works, work_row
-from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
+from .model import QueryEntry, Short
+from .pages import LEADING_ID
+from .store import Snapshot
 
 __all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
 
 # What a few fields of a stored record say, read without parsing the record
-# (see store.LEADING_ID: a key inside a string value is escaped and cannot match).
+# (see pages.LEADING_ID: a key inside a string value is escaped and cannot match).
 _REFERENCES = re.compile(rb'"referenced_works":\s*\[([^\]]*)\]')
 _REFERENCE_ID = re.compile(rb"(W\d+)")
 _GROBID = re.compile(rb'"has_content":\s*\{[^{}]*"grobid_xml":\s*true')
@@ -86,36 +88,35 @@ def snapshot_tables(snapshot_dir) -> dict:
     snapshot = Snapshot.open(snapshot_dir)
     accepted: dict[str, set[str]] = {}
     match_rows = []
-    for match in snapshot.manifest.get("matches", []):
-        work_id = short_id(match.get("work_id"))
+    for match in snapshot.manifest.matches:
+        work_id = short_id(match.work_id)
         if not work_id:
             continue
-        accepted.setdefault(match.get("query"), set()).add(work_id)
-        match_rows.append({name: match.get(name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
-    queries = sorted(snapshot.queries(), key=lambda q: (q.get("generation") or 0, q.get("started") or "", q["key"]))
+        accepted.setdefault(match.query, set()).add(work_id)
+        match_rows.append({name: getattr(match, name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
+    queries = sorted(snapshot.queries(), key=lambda q: (q.generation or 0, q.started or "", q.key))
     # First the corpus (small): which works the fetch was asked for.
     requested: set[str] = set()
     for entry in queries:
-        role = entry.get("role")
-        if role == ROLE_CORPUS:
+        if entry.role == ROLE_CORPUS:
             requested.update(work_id for _, work_id, _, _, _ in occurrences(snapshot, [entry]))
-        elif role == ROLE_CANDIDATES:
-            requested.update(accepted.get(entry["key"], set()))
+        elif entry.role == ROLE_CANDIDATES:
+            requested.update(accepted.get(entry.key, set()))
     wanted = frozenset(requested)
 
     # Then every record, best query first: the first record of a work is the
     # one kept; later ones only add their citations.
     def rank(item):
         order, entry = item
-        select = entry_select(entry)
+        select = entry.selected
         has_counts = select is None or "counts_by_year" in select
-        return (entry.get("role") != ROLE_CITING, has_counts, order)
+        return (entry.role != ROLE_CITING, has_counts, order)
 
     ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
     rows: dict[str, tuple[dict, list]] = {}
     citations = Citations(wanted)
     for entry, work_id, first, line, record in occurrences(snapshot, ordered, accepted):
-        queried = entry.get("items") or [] if entry.get("role") == ROLE_CITING else []
+        queried = list(entry.items or []) if entry.role == ROLE_CITING else []
         if not first:
             citations.again(work_id, queried)
             continue
@@ -190,9 +191,9 @@ def occurrences(snapshot: Snapshot, entries, accepted: dict | None = None):
     """
     accepted = accepted or {}
     seen: set[str] = set()
-    owners = [(entry, page) for entry in entries for page in entry.get("pages", [])]
+    owners = [(entry, page) for entry in entries for page in entry.pages]
     for (entry, _), data in zip(owners, snapshot.pages_bytes([page for _, page in owners])):
-        keep = accepted.get(entry["key"], set()) if entry.get("role") == ROLE_CANDIDATES else None
+        keep = accepted.get(entry.key, set()) if entry.role == ROLE_CANDIDATES else None
         for line in data.splitlines():
             if not line.strip():
                 continue
@@ -209,12 +210,12 @@ def occurrences(snapshot: Snapshot, entries, accepted: dict | None = None):
             seen.add(work_id)
             yield entry, work_id, first, line, record
     for entry, page in owners:
-        copies = page.get("copies")
+        copies = page.copies
         if not copies:
             continue
         snapshot.check_copies(page)  # hashed, not read: a damaged file is reported like a damaged page
         lines = None
-        for work_id in copies.get("ids") or []:
+        for work_id in copies.ids or []:
             if not work_id:
                 continue
             if work_id in seen:
@@ -281,7 +282,7 @@ def citing_scan(snapshot: Snapshot, entries, wanted: frozenset) -> CitingScan:
     citations = Citations(wanted)
     scan = CitingScan()
     for entry, work_id, first, line, record in occurrences(snapshot, entries):
-        queried = entry.get("items") or []
+        queried = list(entry.items or [])
         if not first:
             if citations.again(work_id, queried):
                 scan.citing.add(work_id)
@@ -313,7 +314,7 @@ def _references_of_line(line: bytes):
     return [ref.decode() for ref in _REFERENCE_ID.findall(found.group(1))]
 
 
-def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[str]:
+def incomplete_queries(queries: list[QueryEntry], pending: list[QueryEntry] = ()) -> list[str]:
     """Short descriptions of the queries an interrupted fetch left unfinished.
 
     A query cut short by ``max_citing``/``max_search`` finished as asked and is
@@ -321,27 +322,27 @@ def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[st
     full. A query whose pages ended before OpenAlex's count is listed with
     what it got; so is a refresh that did not finish (the older data is kept).
     """
-    covered = {(q.get("kind"), item) for q in queries if q.get("complete") for item in q.get("items") or []}
+    covered = {(q.kind, item) for q in queries if q.complete for item in q.items or []}
     out = []
     for entry in queries:
-        if entry.get("complete") or entry.get("capped") is not None:
+        if entry.complete or entry.capped is not None:
             continue
-        items = entry.get("items") or []
-        if items and all((entry.get("kind"), item) in covered for item in items):
+        items = entry.items or []
+        if items and all((entry.kind, item) in covered for item in items):
             continue
-        pages = len(entry.get("pages") or [])
-        count = entry.get("count")
-        per_page = entry_per_page(entry)
-        short = entry.get("short")
-        if isinstance(short, dict):
-            where = f"its pages ended after {short.get('received')} of the {short.get('count')} records it counts"
+        pages = len(entry.pages or [])
+        count = entry.count
+        per_page = entry.per_page_number
+        short = entry.short
+        if isinstance(short, Short):
+            where = f"its pages ended after {short.received} of the {short.count} records it counts"
         elif isinstance(count, int) and per_page:
             where = f"page {pages} of {max(pages, -(-count // per_page))}"
         else:
             where = f"{pages} page{'s' if pages != 1 else ''} fetched, total unknown"
-        out.append(f"{query_label(entry)} ({where})")
+        out.append(f"{entry.label} ({where})")
     for entry in pending:
-        out.append(f"{query_label(entry)} (asked again and not finished; the older answer is kept)")
+        out.append(f"{entry.label} (asked again and not finished; the older answer is kept)")
     return sorted(out)
 
 
@@ -370,14 +371,13 @@ def _duplicate_dois(rows: dict, requested: set[str]) -> dict[str, str]:
 def scite_tallies(snapshot: Snapshot) -> dict[str, dict]:
     """DOI -> scite's counts (and ``fetched_at``), from the newest intact answer that has the DOI."""
     out: dict[str, dict] = {}
-    items = sorted(snapshot.scite().values(),
-                   key=lambda item: (item.get("generation") or 0, item.get("fetched_at") or ""))
+    items = sorted(snapshot.scite().values(), key=lambda item: (item.generation or 0, item.fetched_at or ""))
     for item in items:
-        if item.get("status") != 200 or not snapshot.fulltext_intact(item):
+        if item.status != 200 or not snapshot.fulltext_intact(item):
             continue
         tallies = (json.loads(snapshot.fulltext_bytes(item)).get("tallies") or {})
         for doi, counts in tallies.items():
             normalized = normalize_doi(doi)
             if normalized and isinstance(counts, dict):
-                out[normalized] = {**counts, "fetched_at": item.get("fetched_at")}
+                out[normalized] = {**counts, "fetched_at": item.fetched_at}
     return out
