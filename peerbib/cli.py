@@ -105,16 +105,18 @@ def _report(args) -> int:
     from .paths import project_path
     from .reporting import check_reports_folder, report
     from .tables import load, needs_build
+    from .tables.inputs import one_fingerprint
 
     check_reports_folder(project_path(args.out), args.raw)  # before a build or a notebook runs
-    if needs_build(args.raw, args.processed):  # build first, saying what the build did
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tables = load(args.processed, raw=args.raw)
-        _say_built(tables, args.processed, "report")
-    paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
-                   timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
-                   with_code=args.with_code)
+    with one_fingerprint():  # the raw data is fingerprinted once for the whole command
+        if needs_build(args.raw, args.processed):  # build first, saying what the build did
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tables = load(args.processed, raw=args.raw)
+            _say_built(tables, args.processed, "report")
+        paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
+                       timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
+                       with_code=args.with_code)
     for path in paths:
         _say(path)
     return 0

@@ -5,6 +5,7 @@ No test reaches the network and none waits: ``sleep`` is a recorder.
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -55,8 +56,9 @@ def go(dois, snapshot, sleeps=None, **options):
 
 
 def tables_of(snapshot):
-    return {name: frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
-            for name, frame in snapshot_tables(snapshot).items()}
+    tables = snapshot_tables(snapshot)
+    return {field.name: frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
+            for field in dataclasses.fields(tables) for frame in [getattr(tables, field.name)]}
 
 
 def assert_same_tables(a, b):

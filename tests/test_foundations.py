@@ -123,7 +123,7 @@ def test_snapshot_tables_build_the_corpus_set_once(api, tmp_path, monkeypatch):
         seen.append(id(wanted)), original(record, wanted, queried))[1])
     tables = snapshot_tables(tmp_path / "snap")
     assert len(seen) >= 200 and len(set(seen)) == 1
-    assert len(tables["citations"]) > 200
+    assert len(tables.citations) > 200
 
 
 # --- 3. an interrupted refresh keeps every record the snapshot had ------------------------
@@ -143,11 +143,11 @@ def test_an_interrupted_refresh_keeps_the_complete_data_and_resumes(tmp_path):
         with pytest.raises(pb.BudgetExhaustedError):
             fetch(dois, snapshot=snap, refresh=True, workers=1, **FAST)
         interrupted = snapshot_tables(snap)
-        assert len(interrupted["works"]) == len(complete["works"]) == 630
-        pd.testing.assert_frame_equal(interrupted["citations"], complete["citations"])
-        pd.testing.assert_frame_equal(interrupted["works"], complete["works"])
+        assert len(interrupted.works) == len(complete.works) == 630
+        pd.testing.assert_frame_equal(interrupted.citations, complete.citations)
+        pd.testing.assert_frame_equal(interrupted.works, complete.works)
         assert any("asked again and not finished; the older answer is kept" in line
-                   for line in interrupted["incomplete"])
+                   for line in interrupted.incomplete)
         # the next refresh goes on where this one stopped instead of starting over
         fake.budget = None
         calls = len(fake.calls)
@@ -155,8 +155,8 @@ def test_an_interrupted_refresh_keeps_the_complete_data_and_resumes(tmp_path):
         assert resumed.status == "complete"
         assert len(fake.calls) - calls < full_refresh
     final = snapshot_tables(snap)
-    pd.testing.assert_frame_equal(final["citations"], complete["citations"])
-    assert final["incomplete"] == []
+    pd.testing.assert_frame_equal(final.citations, complete.citations)
+    assert final.incomplete == []
     manifest = json.loads((snap / MANIFEST).read_text())
     assert manifest["pending"] == [] and manifest.get("refresh") is None
     listed = {p["file"] for q in manifest["queries"] for p in q["pages"]}
@@ -219,9 +219,9 @@ def test_a_sweep_leaves_alone_the_pages_a_running_build_reads(api, tmp_path, mon
     original = building.snapshot_tables
     swept = []
 
-    def sweep_while_reading(folder):
-        swept.append(Snapshot.open(folder).sweep())
-        return original(folder)
+    def sweep_while_reading(snapshot):
+        swept.append(Snapshot.open(snapshot.folder).sweep())  # another process's fetch, finishing
+        return original(snapshot)
 
     monkeypatch.setattr(building, "snapshot_tables", sweep_while_reading)
     pb.build(raw, tmp_path / "processed")
@@ -304,13 +304,13 @@ def test_a_cursor_that_ends_before_the_count_is_stored_as_incomplete(api, tmp_pa
     cites = [q for q in manifest["queries"] if q["kind"] == "cites"][0]
     assert cites["complete"] is False and cites["short"] == {"received": 10, "count": 30}
     assert summary.incomplete and "cites:W1" in summary.incomplete[0]
-    assert any("ended after 10 of the 30" in line for line in snapshot_tables(tmp_path / "snap")["incomplete"])
+    assert any("ended after 10 of the 30" in line for line in snapshot_tables(tmp_path / "snap").incomplete)
     # the next fetch asks it again, and keeps the 10 records until the new answer is whole
     api.cursor_fault = None
     calls = len(api.calls)
     again = fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
     assert again.requests == 3 == len(api.calls) - calls and again.citing_works == 30
-    assert snapshot_tables(tmp_path / "snap")["incomplete"] == []
+    assert snapshot_tables(tmp_path / "snap").incomplete == []
 
 
 # --- 6. a DOI-less corpus row edited after its fetch keeps its work ----------------------------
@@ -603,8 +603,8 @@ def test_a_work_in_several_batches_is_stored_in_full_once_and_read_unparsed_afte
     assert set(copies) <= set(stored)
     assert sum(q["records"] for q in cites) == len(stored) + len(copies)  # every answer is still kept
     tables = snapshot_tables(tmp_path / "snap")
-    assert set(map(tuple, tables["citations"].to_numpy())) == _expected_edges(corpus, citing)
-    assert summary.citations == len(tables["citations"])
+    assert set(map(tuple, tables.citations.to_numpy())) == _expected_edges(corpus, citing)
+    assert summary.citations == len(tables.citations)
 
 
 def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_path):
@@ -631,9 +631,9 @@ def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_pat
         page["records"] = 0
     path.write_text(json.dumps(manifest), encoding="utf-8")
     tables = snapshot_tables(tmp_path / "snap")
-    works = tables["works"].set_index("work_id")
+    works = tables.works.set_index("work_id")
     assert orphans <= set(works.index)  # still there, read from the copies
-    assert works.loc[sorted(orphans)[0], "title"] == whole["works"].set_index("work_id").loc[sorted(orphans)[0],
+    assert works.loc[sorted(orphans)[0], "title"] == whole.works.set_index("work_id").loc[sorted(orphans)[0],
                                                                                                "title"]
 
 
@@ -652,8 +652,8 @@ def test_a_damaged_copies_file_makes_its_query_fetched_again(api, tmp_path):
     again = fetch(dois, snapshot=tmp_path / "snap", **FAST)
     assert again.requests > 0 and len(api.calls) > calls
     after = snapshot_tables(tmp_path / "snap")
-    pd.testing.assert_frame_equal(after["citations"], before["citations"])
-    assert len(after["works"]) == len(before["works"])
+    pd.testing.assert_frame_equal(after.citations, before.citations)
+    assert len(after.works) == len(before.works)
 
 
 def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_path):
@@ -663,10 +663,10 @@ def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_p
     snap = tmp_path / "snap"
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.9"], snapshot=snap, **FAST)  # corpus B
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, **FAST)  # corpus A
-    before = set(map(tuple, snapshot_tables(snap)["citations"].to_numpy()))
+    before = set(map(tuple, snapshot_tables(snap).citations.to_numpy()))
     assert before == {("W11", "W1"), ("W12", "W2"), ("W19", "W9")}
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, refresh=True, **FAST)
-    assert set(map(tuple, snapshot_tables(snap)["citations"].to_numpy())) == before
+    assert set(map(tuple, snapshot_tables(snap).citations.to_numpy())) == before
 
 
 def test_no_test_reads_outside_the_repository():

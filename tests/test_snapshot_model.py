@@ -139,7 +139,7 @@ def test_keys_are_kept_as_they_were_written_absent_null_or_unknown():
 
 @pytest.mark.parametrize("change, message", [
     (lambda m: m.update(queries={}), "queries is a dict, not a list"),
-    (lambda m: m["queries"][0]["pages"][0].update(file="../outside.jsonl.gz"), "not a path inside"),
+    (lambda m: m["queries"][0]["pages"][0].update(file="pages/../../outside.jsonl.gz"), "not a path inside"),
     (lambda m: m["fulltext"].update(W1=["not", "a", "record"]), "not a record per source"),
 ])
 def test_a_damaged_manifest_is_refused_with_what_is_wrong(tmp_path, change, message):
@@ -148,3 +148,25 @@ def test_a_damaged_manifest_is_refused_with_what_is_wrong(tmp_path, change, mess
     (tmp_path / MANIFEST).write_text(json.dumps(data))
     with pytest.raises(SnapshotError, match=message):
         Snapshot.open(tmp_path)
+
+
+def test_files_found_intact_are_remembered_by_the_snapshot_object_not_the_process(tmp_path, monkeypatch):
+    import peerbib.snapshot.pages as pages
+    import peerbib.snapshot.store as store
+    from peerbib.files import atomic_write
+    from peerbib.snapshot import encode_page
+
+    snap = Snapshot.open(tmp_path, create=True)
+    entry = snap.start_query("k", {"kind": "cites", "items": ["W1"]})
+    for n in range(3):
+        entry = snap.add_page(entry, [{"id": f"https://openalex.org/W{10 + n}"}], {"status": 200}, run="r")
+    hashed = []
+    original = pages.sha256_file
+    monkeypatch.setattr(pages, "sha256_file", lambda path: hashed.append(path) or original(path))
+    assert snap.pages_intact(entry) and snap.pages_intact(entry)
+    assert len(hashed) == 3  # once per file for this object
+    other = Snapshot(tmp_path, snap.manifest)
+    assert other.pages_intact(other.query("k")) and len(hashed) == 6  # a new object checks again
+    assert not hasattr(store, "_VERIFIED") and not hasattr(pages, "_VERIFIED")
+    atomic_write(tmp_path / entry.pages[0].file, encode_page([]))  # changed since: checked again, found changed
+    assert not snap.pages_intact(entry)

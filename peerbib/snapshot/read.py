@@ -25,7 +25,7 @@ from .model import QueryEntry, Short
 from .pages import LEADING_ID
 from .store import Snapshot
 
-__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
+__all__ = ["snapshot_tables", "SnapshotTables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
 
 # What a few fields of a stored record say, read without parsing the record
 # (see pages.LEADING_ID: a key inside a string value is escaped and cannot match).
@@ -51,28 +51,54 @@ def _columns_frame(data: dict[str, list], columns: dict[str, str]) -> pd.DataFra
     return pd.DataFrame(out, columns=list(columns))
 
 
-def snapshot_tables(snapshot_dir) -> dict:
+@dataclass
+class SnapshotTables:
+    """Flat tables from an OpenAlex snapshot, for ``build`` to merge with the corpus.
+
+    Attributes
+    ----------
+    works : DataFrame
+        work_id, doi, title, publication_year, type, venue, authors, abstract,
+        cited_by_count, requested (True for works the fetch was asked for,
+        False for works that only cite them), one row per work.
+    citations : DataFrame
+        citing_id, cited_id.
+    counts_by_year : DataFrame
+        work_id, year, citations, as OpenAlex gives them.
+    matches : DataFrame
+        corpus_work_id, work_id, method, score, title, publication_year,
+        authors, abstract (what the corpus row said when it was matched), for
+        corpus rows matched without a DOI.
+    fulltext : dict
+        The full-text files of citing works: work id -> source -> :class:`~.model.FulltextItem`.
+    scite : dict
+        DOI -> scite's counts (``fetch(scite_tallies=True)``).
+    incomplete : list of str
+        The queries an interrupted fetch left unfinished, e.g. ``"cites:W1|W2…
+        (page 3 of 7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
+    """
+
+    works: pd.DataFrame
+    citations: pd.DataFrame
+    counts_by_year: pd.DataFrame
+    matches: pd.DataFrame
+    fulltext: dict = field(default_factory=dict)
+    scite: dict = field(default_factory=dict)
+    incomplete: list = field(default_factory=list)
+
+
+def snapshot_tables(snapshot) -> SnapshotTables:
     """Flat tables from an OpenAlex snapshot, for ``build`` to merge with the corpus.
 
     Parameters
     ----------
-    snapshot_dir : str or Path
-        The snapshot folder (holding ``manifest.json``).
+    snapshot : Snapshot, str or Path
+        The snapshot (opened once by the build and handed along), or its
+        folder (holding ``manifest.json``).
 
     Returns
     -------
-    dict
-        ``works``: work_id, doi, title, publication_year, type, venue, authors,
-        abstract, cited_by_count, requested (True for works the fetch was asked
-        for, False for works that only cite them), one row per work.
-        ``citations``: citing_id, cited_id. ``counts_by_year``: work_id, year,
-        citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
-        method, score, title, publication_year, authors, abstract (what the
-        corpus row said when it was matched), for corpus rows matched without
-        a DOI. ``fulltext`` (a dict, not a DataFrame): the full-text files
-        of citing works, by work and source. ``incomplete`` (a list of str): the queries an
-        interrupted fetch left unfinished, e.g. ``"cites:W1|W2… (page 3 of
-        7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
+    SnapshotTables
 
     Raises
     ------
@@ -85,7 +111,27 @@ def snapshot_tables(snapshot_dir) -> dict:
     beats that of a citing query, a record with ``counts_by_year`` one without,
     and a later fetch an earlier one.
     """
-    snapshot = Snapshot.open(snapshot_dir)
+    snapshot = snapshot if isinstance(snapshot, Snapshot) else Snapshot.open(snapshot)
+    accepted, match_rows = _accepted_matches(snapshot)
+    queries = sorted(snapshot.queries(), key=lambda q: (q.generation or 0, q.started or "", q.key))
+    requested = _requested(snapshot, queries, accepted)
+    rows, citations = _first_records(snapshot, _best_first(queries), accepted, frozenset(requested))
+    aliases = _duplicate_dois(rows, requested)
+    works, counts_by_year = _work_columns(rows, aliases, requested)
+    del rows
+    return SnapshotTables(
+        works=_columns_frame(works, _COLUMNS),
+        citations=_citation_frame(citations, aliases),
+        counts_by_year=_columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
+        matches=_match_frame(match_rows, aliases),
+        fulltext=snapshot.fulltext(),
+        scite=scite_tallies(snapshot),
+        incomplete=incomplete_queries(queries, snapshot.pending_queries()),
+    )
+
+
+def _accepted_matches(snapshot: Snapshot) -> tuple[dict[str, set[str]], list[dict]]:
+    """The works each candidates query had accepted (query key -> work ids), and the match rows."""
     accepted: dict[str, set[str]] = {}
     match_rows = []
     for match in snapshot.manifest.matches:
@@ -94,25 +140,35 @@ def snapshot_tables(snapshot_dir) -> dict:
             continue
         accepted.setdefault(match.query, set()).add(work_id)
         match_rows.append({name: getattr(match, name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
-    queries = sorted(snapshot.queries(), key=lambda q: (q.generation or 0, q.started or "", q.key))
-    # First the corpus (small): which works the fetch was asked for.
+    return accepted, match_rows
+
+
+def _requested(snapshot: Snapshot, queries: list[QueryEntry], accepted: dict) -> set[str]:
+    """The works the fetch was asked for: the corpus queries' (read first: they are small) and accepted matches."""
     requested: set[str] = set()
     for entry in queries:
         if entry.role == ROLE_CORPUS:
             requested.update(work_id for _, work_id, _, _, _ in occurrences(snapshot, [entry]))
         elif entry.role == ROLE_CANDIDATES:
             requested.update(accepted.get(entry.key, set()))
-    wanted = frozenset(requested)
+    return requested
 
-    # Then every record, best query first: the first record of a work is the
-    # one kept; later ones only add their citations.
+
+def _best_first(queries: list[QueryEntry]) -> list[QueryEntry]:
+    """The queries best first: corpus before citing, with ``counts_by_year`` before without, newest first."""
     def rank(item):
         order, entry = item
         select = entry.selected
         has_counts = select is None or "counts_by_year" in select
         return (entry.role != ROLE_CITING, has_counts, order)
 
-    ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
+    return [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)]
+
+
+def _first_records(snapshot: Snapshot, ordered: list[QueryEntry], accepted: dict,
+                   wanted: frozenset) -> tuple[dict[str, tuple[dict, list]], "Citations"]:
+    """Every record, best query first: the first record of a work is the one kept (flattened at once, as
+    work id -> (row, counts by year)); later ones only add their citations. Returns the rows and the citations."""
     rows: dict[str, tuple[dict, list]] = {}
     citations = Citations(wanted)
     for entry, work_id, first, line, record in occurrences(snapshot, ordered, accepted):
@@ -128,8 +184,11 @@ def snapshot_tables(snapshot_dir) -> dict:
             if isinstance(c, dict)
         ]
         rows[work_id] = (work_row(record), counts)
-    edges = citations.edges
-    aliases = _duplicate_dois(rows, requested)
+    return rows, citations
+
+
+def _work_columns(rows: dict, aliases: dict, requested: set) -> tuple[dict[str, list], dict[str, list]]:
+    """The works' columns and the counts by year, in work id order, each row dropped once copied."""
     columns: dict[str, list] = {name: [] for name in _COLUMNS}
     counts_by_year: dict[str, list] = {"work_id": [], "year": [], "citations": []}
     for work_id in sorted(rows):
@@ -148,26 +207,28 @@ def snapshot_tables(snapshot_dir) -> dict:
             counts_by_year["work_id"].append(work_id)
             counts_by_year["year"].append(year)
             counts_by_year["citations"].append(by_year[year])
-    del rows
+    return columns, counts_by_year
+
+
+def _citation_frame(citations: "Citations", aliases: dict) -> pd.DataFrame:
+    """citing_id, cited_id of the edges, a dropped duplicate's id replaced by the kept one's, sorted.
+
+    The edges are taken from ``citations`` (emptied), so they are freed as soon as they are sorted.
+    """
+    edges, citations.edges = citations.edges, set()
     if aliases:
         edges = {(aliases.get(a, a), aliases.get(b, b)) for a, b in edges}
     pairs = sorted((a, b) for a, b in edges if a != b)
     del edges
     links = {"citing_id": [a for a, _ in pairs], "cited_id": [b for _, b in pairs]}
     del pairs
+    return _columns_frame(links, {"citing_id": "str", "cited_id": "str"})
+
+
+def _match_frame(match_rows: list[dict], aliases: dict) -> pd.DataFrame:
     matches = _frame(match_rows, _MATCH_DTYPES)
     matches["work_id"] = matches["work_id"].map(lambda w: aliases.get(w, w)).astype("str")
-    return {
-        "incomplete": incomplete_queries(queries, snapshot.pending_queries()),
-        "works": _columns_frame(columns, _COLUMNS),
-        "citations": _columns_frame(links, {"citing_id": "str", "cited_id": "str"}),
-        "counts_by_year": _columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
-        "matches": matches,
-        # work id -> source -> what the fetch recorded of its full text (not a DataFrame)
-        "fulltext": snapshot.fulltext(),
-        # DOI -> scite's counts (fetch(scite_tallies=True); not a DataFrame)
-        "scite": scite_tallies(snapshot),
-    }
+    return matches
 
 
 _MATCH_DTYPES = {"corpus_work_id": "str", "work_id": "str", "method": "str", "score": "Float64",

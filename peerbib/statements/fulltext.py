@@ -57,16 +57,17 @@ def _read(source: str, data: bytes, wanted):
     return reader(data, only_citing=wanted)
 
 
-def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
+def fulltext_statements(snapshot, corpus_works) -> FulltextStatements:
     """Statements of every full-text document in the snapshot that cites a work of ``corpus_works``.
 
     Parameters
     ----------
-    snapshot_dir : str or Path
+    snapshot : Snapshot, str or Path
+        The snapshot (opened once by the build and handed along), or its folder.
     corpus_works : iterable of dict
         The corpus works (``work_id``, ``doi``, ``title``, ``publication_year``, ``authors``).
     """
-    snapshot = Snapshot.open(Path(snapshot_dir))
+    snapshot = snapshot if isinstance(snapshot, Snapshot) else Snapshot.open(Path(snapshot))
     result = FulltextStatements()
     items = snapshot.fulltext()
     if not items:

@@ -38,7 +38,7 @@ from ..ownership import PROCESSED_FOLDER, check_output, check_replaceable, repla
 from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
 from ..snapshot.read import snapshot_tables
-from ..snapshot.store import reading
+from ..snapshot.store import Snapshot, reading
 from ..statements import read_statement_files, read_tally_files, statement_files, statement_id
 from ..statements.classify import classify_statements
 from ..statements.fulltext import fulltext_statements
@@ -200,18 +200,19 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     local_to_final: dict[str, str] = {}
     warnings_: list[str] = []
     notes: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
-    flat: dict = {}
+    flat = None
     if snapshot is not None:
-        flat = snapshot_tables(snapshot)
+        snap = Snapshot.open(snapshot)  # opened once: every reader of this build is handed it
+        flat = snapshot_tables(snap)
         works, local_to_final, warnings_ = merge_snapshot(corpus, flat)
-        incomplete = list(flat.get("incomplete") or [])
+        incomplete = list(flat.incomplete or [])
         if incomplete:
             warnings_.insert(0,
                 f"the OpenAlex snapshot in {snapshot} has {len(incomplete)} unfinished "
                 f"quer{'y' if len(incomplete) == 1 else 'ies'} ({'; '.join(incomplete[:3])}"
                 f"{'; …' if len(incomplete) > 3 else ''}): run `peerbib fetch` again to complete it")
-        counts_by_year = flat.get("counts_by_year")
-        snapshot_edges = flat["citations"].assign(source="openalex")
+        counts_by_year = flat.counts_by_year
+        snapshot_edges = flat.citations.assign(source="openalex")
     else:
         works = corpus
     if merge is not None:
@@ -237,8 +238,8 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
     citations = citations.drop_duplicates(subset=["citing_id", "cited_id"], keep="first")
     statements = _statements(statement_files(raw / "statements") if raw.is_dir() else [], dois)
-    if snapshot is not None and flat.get("fulltext"):
-        extracted = fulltext_statements(snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
+    if flat is not None and flat.fulltext:
+        extracted = fulltext_statements(snap, works[works["is_corpus"].fillna(False).astype(bool)]
                                         .to_dict("records"))
         warnings_.extend(extracted.warnings)
         if extracted.rows:
@@ -248,7 +249,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
             works["fulltext_source"] = works["work_id"].map(extracted.documents).astype("str")
     statements = classify_statements(_with_callouts(conform(statements, "statements"), works))
     tallies = _tallies(csv_files(raw, "tallies"), dois)
-    fetched = _scite_tallies(flat.get("scite") or {}, dois) if snapshot is not None else empty_table("tallies")
+    fetched = _scite_tallies(flat.scite or {}, dois) if flat is not None else empty_table("tallies")
     own = _own_tallies(statements)
     tallies = pd.concat([frame for frame in (tallies, fetched, own) if len(frame)] or [empty_table("tallies")],
                         ignore_index=True)
