@@ -123,23 +123,10 @@ def _report(args) -> int:
 
 
 def _fetch(args) -> int:
-    from pathlib import Path
-
-    from .corpus import CORPUS_SUFFIXES, read_corpora
-    from .errors import FetchError
-    from .paths import project_path
     from .snapshot import fetch
+    from .snapshot.fetch_inputs import corpus_argument
 
-    corpus = None
-    if args.corpus:
-        files = [c for c in args.corpus if Path(c).suffix.lower() in CORPUS_SUFFIXES or Path(c).exists()]
-        others = [c for c in args.corpus if c not in files]
-        if files and others:
-            raise FetchError("give either corpus files or DOIs on the command line, not both")
-        if files:
-            corpus = read_corpora([Path(f) if Path(f).exists() else project_path(f) for f in files])
-        else:
-            corpus = others
+    corpus = corpus_argument(args.corpus)
     api_key = None
     if args.ask_key:
         import getpass

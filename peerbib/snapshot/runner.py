@@ -27,7 +27,7 @@ from .read import CitingScan, citing_scan
 from .model import QueryEntry, Short, query_label
 from .store import Snapshot, now_utc
 
-__all__ = ["QueryRunner", "Progress", "run_parallel"]
+__all__ = ["QueryRunner", "FetchCounters", "Progress", "run_parallel"]
 
 
 class Progress:
@@ -114,6 +114,30 @@ def run_parallel(function, items: list, workers: int, cancel: threading.Event) -
     return results
 
 
+class FetchCounters:
+    """What one fetch did, counted across its worker threads (each change under a lock)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.pages_fetched = 0  #: pages, full texts and tally answers downloaded
+        self.pages_reused = 0  #: answers the snapshot already held
+        self.records_fetched = 0
+        self.used_keys: set[str] = set()  #: the queries this fetch ran or read
+
+    def fetched(self, pages: int = 1, records: int = 0) -> None:
+        with self._lock:
+            self.pages_fetched += pages
+            self.records_fetched += records
+
+    def reused(self, pages: int) -> None:
+        with self._lock:
+            self.pages_reused += pages
+
+    def used(self, key: str) -> None:
+        with self._lock:
+            self.used_keys.add(key)
+
+
 class QueryRunner:
     """Runs queries against OpenAlex into a snapshot, for one fetch.
 
@@ -142,13 +166,7 @@ class QueryRunner:
         self.refresh_from = refresh_from
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         self.cancel = client.cancel
-        self.pages_fetched = 0
-        self.pages_reused = 0
-        self.records_fetched = 0
-        self.used_keys: set[str] = set()
-        self.europepmc = None  # the Europe PMC client of a fetch with full text
-        self.scite = None  # the scite client of a fetch with scite_tallies
-        self._lock = threading.Lock()
+        self.counters = FetchCounters()
         # work id -> key of the citing query whose pages hold its full record
         # (fresh entries readers see); built on the first citing page stored.
         self._owners: dict[str, str] | None = None
@@ -185,12 +203,10 @@ class QueryRunner:
         if self.cancel.is_set():
             raise FetchCancelled()
         key = query.key
-        with self._lock:
-            self.used_keys.add(key)
+        self.counters.used(key)
         entry = self.snapshot.query(key)
         if entry is not None and self._done(entry, query) and self.snapshot.pages_intact(entry):
-            with self._lock:
-                self.pages_reused += len(entry.pages)
+            self.counters.reused(len(entry.pages))
             return entry
         for candidate in (self.snapshot.pending(key), entry):
             if self._resumable(candidate, query):
@@ -302,9 +318,7 @@ class QueryRunner:
         if citing and records:
             records, copies = self._split_copies(entry, records)
         entry = self.snapshot.add_page(entry, records, info, run=self.run_id, updates=updates, copies=copies)
-        with self._lock:
-            self.pages_fetched += 1
-            self.records_fetched += len(records) + len(copies)
+        self.counters.fetched(records=len(records) + len(copies))
         self.progress.advance()
         return entry
 
@@ -400,8 +414,7 @@ class QueryRunner:
                 continue
             if self.stale(entry):
                 continue
-            with self._lock:
-                self.used_keys.add(entry.key)
+            self.counters.used(entry.key)
             yield entry
 
     def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[QueryEntry, dict]]:
