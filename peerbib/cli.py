@@ -105,39 +105,28 @@ def _report(args) -> int:
     from .paths import project_path
     from .reporting import check_reports_folder, report
     from .tables import load, needs_build
+    from .tables.inputs import one_fingerprint
 
     check_reports_folder(project_path(args.out), args.raw)  # before a build or a notebook runs
-    if needs_build(args.raw, args.processed):  # build first, saying what the build did
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tables = load(args.processed, raw=args.raw)
-        _say_built(tables, args.processed, "report")
-    paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
-                   timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
-                   with_code=args.with_code)
+    with one_fingerprint():  # the raw data is fingerprinted once for the whole command
+        if needs_build(args.raw, args.processed):  # build first, saying what the build did
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tables = load(args.processed, raw=args.raw)
+            _say_built(tables, args.processed, "report")
+        paths = report(args.out, notebooks=args.notebooks, raw=args.raw, processed=args.processed,
+                       timeout=args.timeout, progress=not args.quiet, hide_labels=args.hide_labels, only=args.only,
+                       with_code=args.with_code)
     for path in paths:
         _say(path)
     return 0
 
 
 def _fetch(args) -> int:
-    from pathlib import Path
-
-    from .corpus import CORPUS_SUFFIXES, read_corpora
-    from .errors import FetchError
-    from .paths import project_path
     from .snapshot import fetch
+    from .snapshot.fetch_inputs import corpus_argument
 
-    corpus = None
-    if args.corpus:
-        files = [c for c in args.corpus if Path(c).suffix.lower() in CORPUS_SUFFIXES or Path(c).exists()]
-        others = [c for c in args.corpus if c not in files]
-        if files and others:
-            raise FetchError("give either corpus files or DOIs on the command line, not both")
-        if files:
-            corpus = read_corpora([Path(f) if Path(f).exists() else project_path(f) for f in files])
-        else:
-            corpus = others
+    corpus = corpus_argument(args.corpus)
     api_key = None
     if args.ask_key:
         import getpass

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 import peerbib as pb
+from peerbib.snapshot.read import SnapshotTables
 from peerbib.tables.schema import SCHEMAS
 from peerbib.statements.classify import default_classifier  # noqa: E402
 
@@ -175,16 +176,17 @@ def test_merge_keeps_the_corpus_doi_of_a_title_matched_work(tmp_path, monkeypatc
     (raw / "statements" / "s.csv").write_text(
         "cited_doi,text\n10.9999/publisher.version,A sentence citing it.\n", encoding="utf-8")
     local = pb.read_corpus(raw / "corpus" / "c_corpus.csv").loc[0, "work_id"]
-    snapshot = {
-        "works": pd.DataFrame({"work_id": ["W7"], "doi": ["10.5555/other.version"], "title": ["Peer work in crisis teams"],
-                               "publication_year": pd.array([2016], dtype="Int64"), "requested": [True]}),
-        "citations": pd.DataFrame(columns=["citing_id", "cited_id"]),
-        "counts_by_year": pd.DataFrame(columns=["work_id", "year", "citations"]),
-        "matches": pd.DataFrame({"corpus_work_id": [local], "work_id": ["W7"], "method": ["title"], "score": [1.0]}),
-        "incomplete": ["cites:W7 (page 2 of 3)"],
-    }
+    snapshot = SnapshotTables(
+        works=pd.DataFrame({"work_id": ["W7"], "doi": ["10.5555/other.version"], "title": ["Peer work in crisis teams"],
+                            "publication_year": pd.array([2016], dtype="Int64"), "requested": [True]}),
+        citations=pd.DataFrame(columns=["citing_id", "cited_id"]),
+        counts_by_year=pd.DataFrame(columns=["work_id", "year", "citations"]),
+        matches=pd.DataFrame({"corpus_work_id": [local], "work_id": ["W7"], "method": ["title"], "score": [1.0]}),
+        incomplete=["cites:W7 (page 2 of 3)"],
+    )
     (raw / "openalex").mkdir()
-    (raw / "openalex" / "manifest.json").write_text("{}", encoding="utf-8")
+    (raw / "openalex" / "manifest.json").write_text('{"format": "peerbib-openalex-snapshot", "format_version": 2}',
+                                                    encoding="utf-8")
     monkeypatch.setattr("peerbib.tables.building.snapshot_tables", lambda folder: snapshot)
     tables = make_tables(raw)
     assert tables.works.work_id.tolist() == ["W7"]

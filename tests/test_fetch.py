@@ -5,6 +5,7 @@ No test reaches the network and none waits: ``sleep`` is a recorder.
 """
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import os
@@ -55,8 +56,9 @@ def go(dois, snapshot, sleeps=None, **options):
 
 
 def tables_of(snapshot):
-    return {name: frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
-            for name, frame in snapshot_tables(snapshot).items()}
+    tables = snapshot_tables(snapshot)
+    return {field.name: frame.reset_index(drop=True) if isinstance(frame, pd.DataFrame) else frame
+            for field in dataclasses.fields(tables) for frame in [getattr(tables, field.name)]}
 
 
 def assert_same_tables(a, b):
@@ -70,7 +72,7 @@ def assert_same_tables(a, b):
 
 def all_records_by_query(snapshot):
     snap = Snapshot.open(snapshot)
-    return {q["key"]: [r["id"] for r in snap.query_records(q)] for q in snap.queries()}
+    return {q.key: [r["id"] for r in snap.query_records(q)] for q in snap.queries()}
 
 
 # --- the fake itself ------------------------------------------------------------------
@@ -586,8 +588,8 @@ def test_truncated_or_non_json_bodies_are_retried_and_never_stored(api, tmp_path
     assert summary.retries == 1 and summary.citing_works == 30
     snap = Snapshot.open(tmp_path / "snap")
     for query in snap.queries():
-        for page in query["pages"]:
-            text = gzip.decompress((tmp_path / "snap" / page["file"]).read_bytes()).decode()
+        for page in query.pages:
+            text = gzip.decompress((tmp_path / "snap" / page.file).read_bytes()).decode()
             assert all(json.loads(line)["id"] for line in text.splitlines())
 
 
@@ -867,3 +869,25 @@ def test_cost_table_kinds():
     assert cost_kind(queries.title_query("L1", "peer support", 2014).page_url()) == "search"
     assert cost_kind(queries.search_query("peer support", 100, 200).page_url("*")) == "search"
     assert cost_kind(queries.tei_url("W1")) == "content"
+
+
+def test_the_command_line_reads_its_corpus_arguments_as_the_library_does(project, capsys, monkeypatch):
+    """Files or DOIs, not both; a file named from the project root; the command calls the same parser."""
+    from peerbib.snapshot import fetch_inputs
+
+    assert fetch_inputs.corpus_argument([]) is None and fetch_inputs.corpus_argument(None) is None
+    assert fetch_inputs.corpus_argument(["10.5555/a", "W12"]) == ["10.5555/a", "W12"]
+    from_root = fetch_inputs.corpus_argument(["data/raw/corpus/seed_corpus.csv"])  # relative to the project
+    assert len(from_root) == len(pb.read_corpus(project / "data" / "raw" / "corpus" / "seed_corpus.csv"))
+    rows = fetch_inputs.corpus_rows("data/raw/corpus/seed_corpus.csv", None)  # the library, the same file
+    assert len(rows) == len(fetch_inputs.corpus_rows(from_root, None))
+    with pytest.raises(FetchError, match="not both"):
+        fetch_inputs.corpus_argument(["data/raw/corpus/seed_corpus.csv", "10.5555/a"])
+    seen, original = [], fetch_inputs.corpus_argument
+    monkeypatch.setattr(fetch_inputs, "corpus_argument", lambda values: seen.append(values) or ["W1"])
+    monkeypatch.setattr("peerbib.snapshot.fetch", lambda corpus, **options: f"fetched {corpus}")
+    assert cli.main(["fetch", "--no-progress", "x.csv", "10.1/b"]) == 0
+    assert seen == [["x.csv", "10.1/b"]] and "fetched ['W1']" in capsys.readouterr().out
+    monkeypatch.setattr(fetch_inputs, "corpus_argument", original)
+    assert cli.main(["fetch", "--no-progress", "data/raw/corpus/seed_corpus.csv", "10.5555/a"]) == 1
+    assert "give either corpus files or DOIs on the command line, not both" in capsys.readouterr().err

@@ -27,6 +27,7 @@ from fixtures.openalex import TEST_KEY, FakeOpenAlex, citation_graph, make_work
 import peerbib as pb
 from peerbib import errors
 from peerbib.snapshot import MANIFEST, Snapshot, fetch, snapshot_tables
+from peerbib.snapshot.model import Page
 from peerbib.tables.building import tables_read_lock
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,7 +123,7 @@ def test_snapshot_tables_build_the_corpus_set_once(api, tmp_path, monkeypatch):
         seen.append(id(wanted)), original(record, wanted, queried))[1])
     tables = snapshot_tables(tmp_path / "snap")
     assert len(seen) >= 200 and len(set(seen)) == 1
-    assert len(tables["citations"]) > 200
+    assert len(tables.citations) > 200
 
 
 # --- 3. an interrupted refresh keeps every record the snapshot had ------------------------
@@ -142,11 +143,11 @@ def test_an_interrupted_refresh_keeps_the_complete_data_and_resumes(tmp_path):
         with pytest.raises(pb.BudgetExhaustedError):
             fetch(dois, snapshot=snap, refresh=True, workers=1, **FAST)
         interrupted = snapshot_tables(snap)
-        assert len(interrupted["works"]) == len(complete["works"]) == 630
-        pd.testing.assert_frame_equal(interrupted["citations"], complete["citations"])
-        pd.testing.assert_frame_equal(interrupted["works"], complete["works"])
+        assert len(interrupted.works) == len(complete.works) == 630
+        pd.testing.assert_frame_equal(interrupted.citations, complete.citations)
+        pd.testing.assert_frame_equal(interrupted.works, complete.works)
         assert any("asked again and not finished; the older answer is kept" in line
-                   for line in interrupted["incomplete"])
+                   for line in interrupted.incomplete)
         # the next refresh goes on where this one stopped instead of starting over
         fake.budget = None
         calls = len(fake.calls)
@@ -154,8 +155,8 @@ def test_an_interrupted_refresh_keeps_the_complete_data_and_resumes(tmp_path):
         assert resumed.status == "complete"
         assert len(fake.calls) - calls < full_refresh
     final = snapshot_tables(snap)
-    pd.testing.assert_frame_equal(final["citations"], complete["citations"])
-    assert final["incomplete"] == []
+    pd.testing.assert_frame_equal(final.citations, complete.citations)
+    assert final.incomplete == []
     manifest = json.loads((snap / MANIFEST).read_text())
     assert manifest["pending"] == [] and manifest.get("refresh") is None
     listed = {p["file"] for q in manifest["queries"] for p in q["pages"]}
@@ -166,13 +167,15 @@ def test_a_query_asked_again_is_pending_until_it_finishes(api, tmp_path):
     api.add([make_work(1, cited_by_count=3)] + [make_work(10 + i, references=["W1"]) for i in range(3)])
     fetch(["10.5555/synthetic.1"], snapshot=tmp_path / "snap", **FAST)
     snap = Snapshot.open(tmp_path / "snap")
-    old = [q for q in snap.queries() if q["kind"] == "cites"][0]
-    entry = snap.start_query(old["key"], {"kind": "cites", "role": "citing", "items": old["items"]})
-    assert entry["pending"] and snap.query(old["key"]) is old  # readers still see the old entry
+    old = [q for q in snap.queries() if q.kind == "cites"][0]
+    entry = snap.start_query(old.key, {"kind": "cites", "role": "citing", "items": list(old.items)})
+    assert entry.pending and snap.query(old.key) is old  # readers still see the old entry
     snap.add_page(entry, [], {"fetched_at": "now"}, run="test")
-    assert snap.query(old["key"]) is old
-    snap.finish_query(entry, complete=True)
-    assert snap.query(old["key"]) is entry and snap.pending(old["key"]) is None
+    assert snap.query(old.key) is old and len(snap.pending(old.key).pages) == 1
+    # the entry names the query: the page added since is not lost by finishing through it
+    done = snap.finish_query(entry, complete=True)
+    assert snap.query(old.key) is done and snap.pending(old.key) is None
+    assert done.complete and not done.pending and not done.has("pending") and len(done.pages) == 1
 
 
 # --- 4. build and fetch do not trip over each other --------------------------------------------
@@ -216,9 +219,9 @@ def test_a_sweep_leaves_alone_the_pages_a_running_build_reads(api, tmp_path, mon
     original = building.snapshot_tables
     swept = []
 
-    def sweep_while_reading(folder):
-        swept.append(Snapshot.open(folder).sweep())
-        return original(folder)
+    def sweep_while_reading(snapshot):
+        swept.append(Snapshot.open(snapshot.folder).sweep())  # another process's fetch, finishing
+        return original(snapshot)
 
     monkeypatch.setattr(building, "snapshot_tables", sweep_while_reading)
     pb.build(raw, tmp_path / "processed")
@@ -301,13 +304,13 @@ def test_a_cursor_that_ends_before_the_count_is_stored_as_incomplete(api, tmp_pa
     cites = [q for q in manifest["queries"] if q["kind"] == "cites"][0]
     assert cites["complete"] is False and cites["short"] == {"received": 10, "count": 30}
     assert summary.incomplete and "cites:W1" in summary.incomplete[0]
-    assert any("ended after 10 of the 30" in line for line in snapshot_tables(tmp_path / "snap")["incomplete"])
+    assert any("ended after 10 of the 30" in line for line in snapshot_tables(tmp_path / "snap").incomplete)
     # the next fetch asks it again, and keeps the 10 records until the new answer is whole
     api.cursor_fault = None
     calls = len(api.calls)
     again = fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
     assert again.requests == 3 == len(api.calls) - calls and again.citing_works == 30
-    assert snapshot_tables(tmp_path / "snap")["incomplete"] == []
+    assert snapshot_tables(tmp_path / "snap").incomplete == []
 
 
 # --- 6. a DOI-less corpus row edited after its fetch keeps its work ----------------------------
@@ -593,15 +596,15 @@ def test_a_work_in_several_batches_is_stored_in_full_once_and_read_unparsed_afte
     cites = [q for q in manifest["queries"] if q["kind"] == "cites"]
     assert len(cites) == 3
     snap = Snapshot.open(tmp_path / "snap")
-    stored = [w for q in cites for page in q["pages"] for w in snap.page_ids(page)]
+    stored = [w for q in cites for page in q["pages"] for w in snap.page_ids(Page.from_json(page))]
     copies = [w for q in cites for page in q["pages"] for w in (page.get("copies") or {}).get("ids", [])]
     assert copies, "the graph puts works in several batches"
     assert len(stored) == len(set(stored)) == summary.citing_works  # each work in full once
     assert set(copies) <= set(stored)
     assert sum(q["records"] for q in cites) == len(stored) + len(copies)  # every answer is still kept
     tables = snapshot_tables(tmp_path / "snap")
-    assert set(map(tuple, tables["citations"].to_numpy())) == _expected_edges(corpus, citing)
-    assert summary.citations == len(tables["citations"])
+    assert set(map(tuple, tables.citations.to_numpy())) == _expected_edges(corpus, citing)
+    assert summary.citations == len(tables.citations)
 
 
 def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_path):
@@ -616,8 +619,8 @@ def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_pat
     snap = Snapshot.open(tmp_path / "snap")
     copied = {w for q in manifest["queries"] for p in q["pages"] for w in (p.get("copies") or {}).get("ids", [])}
     owner = next(q for q in manifest["queries"] if q["kind"] == "cites"
-                 and copied & {w for page in q["pages"] for w in snap.page_ids(page)})
-    held = {w for page in owner["pages"] for w in snap.page_ids(page)}
+                 and copied & {w for page in q["pages"] for w in snap.page_ids(Page.from_json(page))})
+    held = {w for page in owner["pages"] for w in snap.page_ids(Page.from_json(page))}
     orphans = held & copied
     assert orphans
     from peerbib.snapshot.store import encode_page
@@ -628,9 +631,9 @@ def test_a_copy_whose_full_record_is_gone_is_read_from_its_own_file(api, tmp_pat
         page["records"] = 0
     path.write_text(json.dumps(manifest), encoding="utf-8")
     tables = snapshot_tables(tmp_path / "snap")
-    works = tables["works"].set_index("work_id")
+    works = tables.works.set_index("work_id")
     assert orphans <= set(works.index)  # still there, read from the copies
-    assert works.loc[sorted(orphans)[0], "title"] == whole["works"].set_index("work_id").loc[sorted(orphans)[0],
+    assert works.loc[sorted(orphans)[0], "title"] == whole.works.set_index("work_id").loc[sorted(orphans)[0],
                                                                                                "title"]
 
 
@@ -649,8 +652,8 @@ def test_a_damaged_copies_file_makes_its_query_fetched_again(api, tmp_path):
     again = fetch(dois, snapshot=tmp_path / "snap", **FAST)
     assert again.requests > 0 and len(api.calls) > calls
     after = snapshot_tables(tmp_path / "snap")
-    pd.testing.assert_frame_equal(after["citations"], before["citations"])
-    assert len(after["works"]) == len(before["works"])
+    pd.testing.assert_frame_equal(after.citations, before.citations)
+    assert len(after.works) == len(before.works)
 
 
 def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_path):
@@ -660,10 +663,10 @@ def test_a_refresh_keeps_a_batch_of_another_corpus_that_shares_a_work(api, tmp_p
     snap = tmp_path / "snap"
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.9"], snapshot=snap, **FAST)  # corpus B
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, **FAST)  # corpus A
-    before = set(map(tuple, snapshot_tables(snap)["citations"].to_numpy()))
+    before = set(map(tuple, snapshot_tables(snap).citations.to_numpy()))
     assert before == {("W11", "W1"), ("W12", "W2"), ("W19", "W9")}
     fetch(["10.5555/synthetic.1", "10.5555/synthetic.2"], snapshot=snap, refresh=True, **FAST)
-    assert set(map(tuple, snapshot_tables(snap)["citations"].to_numpy())) == before
+    assert set(map(tuple, snapshot_tables(snap).citations.to_numpy())) == before
 
 
 def test_no_test_reads_outside_the_repository():

@@ -234,3 +234,19 @@ def test_the_cost_is_said_before_the_downloads_and_the_totals_after(tmp_path, ca
     assert cli.main(["build", "--raw", str(tmp_path / "raw"), "--processed", str(tmp_path / "processed")]) == 0
     out = capsys.readouterr().out
     assert "found in the full text of 3 of 5 citing works (60%)" in out
+
+
+def test_a_build_opens_the_snapshot_once_and_hands_it_to_every_reader(tmp_path, monkeypatch):
+    """Was: the build opened (read and checked) the manifest in snapshot_tables and again for the full text."""
+    from peerbib.snapshot.store import Snapshot
+
+    raw = tmp_path / "raw"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        corpus, _, _ = serve(rsps)
+        fetch([w["doi"] for w in corpus], snapshot=raw / "openalex", fulltext=True, **FAST)
+    opened = []
+    original = Snapshot.open.__func__
+    monkeypatch.setattr(Snapshot, "open", classmethod(lambda cls, *a, **k: opened.append(a) or original(cls, *a, **k)))
+    tables = pb.build(raw, tmp_path / "processed")
+    assert len(opened) == 1
+    assert tables.statements["fulltext_source"].notna().any()  # the full text was read, through the same snapshot

@@ -360,10 +360,13 @@ def test_other_readers_frames_fill_only_the_works_openalex_gave_nothing_for():
     works = pd.DataFrame({"work_id": ["W1", "W2", "local:3"], "is_corpus": [True, True, True],
                           "authors": ["A One", "B Two; C Three", "D Four"], "doi": None, "title": None,
                           "publication_year": None, "venue": None})
-    snapshot = {"references": pd.DataFrame({"citing_id": ["W1", "W1"], "cited_id": ["W9", "W8"],
-                                            "position": [0, 1]}),
-                "authorships": pd.DataFrame({"work_id": ["W1"], "position": [0], "author_id": ["A1"],
-                                             "author_name": ["A One"]})}
+    from types import SimpleNamespace
+
+    snapshot = SimpleNamespace(  # the fields of SnapshotTables these builders read
+        references=pd.DataFrame({"citing_id": ["W1", "W1"], "cited_id": ["W9", "W8"], "position": [0, 1]}),
+        authorships=pd.DataFrame({"work_id": ["W1"], "position": [0], "author_id": ["A1"],
+                                  "author_name": ["A One"]}),
+        referenced=None)
     export_refs = pd.DataFrame({"citing_id": ["W1", "local:2", "local:3"], "cited_id": ["W7", "doi:10.1/x", "W9"],
                                 "position": [0, 0, 0], "source": "scopus"})
     refs = references_table(snapshot, works, local_to_final={"local:2": "W2"}, extra=[export_refs])
@@ -375,5 +378,5 @@ def test_other_readers_frames_fill_only_the_works_openalex_gave_nothing_for():
     a = authorships_table(snapshot, works, extra=[export_authors])
     assert list(zip(a["work_id"], a["author_id"], a["source"])) == [
         ("W1", "A1", "openalex"), ("W2", "b two", "wos"), ("local:3", "four d", "corpus")]
-    assert len(references_table({}, works)) == 0 and list(references_table({}, works).columns) == \
+    assert len(references_table(None, works)) == 0 and list(references_table(None, works).columns) == \
         list(empty_table("references").columns)

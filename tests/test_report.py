@@ -322,3 +322,23 @@ def test_the_same_rows_in_two_corpus_files_build(project):
     original = pb.read_corpus(corpus / "seed_corpus.csv")
     assert tables.works["is_corpus"].sum() == len(original)
     assert tables.works["work_id"].is_unique
+
+
+def test_a_report_with_stale_tables_fingerprints_the_raw_data_once(project, monkeypatch, capsys):
+    """Was: `peerbib report` hashed data/raw five times when the tables were stale (the command's check,
+    load's check, the check under the build lock, the build, the report's own load)."""
+    import peerbib.reporting as reporting
+    import peerbib.tables.inputs as inputs
+
+    pb.build()
+    (project / "data" / "raw" / "corpus" / "late.csv").write_text("doi,title\n10.5555/late.1,A late work\n",
+                                                                  encoding="utf-8")
+    hashed = []
+    original = inputs.sha256_files
+    monkeypatch.setattr(inputs, "sha256_files", lambda named: hashed.append(1) or original(named))
+    monkeypatch.setattr(reporting, "execute_notebook", lambda path, **options: nbformat.v4.new_notebook())
+    assert main(["report", "--only", "01", "--quiet"]) == 0
+    assert len(hashed) == 1
+    assert "late.1" in " ".join(pb.load(rebuild=False).works["doi"].dropna())  # the build saw the new file
+    hashed.clear()
+    assert not pb.tables.needs_build() and len(hashed) == 1  # outside a command: hashed on every call

@@ -14,7 +14,7 @@ from fixtures.scite import FakeScite, counts
 
 import peerbib as pb
 from peerbib.snapshot import MANIFEST, fetch
-from peerbib.snapshot import fetching
+from peerbib.snapshot import fetch_scite
 
 FAST = dict(api_key=TEST_KEY, progress=False, max_rate=0, scite_rate=0, sleep=lambda s: None)
 EMAIL = "researcher@example.org"
@@ -81,7 +81,7 @@ def test_scite_tallies_are_opt_in(tmp_path):
 
 
 def test_batches_of_500_and_a_grown_corpus_asks_only_for_its_new_dois(tmp_path, monkeypatch):
-    monkeypatch.setattr(fetching, "SCITE_BATCH", 2)
+    monkeypatch.setattr(fetch_scite, "SCITE_BATCH", 2)
     snapshot = tmp_path / "raw" / "openalex"
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         corpus, api, scite = serve(rsps, n=4)

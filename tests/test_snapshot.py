@@ -21,6 +21,7 @@ from fixtures.openalex import TEST_KEY, FakeOpenAlex, make_work, reference_work 
 import peerbib as pb  # noqa: E402
 from peerbib.errors import SnapshotError  # noqa: E402
 from peerbib.snapshot import MANIFEST, Snapshot, encode_page, fetch, snapshot_tables  # noqa: E402
+from peerbib.snapshot.model import Page  # noqa: E402
 from peerbib.sources.openalex.records import decode_abstract, work_row  # noqa: E402
 
 KEY = TEST_KEY
@@ -78,12 +79,12 @@ def test_snapshot_tables_contract(api, tmp_path):
     api.add(corpus + citing)
     fetch(["10.1000/one", "https://doi.org/10.1000/TWO"], snapshot=tmp_path / "snap", **FAST)
     tables = snapshot_tables(tmp_path / "snap")
-    works = tables["works"].set_index("work_id")
-    assert list(tables["works"].columns) == [
+    works = tables.works.set_index("work_id")
+    assert list(tables.works.columns) == [
         "work_id", "doi", "title", "publication_year", "type", "venue", "authors", "abstract",
         "cited_by_count", "keywords", "mesh", "topics", "is_retracted", "fwci", "requested"]
-    assert str(tables["works"]["publication_year"].dtype) == "Int64"
-    assert str(tables["works"]["requested"].dtype) == "boolean"
+    assert str(tables.works["publication_year"].dtype) == "Int64"
+    assert str(tables.works["requested"].dtype) == "boolean"
     assert sorted(works.index) == ["W1", "W10", "W11", "W12", "W2"]
     assert works.loc["W1", "doi"] == "10.1000/one"
     assert works.loc["W1", "requested"] and works.loc["W2", "requested"]
@@ -92,13 +93,13 @@ def test_snapshot_tables_contract(api, tmp_path):
     assert works.loc["W11", "abstract"] == 'Cites "two" only'
     assert works.loc["W1", "authors"] == "Ada Example; Ben Sample"
     assert works.loc["W1", "venue"] == "Journal of Synthetic Studies"
-    edges = set(map(tuple, tables["citations"][["citing_id", "cited_id"]].to_numpy()))
+    edges = set(map(tuple, tables.citations[["citing_id", "cited_id"]].to_numpy()))
     assert edges == {("W10", "W1"), ("W10", "W2"), ("W11", "W2"), ("W12", "W1")}
-    counts = tables["counts_by_year"]
+    counts = tables.counts_by_year
     assert set(map(tuple, counts[counts.work_id == "W1"][["year", "citations"]].to_numpy())) == {(2024, 1), (2022, 1)}
-    assert list(tables["matches"].columns) == ["corpus_work_id", "work_id", "method", "score", "title",
+    assert list(tables.matches.columns) == ["corpus_work_id", "work_id", "method", "score", "title",
                                                "publication_year", "authors", "abstract"]
-    assert tables["incomplete"] == []
+    assert tables.incomplete == []
 
 
 def test_a_corpus_work_that_also_cites_another_is_requested_and_its_edge_kept(api, tmp_path):
@@ -106,15 +107,15 @@ def test_a_corpus_work_that_also_cites_another_is_requested_and_its_edge_kept(ap
     api.add(corpus)
     fetch([w["doi"] for w in corpus], snapshot=tmp_path / "snap", **FAST)
     tables = snapshot_tables(tmp_path / "snap")
-    assert tables["works"]["requested"].all() and len(tables["works"]) == 2
-    assert tables["citations"].values.tolist() == [["W2", "W1"]]
+    assert tables.works["requested"].all() and len(tables.works) == 2
+    assert tables.citations.values.tolist() == [["W2", "W1"]]
 
 
 def test_two_openalex_records_for_one_doi_become_one_work(api, tmp_path):
     api.add([make_work(5, doi="10.1000/dup", cited_by_count=3), make_work(6, doi="10.1000/dup", cited_by_count=9),
              make_work(7, references=["W6"])])
     fetch(["10.1000/dup"], snapshot=tmp_path / "snap", **FAST)
-    works = snapshot_tables(tmp_path / "snap")["works"]
+    works = snapshot_tables(tmp_path / "snap").works
     assert works[works.requested]["work_id"].tolist() == ["W6"]
     assert "W5" not in set(works.work_id)
 
@@ -159,7 +160,7 @@ def test_manifest_lists_queries_with_sha256_counts_and_versions(api, tmp_path):
         assert query["complete"] and query["pages"]
         for page in query["pages"]:
             assert (tmp_path / "snap" / page["file"]).is_file() and len(page["sha256"]) == 64
-            assert page["fetched_at"] and page["records"] == len(list(snap.page_records(page)))
+            assert page["fetched_at"] and page["records"] == len(list(snap.page_records(Page.from_json(page))))
     assert manifest["fetches"][-1]["status"] == "complete"
     assert not list((tmp_path / "snap").rglob("*.tmp"))
 
@@ -216,7 +217,7 @@ def test_build_merges_snapshot_and_corpus_file(api, tmp_path):
     assert len(local) == 1 and local.iloc[0].source == "corpus" and local.index[0].startswith("L")
     assert works.loc["W3"].source == "openalex" and not works.loc["W3"].is_corpus
     assert tables.citations[["citing_id", "cited_id"]].values.tolist() == [["W3", "W1"]]
-    matches = snapshot_tables(raw / "openalex")["matches"]
+    matches = snapshot_tables(raw / "openalex").matches
     assert matches["method"].tolist() == ["title"] and matches["score"].iloc[0] >= 0.9
     corpus_ids = set(pb.read_corpus(raw / "corpus" / "my_corpus.csv")["work_id"])
     assert set(matches["corpus_work_id"]) <= corpus_ids
@@ -261,7 +262,7 @@ def test_rows_given_by_an_openalex_id_are_recorded_as_matches_and_merged_by_buil
     corpus = pb.read_corpus(path)
     summary = fetch(corpus, snapshot=raw / "openalex", **FAST)
     assert summary.works == 3 and summary.matched == 0  # matched counts title/abstract matches only
-    matches = snapshot_tables(raw / "openalex")["matches"]
+    matches = snapshot_tables(raw / "openalex").matches
     local = dict(zip(corpus["openalex_id"].fillna(""), corpus["work_id"]))
     assert sorted(matches.iloc[:, :4].values.tolist()) == sorted([
         [local["W1"], "W1", "openalex_id", 1.0],
@@ -325,10 +326,10 @@ def test_snapshot_tables_list_the_queries_an_interrupted_fetch_left_unfinished(t
         fake.fail(400, message="injected", when=third_cites_page)
         with pytest.raises(Exception, match="injected"):
             fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
-        assert snapshot_tables(tmp_path / "snap")["incomplete"] == expected
+        assert snapshot_tables(tmp_path / "snap").incomplete == expected
         fetch([target["doi"]], snapshot=tmp_path / "snap", per_page=10, **FAST)
         tables = snapshot_tables(tmp_path / "snap")
-        assert tables["incomplete"] == [] and len(tables["citations"]) == 30
+        assert tables.incomplete == [] and len(tables.citations) == 30
         # a fetch cut short by max_citing finished as asked: not incomplete
         fetch([target["doi"]], snapshot=tmp_path / "capped", per_page=10, max_citing=15, **FAST)
-        assert snapshot_tables(tmp_path / "capped")["incomplete"] == []
+        assert snapshot_tables(tmp_path / "capped").incomplete == []

@@ -83,6 +83,15 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
     OwnershipError
         When ``out`` is not a folder peerbib may replace (see ``out``).
     """
+    from ..tables.inputs import one_fingerprint
+
+    with one_fingerprint():  # the raw data is fingerprinted once for the whole report
+        return _report(out, notebooks=notebooks, raw=raw, processed=processed, timeout=timeout, progress=progress,
+                       hide_labels=hide_labels, only=only, with_code=with_code)
+
+
+def _report(out, *, notebooks, raw, processed, timeout: int, progress: bool, hide_labels: bool, only,
+            with_code: bool) -> list[Path]:
     from ..tables import load
 
     given = [("--out", out, REPORTS), ("--notebooks", notebooks, None), ("--raw", raw, None),

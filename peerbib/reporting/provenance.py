@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from ..settings import RANDOM_STATE
+from ..snapshot.store import MANIFEST, Snapshot
 
 __all__ = ["provenance", "footer_html", "provenance_html", "command", "relative"]
 
@@ -65,25 +66,37 @@ def provenance(tables, processed: Path, root: Path) -> dict:
     }
     folder = snapshot_dir(raw) if raw is not None and raw.is_dir() else None
     if folder is not None:
-        data = (folder / "manifest.json").read_bytes()
-        manifest = json.loads(data)
-        fetches = manifest.get("fetches") or []
-        searches = sorted({str(f["options"]["search"]) for f in fetches
-                           if isinstance(f.get("options"), dict) and f["options"].get("search")})
-        out["snapshot"] = {
-            "folder": _relative(folder, root),
-            "manifest_sha256": hashlib.sha256(data).hexdigest(),
-            "created": manifest.get("created"),
-            "updated": manifest.get("updated"),
-            "fetches": [{"started": f.get("started"), "finished": f.get("finished"), "status": f.get("status")}
-                        for f in fetches],
-            "queries": dict(sorted(Counter(str(q.get("kind")) for q in manifest.get("queries") or []).items())),
-            "searches": searches,
-            "api": _SECRET_PARAM.sub(r"\1", str(manifest.get("api", ""))),
-            "pyalex": manifest.get("pyalex_version"),
-            "source": manifest.get("source"),
-        }
+        out["snapshot"] = _snapshot(folder, root)
     return out
+
+
+def _snapshot(folder: Path, root: Path) -> dict:
+    """What the report says of the snapshot in ``folder``: its manifest's fingerprint, fetches and queries."""
+    path = folder / MANIFEST
+    data = path.read_bytes()
+    manifest = Snapshot.read_manifest(path, data)
+    fetches = manifest.fetches or ()
+    return {
+        "folder": _relative(folder, root),
+        "manifest_sha256": hashlib.sha256(data).hexdigest(),
+        "created": manifest.created,
+        "updated": manifest.updated,
+        "fetches": [{"started": f.started, "finished": f.finished, "status": f.status} for f in fetches],
+        "queries": dict(sorted(Counter(str(q.kind) for q in manifest.queries or ()).items())),
+        "searches": sorted({str(f.search) for f in fetches if f.search}),
+        "api": _SECRET_PARAM.sub(r"\1", str(manifest.api if manifest.has("api") else "")),
+        "pyalex": manifest.pyalex_version,
+        "source": _plain(manifest.source),
+    }
+
+
+def _plain(value):
+    """A manifest value as JSON has it (tuples as lists), for the provenance dict."""
+    if isinstance(value, (tuple, list)):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
 
 
 def command(*, only=None, hide_labels: bool = False, with_code: bool = False, folders=()) -> str:

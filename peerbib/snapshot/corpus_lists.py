@@ -109,13 +109,13 @@ class CorpusLists:
                              for name, values in columns.items()}, columns=list(_AUTHORSHIP_COLUMNS))
 
 
-def referenced_works(snapshot: Snapshot, entries: list[dict]) -> pd.DataFrame:
+def referenced_works(snapshot: Snapshot, entries: list) -> pd.DataFrame:
     """What the ``references`` queries ``entries`` say of the works the corpus cites:
     work_id, doi, title, publication_year, venue (one row per work, the newest fetch's record first)."""
     from .read import occurrences  # read imports this module
 
     rows: dict[str, tuple] = {}
-    ordered = sorted(entries, key=lambda q: (q.get("generation") or 0, q.get("started") or "", q["key"]), reverse=True)
+    ordered = sorted(entries, key=lambda q: (q.generation or 0, q.started or "", q.key), reverse=True)
     for _entry, work_id, first, line, record in occurrences(snapshot, ordered):
         if not first:
             continue

@@ -23,12 +23,14 @@ from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS
 from ..sources.openalex.records import (WORK_EXTRA_DTYPES, WORK_ROW_DTYPES, canonical_work, cited_corpus_works,
                                         work_extras, work_row)
 from .corpus_lists import CorpusLists, referenced_works
-from .store import LEADING_ID, Snapshot, entry_per_page, entry_select, query_label
+from .model import QueryEntry, Short
+from .pages import LEADING_ID
+from .store import Snapshot
 
-__all__ = ["snapshot_tables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
+__all__ = ["snapshot_tables", "SnapshotTables", "incomplete_queries", "occurrences", "Citations", "citing_scan", "CitingScan", "scite_tallies"]
 
 # What a few fields of a stored record say, read without parsing the record
-# (see store.LEADING_ID: a key inside a string value is escaped and cannot match).
+# (see pages.LEADING_ID: a key inside a string value is escaped and cannot match).
 _REFERENCES = re.compile(rb'"referenced_works":\s*\[([^\]]*)\]')
 _REFERENCE_ID = re.compile(rb"(W\d+)")
 _GROBID = re.compile(rb'"has_content":\s*\{[^{}]*"grobid_xml":\s*true')
@@ -51,35 +53,68 @@ def _columns_frame(data: dict[str, list], columns: dict[str, str]) -> pd.DataFra
     return pd.DataFrame(out, columns=list(columns))
 
 
-def snapshot_tables(snapshot_dir) -> dict:
+@dataclass
+class SnapshotTables:
+    """Flat tables from an OpenAlex snapshot, for ``build`` to merge with the corpus.
+
+    Attributes
+    ----------
+    works : DataFrame
+        work_id, doi, title, publication_year, type, venue, authors, abstract,
+        cited_by_count, requested (True for works the fetch was asked for,
+        False for works that only cite them), one row per work; corpus works
+        also keywords, mesh, topics, is_retracted and fwci (empty where a
+        stored query did not ask for them).
+    citations : DataFrame
+        citing_id, cited_id.
+    counts_by_year : DataFrame
+        work_id, year, citations, as OpenAlex gives them.
+    matches : DataFrame
+        corpus_work_id, work_id, method, score, title, publication_year,
+        authors, abstract (what the corpus row said when it was matched), for
+        corpus rows matched without a DOI.
+    references : DataFrame
+        citing_id, cited_id, position (and the ``cited_*`` columns, empty):
+        every reference of the kept record of each corpus work, in order.
+    authorships : DataFrame
+        One row per author of each corpus work (see
+        :func:`peerbib.sources.openalex.records.authorship_rows`).
+    referenced : DataFrame
+        work_id, doi, title, publication_year, venue of the works ``fetch
+        --references`` looked up.
+    fulltext : dict
+        The full-text files of citing works: work id -> source -> :class:`~.model.FulltextItem`.
+    scite : dict
+        DOI -> scite's counts (``fetch(scite_tallies=True)``).
+    incomplete : list of str
+        The queries an interrupted fetch left unfinished, e.g. ``"cites:W1|W2…
+        (page 3 of 7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
+    """
+
+    works: pd.DataFrame
+    citations: pd.DataFrame
+    counts_by_year: pd.DataFrame
+    matches: pd.DataFrame
+    references: pd.DataFrame | None = None
+    authorships: pd.DataFrame | None = None
+    referenced: pd.DataFrame | None = None
+    fulltext: dict = field(default_factory=dict)
+    scite: dict = field(default_factory=dict)
+    incomplete: list = field(default_factory=list)
+
+
+def snapshot_tables(snapshot) -> SnapshotTables:
     """Flat tables from an OpenAlex snapshot, for ``build`` to merge with the corpus.
 
     Parameters
     ----------
-    snapshot_dir : str or Path
-        The snapshot folder (holding ``manifest.json``).
+    snapshot : Snapshot, str or Path
+        The snapshot (opened once by the build and handed along), or its
+        folder (holding ``manifest.json``).
 
     Returns
     -------
-    dict
-        ``works``: work_id, doi, title, publication_year, type, venue, authors,
-        abstract, cited_by_count, requested (True for works the fetch was asked
-        for, False for works that only cite them), one row per work.
-        ``citations``: citing_id, cited_id. ``counts_by_year``: work_id, year,
-        citations, as OpenAlex gives them. ``matches``: corpus_work_id, work_id,
-        method, score, title, publication_year, authors, abstract (what the
-        corpus row said when it was matched), for corpus rows matched without
-        a DOI. ``references``: citing_id, cited_id, position (and the
-        ``cited_*`` columns, empty): every reference of the kept record of each
-        corpus work, in order. ``authorships``: one row per author of each
-        corpus work (see :func:`peerbib.sources.openalex.records.authorship_rows`).
-        ``referenced``: work_id, doi, title, publication_year, venue of the works
-        ``fetch --references`` looked up. The works also have keywords, mesh, topics,
-        is_retracted and fwci (empty where a stored query did not ask for them).
-        ``fulltext`` (a dict, not a DataFrame): the full-text files
-        of citing works, by work and source. ``incomplete`` (a list of str): the queries an
-        interrupted fetch left unfinished, e.g. ``"cites:W1|W2… (page 3 of
-        7)"``; empty when the snapshot is complete. Rerunning the fetch finishes them.
+    SnapshotTables
 
     Raises
     ------
@@ -92,41 +127,74 @@ def snapshot_tables(snapshot_dir) -> dict:
     beats that of a citing query, a record with ``counts_by_year`` one without,
     and a later fetch an earlier one.
     """
-    snapshot = Snapshot.open(snapshot_dir)
+    snapshot = snapshot if isinstance(snapshot, Snapshot) else Snapshot.open(snapshot)
+    accepted, match_rows = _accepted_matches(snapshot)
+    queries = sorted(snapshot.queries(), key=lambda q: (q.generation or 0, q.started or "", q.key))
+    requested = _requested(snapshot, queries, accepted)
+    rows, citations, lists = _first_records(snapshot, _best_first(queries), accepted, frozenset(requested))
+    aliases = _duplicate_dois(rows, requested)
+    works, counts_by_year = _work_columns(rows, aliases, requested)
+    del rows
+    return SnapshotTables(
+        works=_columns_frame(works, _COLUMNS),
+        citations=_citation_frame(citations, aliases),
+        counts_by_year=_columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
+        matches=_match_frame(match_rows, aliases),
+        references=lists.references(aliases),
+        authorships=lists.authorships(aliases),
+        referenced=referenced_works(snapshot, [q for q in queries if q.role == ROLE_REFERENCES]),
+        fulltext=snapshot.fulltext(),
+        scite=scite_tallies(snapshot),
+        incomplete=incomplete_queries(queries, snapshot.pending_queries()),
+    )
+
+
+def _accepted_matches(snapshot: Snapshot) -> tuple[dict[str, set[str]], list[dict]]:
+    """The works each candidates query had accepted (query key -> work ids), and the match rows."""
     accepted: dict[str, set[str]] = {}
     match_rows = []
-    for match in snapshot.manifest.get("matches", []):
-        work_id = short_id(match.get("work_id"))
+    for match in snapshot.manifest.matches:
+        work_id = short_id(match.work_id)
         if not work_id:
             continue
-        accepted.setdefault(match.get("query"), set()).add(work_id)
-        match_rows.append({name: match.get(name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
-    queries = sorted(snapshot.queries(), key=lambda q: (q.get("generation") or 0, q.get("started") or "", q["key"]))
-    # First the corpus (small): which works the fetch was asked for.
+        accepted.setdefault(match.query, set()).add(work_id)
+        match_rows.append({name: getattr(match, name) for name in _MATCH_COLUMNS} | {"work_id": work_id})
+    return accepted, match_rows
+
+
+def _requested(snapshot: Snapshot, queries: list[QueryEntry], accepted: dict) -> set[str]:
+    """The works the fetch was asked for: the corpus queries' (read first: they are small) and accepted matches."""
     requested: set[str] = set()
     for entry in queries:
-        role = entry.get("role")
-        if role == ROLE_CORPUS:
+        if entry.role == ROLE_CORPUS:
             requested.update(work_id for _, work_id, _, _, _ in occurrences(snapshot, [entry]))
-        elif role == ROLE_CANDIDATES:
-            requested.update(accepted.get(entry["key"], set()))
-    wanted = frozenset(requested)
+        elif entry.role == ROLE_CANDIDATES:
+            requested.update(accepted.get(entry.key, set()))
+    return requested
 
-    # Then every record, best query first: the first record of a work is the
-    # one kept; later ones only add their citations.
+
+def _best_first(queries: list[QueryEntry]) -> list[QueryEntry]:
+    """The queries best first: corpus before citing, with ``counts_by_year`` before without, newest first."""
     def rank(item):
         order, entry = item
-        select = entry_select(entry)
+        select = entry.selected
         has_counts = select is None or "counts_by_year" in select
-        return (entry.get("role") != ROLE_CITING, has_counts, order)
+        return (entry.role != ROLE_CITING, has_counts, order)
 
-    ordered = [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)
-               if entry.get("role") != ROLE_REFERENCES]  # labels of references, not works: read apart
+    return [entry for _, entry in sorted(enumerate(queries), key=rank, reverse=True)
+            if entry.role != ROLE_REFERENCES]  # labels of references, not works: read apart
+
+
+def _first_records(snapshot: Snapshot, ordered: list[QueryEntry], accepted: dict,
+                   wanted: frozenset) -> tuple[dict[str, tuple[dict, list]], "Citations", CorpusLists]:
+    """Every record, best query first: the first record of a work is the one kept (flattened at once, as
+    work id -> (row, counts by year)); later ones only add their citations. Returns the rows, the citations
+    and the corpus works' reference lists and authorships."""
     rows: dict[str, tuple[dict, list]] = {}
     citations = Citations(wanted)
     lists = CorpusLists(wanted)
     for entry, work_id, first, line, record in occurrences(snapshot, ordered, accepted):
-        queried = entry.get("items") or [] if entry.get("role") == ROLE_CITING else []
+        queried = list(entry.items or []) if entry.role == ROLE_CITING else []
         if not first:
             citations.again(work_id, queried)
             continue
@@ -141,8 +209,11 @@ def snapshot_tables(snapshot_dir) -> dict:
         # the later columns are asked for corpus works only (queries.CITING_FIELDS)
         rows[work_id] = ({**work_row(record), **work_extras(record)} if work_id in wanted else work_row(record),
                          counts)
-    edges = citations.edges
-    aliases = _duplicate_dois(rows, requested)
+    return rows, citations, lists
+
+
+def _work_columns(rows: dict, aliases: dict, requested: set) -> tuple[dict[str, list], dict[str, list]]:
+    """The works' columns and the counts by year, in work id order, each row dropped once copied."""
     columns: dict[str, list] = {name: [] for name in _COLUMNS}
     counts_by_year: dict[str, list] = {"work_id": [], "year": [], "citations": []}
     for work_id in sorted(rows):
@@ -161,29 +232,28 @@ def snapshot_tables(snapshot_dir) -> dict:
             counts_by_year["work_id"].append(work_id)
             counts_by_year["year"].append(year)
             counts_by_year["citations"].append(by_year[year])
-    del rows
+    return columns, counts_by_year
+
+
+def _citation_frame(citations: "Citations", aliases: dict) -> pd.DataFrame:
+    """citing_id, cited_id of the edges, a dropped duplicate's id replaced by the kept one's, sorted.
+
+    The edges are taken from ``citations`` (emptied), so they are freed as soon as they are sorted.
+    """
+    edges, citations.edges = citations.edges, set()
     if aliases:
         edges = {(aliases.get(a, a), aliases.get(b, b)) for a, b in edges}
     pairs = sorted((a, b) for a, b in edges if a != b)
     del edges
     links = {"citing_id": [a for a, _ in pairs], "cited_id": [b for _, b in pairs]}
     del pairs
+    return _columns_frame(links, {"citing_id": "str", "cited_id": "str"})
+
+
+def _match_frame(match_rows: list[dict], aliases: dict) -> pd.DataFrame:
     matches = _frame(match_rows, _MATCH_DTYPES)
     matches["work_id"] = matches["work_id"].map(lambda w: aliases.get(w, w)).astype("str")
-    return {
-        "incomplete": incomplete_queries(queries, snapshot.pending_queries()),
-        "works": _columns_frame(columns, _COLUMNS),
-        "citations": _columns_frame(links, {"citing_id": "str", "cited_id": "str"}),
-        "counts_by_year": _columns_frame(counts_by_year, {"work_id": "str", "year": "Int64", "citations": "Int64"}),
-        "matches": matches,
-        "references": lists.references(aliases),
-        "authorships": lists.authorships(aliases),
-        "referenced": referenced_works(snapshot, [q for q in queries if q.get("role") == ROLE_REFERENCES]),
-        # work id -> source -> what the fetch recorded of its full text (not a DataFrame)
-        "fulltext": snapshot.fulltext(),
-        # DOI -> scite's counts (fetch(scite_tallies=True); not a DataFrame)
-        "scite": scite_tallies(snapshot),
-    }
+    return matches
 
 
 _MATCH_DTYPES = {"corpus_work_id": "str", "work_id": "str", "method": "str", "score": "Float64",
@@ -207,9 +277,9 @@ def occurrences(snapshot: Snapshot, entries, accepted: dict | None = None):
     """
     accepted = accepted or {}
     seen: set[str] = set()
-    owners = [(entry, page) for entry in entries for page in entry.get("pages", [])]
+    owners = [(entry, page) for entry in entries for page in entry.pages]
     for (entry, _), data in zip(owners, snapshot.pages_bytes([page for _, page in owners])):
-        keep = accepted.get(entry["key"], set()) if entry.get("role") == ROLE_CANDIDATES else None
+        keep = accepted.get(entry.key, set()) if entry.role == ROLE_CANDIDATES else None
         for line in data.splitlines():
             if not line.strip():
                 continue
@@ -226,12 +296,12 @@ def occurrences(snapshot: Snapshot, entries, accepted: dict | None = None):
             seen.add(work_id)
             yield entry, work_id, first, line, record
     for entry, page in owners:
-        copies = page.get("copies")
+        copies = page.copies
         if not copies:
             continue
         snapshot.check_copies(page)  # hashed, not read: a damaged file is reported like a damaged page
         lines = None
-        for work_id in copies.get("ids") or []:
+        for work_id in copies.ids or []:
             if not work_id:
                 continue
             if work_id in seen:
@@ -298,7 +368,7 @@ def citing_scan(snapshot: Snapshot, entries, wanted: frozenset) -> CitingScan:
     citations = Citations(wanted)
     scan = CitingScan()
     for entry, work_id, first, line, record in occurrences(snapshot, entries):
-        queried = entry.get("items") or []
+        queried = list(entry.items or [])
         if not first:
             if citations.again(work_id, queried):
                 scan.citing.add(work_id)
@@ -330,7 +400,7 @@ def _references_of_line(line: bytes):
     return [ref.decode() for ref in _REFERENCE_ID.findall(found.group(1))]
 
 
-def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[str]:
+def incomplete_queries(queries: list[QueryEntry], pending: list[QueryEntry] = ()) -> list[str]:
     """Short descriptions of the queries an interrupted fetch left unfinished.
 
     A query cut short by ``max_citing``/``max_search`` finished as asked and is
@@ -338,27 +408,27 @@ def incomplete_queries(queries: list[dict], pending: list[dict] = ()) -> list[st
     full. A query whose pages ended before OpenAlex's count is listed with
     what it got; so is a refresh that did not finish (the older data is kept).
     """
-    covered = {(q.get("kind"), item) for q in queries if q.get("complete") for item in q.get("items") or []}
+    covered = {(q.kind, item) for q in queries if q.complete for item in q.items or []}
     out = []
     for entry in queries:
-        if entry.get("complete") or entry.get("capped") is not None:
+        if entry.complete or entry.capped is not None:
             continue
-        items = entry.get("items") or []
-        if items and all((entry.get("kind"), item) in covered for item in items):
+        items = entry.items or []
+        if items and all((entry.kind, item) in covered for item in items):
             continue
-        pages = len(entry.get("pages") or [])
-        count = entry.get("count")
-        per_page = entry_per_page(entry)
-        short = entry.get("short")
-        if isinstance(short, dict):
-            where = f"its pages ended after {short.get('received')} of the {short.get('count')} records it counts"
+        pages = len(entry.pages or [])
+        count = entry.count
+        per_page = entry.per_page_number
+        short = entry.short
+        if isinstance(short, Short):
+            where = f"its pages ended after {short.received} of the {short.count} records it counts"
         elif isinstance(count, int) and per_page:
             where = f"page {pages} of {max(pages, -(-count // per_page))}"
         else:
             where = f"{pages} page{'s' if pages != 1 else ''} fetched, total unknown"
-        out.append(f"{query_label(entry)} ({where})")
+        out.append(f"{entry.label} ({where})")
     for entry in pending:
-        out.append(f"{query_label(entry)} (asked again and not finished; the older answer is kept)")
+        out.append(f"{entry.label} (asked again and not finished; the older answer is kept)")
     return sorted(out)
 
 
@@ -387,14 +457,13 @@ def _duplicate_dois(rows: dict, requested: set[str]) -> dict[str, str]:
 def scite_tallies(snapshot: Snapshot) -> dict[str, dict]:
     """DOI -> scite's counts (and ``fetched_at``), from the newest intact answer that has the DOI."""
     out: dict[str, dict] = {}
-    items = sorted(snapshot.scite().values(),
-                   key=lambda item: (item.get("generation") or 0, item.get("fetched_at") or ""))
+    items = sorted(snapshot.scite().values(), key=lambda item: (item.generation or 0, item.fetched_at or ""))
     for item in items:
-        if item.get("status") != 200 or not snapshot.fulltext_intact(item):
+        if item.status != 200 or not snapshot.fulltext_intact(item):
             continue
         tallies = (json.loads(snapshot.fulltext_bytes(item)).get("tallies") or {})
         for doi, counts in tallies.items():
             normalized = normalize_doi(doi)
             if normalized and isinstance(counts, dict):
-                out[normalized] = {**counts, "fetched_at": item.get("fetched_at")}
+                out[normalized] = {**counts, "fetched_at": item.fetched_at}
     return out

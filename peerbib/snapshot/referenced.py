@@ -31,8 +31,8 @@ _REFERENCE_ID = re.compile(rb"(W\d+)")
 
 def corpus_references(snapshot, corpus_ids: set[str]) -> set[str]:
     """Every work the corpus works ``corpus_ids`` cite, from their records in the snapshot's corpus queries."""
-    entries = [q for q in snapshot.queries() if q.get("role") in (ROLE_CORPUS, ROLE_CANDIDATES)]
-    accepted = {q["key"]: corpus_ids for q in entries if q.get("role") == ROLE_CANDIDATES}
+    entries = [q for q in snapshot.queries() if q.role in (ROLE_CORPUS, ROLE_CANDIDATES)]
+    accepted = {q.key: corpus_ids for q in entries if q.role == ROLE_CANDIDATES}
     cited: set[str] = set()
     for _entry, work_id, first, line, record in occurrences(snapshot, entries, accepted):
         if not first or work_id not in corpus_ids:

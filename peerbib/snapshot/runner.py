@@ -24,9 +24,10 @@ from ..settings import FetchSettings
 from ..sources.openalex.client import FetchCancelled, OpenAlexClient
 from ..sources.openalex.queries import ROLE_CITING, Query
 from .read import CitingScan, citing_scan
-from .store import Snapshot, entry_select, now_utc, query_label
+from .model import QueryEntry, Short, query_label
+from .store import Snapshot, now_utc
 
-__all__ = ["QueryRunner", "Progress", "run_parallel"]
+__all__ = ["QueryRunner", "FetchCounters", "Progress", "run_parallel"]
 
 
 class Progress:
@@ -113,6 +114,30 @@ def run_parallel(function, items: list, workers: int, cancel: threading.Event) -
     return results
 
 
+class FetchCounters:
+    """What one fetch did, counted across its worker threads (each change under a lock)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.pages_fetched = 0  #: pages, full texts and tally answers downloaded
+        self.pages_reused = 0  #: answers the snapshot already held
+        self.records_fetched = 0
+        self.used_keys: set[str] = set()  #: the queries this fetch ran or read
+
+    def fetched(self, pages: int = 1, records: int = 0) -> None:
+        with self._lock:
+            self.pages_fetched += pages
+            self.records_fetched += records
+
+    def reused(self, pages: int) -> None:
+        with self._lock:
+            self.pages_reused += pages
+
+    def used(self, key: str) -> None:
+        with self._lock:
+            self.used_keys.add(key)
+
+
 class QueryRunner:
     """Runs queries against OpenAlex into a snapshot, for one fetch.
 
@@ -141,13 +166,7 @@ class QueryRunner:
         self.refresh_from = refresh_from
         self.run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
         self.cancel = client.cancel
-        self.pages_fetched = 0
-        self.pages_reused = 0
-        self.records_fetched = 0
-        self.used_keys: set[str] = set()
-        self.europepmc = None  # the Europe PMC client of a fetch with full text
-        self.scite = None  # the scite client of a fetch with scite_tallies
-        self._lock = threading.Lock()
+        self.counters = FetchCounters()
         # work id -> key of the citing query whose pages hold its full record
         # (fresh entries readers see); built on the first citing page stored.
         self._owners: dict[str, str] | None = None
@@ -156,46 +175,43 @@ class QueryRunner:
 
     # --- what counts as fetched -----------------------------------------------------
 
-    def stale(self, entry: dict) -> bool:
-        """True for an entry a refresh must fetch again."""
-        return self.refresh_from is not None and int(entry.get("generation") or 0) < self.refresh_from
+    def stale(self, entry) -> bool:
+        """True for an entry (a query, a full-text or tally item) a refresh must fetch again."""
+        return self.refresh_from is not None and int(entry.generation or 0) < self.refresh_from
 
-    def _done(self, entry: dict, query: Query) -> bool:
+    def _done(self, entry: QueryEntry, query: Query) -> bool:
         if self.stale(entry):
             return False
-        if entry.get("complete"):
+        if entry.complete:
             return True
-        capped = entry.get("capped")
-        return capped is not None and query.max_records is not None and entry.get("records", 0) >= query.max_records
+        return entry.capped is not None and query.max_records is not None and entry.records >= query.max_records
 
-    def _resumable(self, entry: dict | None, query: Query) -> bool:
+    def _resumable(self, entry: QueryEntry | None, query: Query) -> bool:
         return (
             entry is not None
             and query.paged
-            and bool(entry.get("next_cursor"))
-            and bool(entry.get("pages"))
+            and bool(entry.next_cursor)
+            and bool(entry.pages)
             and not self.stale(entry)
             and self.snapshot.pages_intact(entry)
         )
 
     # --- one query ---------------------------------------------------------------
 
-    def run(self, query: Query) -> dict:
+    def run(self, query: Query) -> QueryEntry:
         """Make sure ``query`` is in the snapshot (fetching what is missing); return its entry."""
         if self.cancel.is_set():
             raise FetchCancelled()
         key = query.key
-        with self._lock:
-            self.used_keys.add(key)
+        self.counters.used(key)
         entry = self.snapshot.query(key)
         if entry is not None and self._done(entry, query) and self.snapshot.pages_intact(entry):
-            with self._lock:
-                self.pages_reused += len(entry.get("pages", []))
+            self.counters.reused(len(entry.pages))
             return entry
         for candidate in (self.snapshot.pending(key), entry):
             if self._resumable(candidate, query):
                 try:
-                    return self._pages(candidate, candidate["next_cursor"], query)
+                    return self._pages(candidate, candidate.next_cursor, query)
                 except OpenAlexRequestError as exc:
                     if exc.status != 400:
                         raise
@@ -205,28 +221,27 @@ class QueryRunner:
         # What readers see now: the new entry once finished, else the older one it will replace.
         return self.snapshot.query(key)
 
-    def _pages(self, entry: dict, cursor: str, query: Query) -> dict:
+    def _pages(self, entry: QueryEntry, cursor: str, query: Query) -> QueryEntry:
         per_page = int(query.per_page or 25)
-        total = entry.get("records", 0)
-        received = entry.get("received", total)
+        total = entry.records
+        received = entry.received if entry.has("received") else total
         # What this query already holds (a resumed one has pages): cursors
         # asked, and record ids, so a broken paging neither loops nor stores
         # a record twice. (A page cut short by max_records is asked again
         # when the query goes on.)
-        asked = {p.get("cursor") for p in entry.get("pages", []) if p.get("cursor") and not p.get("trimmed")}
+        asked = {p.cursor for p in entry.pages if p.cursor and not p.trimmed}
         seen = set() if query.singleton else self.snapshot.entry_ids(entry)
         self.progress.plan(1)
         while True:
             if query.max_records is not None and total >= query.max_records:
-                self._finished(entry, capped=query.max_records)
-                return entry
+                return self._finished(entry, capped=query.max_records)
             if query.paged and not query.singleton:
-                count = entry.get("count")
+                count = entry.count
                 if cursor in asked:
                     self._broken_paging(entry, query, f"gave the cursor of an earlier page again "
-                                                      f"after {len(entry['pages'])} pages")
-                if isinstance(count, int) and len(entry["pages"]) >= math.ceil(count / per_page) + 1:
-                    self._broken_paging(entry, query, f"kept paging: {len(entry['pages'])} pages of {per_page} "
+                                                      f"after {len(entry.pages)} pages")
+                if isinstance(count, int) and len(entry.pages) >= math.ceil(count / per_page) + 1:
+                    self._broken_paging(entry, query, f"kept paging: {len(entry.pages)} pages of {per_page} "
                                                       f"hold only {total} of the {count} records it counts")
             response = self.client.get_json(query.page_url(cursor), allow_404=query.singleton)
             info = {"fetched_at": now_utc(), "credits": response.credits, "status": response.status}
@@ -234,9 +249,8 @@ class QueryRunner:
                 records = [response.data] if response.status == 200 and response.data else []
                 if response.redirected:
                     info["redirected_to"] = response.final_url
-                self._store(entry, records, info, {})
-                self._finished(entry, complete=True, count=len(records), next_cursor=None)
-                return entry
+                entry = self._store(entry, records, info, {})
+                return self._finished(entry, complete=True, count=len(records), next_cursor=None)
             meta = response.data.get("meta") or {}
             results = response.data.get("results") or []
             next_cursor = meta.get("next_cursor") if query.paged else None
@@ -251,7 +265,7 @@ class QueryRunner:
                     fresh.append(record)
                     seen.add(wid)
             if results and not fresh:
-                self._broken_paging(entry, query, f"answered page {len(entry['pages']) + 1} with only records "
+                self._broken_paging(entry, query, f"answered page {len(entry.pages) + 1} with only records "
                                                   "of earlier pages")
             if len(fresh) < len(results):
                 info["duplicates_dropped"] = len(results) - len(fresh)
@@ -264,10 +278,11 @@ class QueryRunner:
                 info["trimmed"] = len(fresh) - allowed
                 fresh = fresh[:allowed]
             received += len(results)
-            self._store(entry, fresh, info, {"next_cursor": cursor if trimmed else next_cursor, "count": count,
-                                             "received": received}, citing=query.role == ROLE_CITING)
+            entry = self._store(entry, fresh, info, {"next_cursor": cursor if trimmed else next_cursor,
+                                                     "count": count, "received": received},
+                                citing=query.role == ROLE_CITING)
             total += len(fresh)
-            if len(entry["pages"]) == 1 and isinstance(count, int) and count > per_page:
+            if len(entry.pages) == 1 and isinstance(count, int) and count > per_page:
                 self.progress.plan(math.ceil(min(count, query.max_records or count) / per_page) - 1)
             if trimmed:
                 cursor = next_cursor
@@ -276,59 +291,55 @@ class QueryRunner:
             if counted and total >= count:
                 # Reached the count: done, which also saves the empty last page
                 # of an exact multiple.
-                self._finished(entry, complete=True, next_cursor=None, capped=None)
-                return entry
+                return self._finished(entry, complete=True, next_cursor=None, capped=None)
             if not query.paged or not next_cursor or not results:
                 if query.paged and counted and received < count:
                     # The cursor ended before the count: not complete. Kept, so the
                     # records are not lost, and asked again by the next fetch.
-                    self._finished(entry, complete=False, next_cursor=None, capped=None,
-                                               short={"received": received, "count": count})
-                else:
-                    self._finished(entry, complete=True, next_cursor=None, capped=None)
-                return entry
+                    return self._finished(entry, complete=False, next_cursor=None, capped=None,
+                                          short=Short.make(received=received, count=count))
+                return self._finished(entry, complete=True, next_cursor=None, capped=None)
             cursor = next_cursor
 
-    def _broken_paging(self, entry: dict, query: Query, what: str):
+    def _broken_paging(self, entry: QueryEntry, query: Query, what: str):
         """Stop a query whose cursor paging goes wrong; a rerun starts it again from its first page."""
         self.snapshot.update_query(entry, next_cursor=None)
         self.snapshot.save(force=True)
         raise OpenAlexPagingError(
-            f"OpenAlex {what} for {query_label({'kind': query.kind, 'items': query.items})}; stopped instead "
+            f"OpenAlex {what} for {query_label(query.kind, query.items)}; stopped instead "
             "of storing the same records again. What was fetched is kept; run the fetch again later and this "
             "query starts again from its first page.",
             url=query.url,
         )
 
-    def _store(self, entry, records, info, updates, *, citing: bool = False) -> None:
+    def _store(self, entry: QueryEntry, records, info, updates, *, citing: bool = False) -> QueryEntry:
+        """Store one page of ``entry``; the entry now."""
         copies = []
         if citing and records:
             records, copies = self._split_copies(entry, records)
-        self.snapshot.add_page(entry, records, info, run=self.run_id, updates=updates, copies=copies)
-        with self._lock:
-            self.pages_fetched += 1
-            self.records_fetched += len(records) + len(copies)
+        entry = self.snapshot.add_page(entry, records, info, run=self.run_id, updates=updates, copies=copies)
+        self.counters.fetched(records=len(records) + len(copies))
         self.progress.advance()
+        return entry
 
     def _owner_index(self) -> dict[str, str]:
         with self._owners_lock:
             if self._owners is None:
                 self._owners = {}
                 for entry in self.snapshot.queries():
-                    if entry.get("role") == ROLE_CITING and not self.stale(entry) and \
-                            self.snapshot.pages_intact(entry):
-                        for page in entry.get("pages", []):
-                            self._own(entry["key"], self.snapshot.page_ids(page))
+                    if entry.role == ROLE_CITING and not self.stale(entry) and self.snapshot.pages_intact(entry):
+                        for page in entry.pages:
+                            self._own(entry.key, self.snapshot.page_ids(page))
             return self._owners
 
-    def _split_copies(self, entry: dict, records: list[dict]) -> tuple[list[dict], list[dict]]:
+    def _split_copies(self, entry: QueryEntry, records: list[dict]) -> tuple[list[dict], list[dict]]:
         """The records to store in the page, and those another query already holds in full.
 
         Only queries readers already see count as holding a work: a pending
         entry's records count once it replaces the old one (see :meth:`_finished`).
         """
         owners = self._owner_index()
-        key = entry["key"]
+        key = entry.key
         keep, copies = [], []
         with self._owners_lock:
             for record in records:
@@ -338,7 +349,7 @@ class QueryRunner:
                     copies.append(record)
                     continue
                 keep.append(record)
-                if work_id and not entry.get("pending"):
+                if work_id and not entry.pending:
                     self._own(key, [work_id])
         return keep, copies
 
@@ -349,19 +360,20 @@ class QueryRunner:
             if self._owners.setdefault(work_id, key) == key:
                 owned.add(work_id)
 
-    def _finished(self, entry: dict, **info) -> None:
-        """Finish ``entry``; a citing entry that replaced an older one now holds its own works."""
-        replaced = bool(entry.get("pending"))
-        self.snapshot.finish_query(entry, **info)
-        if replaced and entry.get("role") == ROLE_CITING and self._owners is not None:
-            key = entry["key"]
-            mine = {work_id for page in entry.get("pages", []) for work_id in self.snapshot.page_ids(page)}
+    def _finished(self, entry: QueryEntry, **info) -> QueryEntry:
+        """Finish ``entry`` (the entry now); a citing entry that replaced an older one now holds its own works."""
+        replaced = entry.pending
+        entry = self.snapshot.finish_query(entry, **info)
+        if replaced and entry.role == ROLE_CITING and self._owners is not None:
+            key = entry.key
+            mine = {work_id for page in entry.pages for work_id in self.snapshot.page_ids(page)}
             with self._owners_lock:
                 for work_id in self._owned.pop(key, set()) - mine:
                     del self._owners[work_id]  # the older answer held it; this one does not
                 self._own(key, mine)
+        return entry
 
-    def run_all(self, queries: list[Query], workers: int | None = None) -> list[dict]:
+    def run_all(self, queries: list[Query], workers: int | None = None) -> list[QueryEntry]:
         """Run independent queries, on a small thread pool when there are several."""
         workers = self.settings.workers if workers is None else workers
         # Two corpus rows can ask the same thing (e.g. one listing shown twice):
@@ -372,43 +384,40 @@ class QueryRunner:
 
     # --- reading back -------------------------------------------------------------------
 
-    def covered(self, kind: str, fields_needed) -> tuple[set, list[dict]]:
+    def covered(self, kind: str, fields_needed) -> tuple[set, list[QueryEntry]]:
         """Items covered by finished queries of ``kind``; and unfinished ones that could resume."""
         done, partial = set(), []
-        pending = {q["key"]: q for q in self.snapshot.pending_queries()}
+        pending = {q.key: q for q in self.snapshot.pending_queries()}
         for entry in self.snapshot.queries():
-            if entry.get("kind") != kind:
+            if entry.kind != kind:
                 continue
-            select = entry_select(entry)
+            select = entry.selected
             if select is not None and not set(fields_needed) <= select:
                 continue
-            newer = pending.get(entry["key"])
-            if not self.stale(entry) and entry.get("complete"):
+            newer = pending.get(entry.key)
+            if not self.stale(entry) and entry.complete:
                 if self.snapshot.pages_intact(entry):
-                    done.update(entry.get("items", []))
+                    done.update(entry.items)
                     continue
                 # A page file went missing or changed: forget the query, fetch its items again.
-                self.snapshot.drop_queries([entry["key"]])
+                self.snapshot.drop_queries([entry.key])
                 continue
             for candidate in (newer, entry):
-                if candidate is not None and candidate.get("next_cursor") and candidate.get("pages") \
-                        and not self.stale(candidate):
+                if candidate is not None and candidate.next_cursor and candidate.pages and not self.stale(candidate):
                     partial.append(candidate)
                     break
         return done, partial
 
-    def _entries_of(self, kinds: tuple[str, ...], items: set) -> Iterable[dict]:
-        for entry in sorted(self.snapshot.queries(), key=lambda q: (q.get("generation") or 0, q.get("started") or "",
-                                                                   q["key"])):
-            if entry.get("kind") not in kinds or not (set(entry.get("items", [])) & items):
+    def _entries_of(self, kinds: tuple[str, ...], items: set) -> Iterable[QueryEntry]:
+        for entry in sorted(self.snapshot.queries(), key=lambda q: (q.generation or 0, q.started or "", q.key)):
+            if entry.kind not in kinds or not (set(entry.items) & items):
                 continue
             if self.stale(entry):
                 continue
-            with self._lock:
-                self.used_keys.add(entry["key"])
+            self.counters.used(entry.key)
             yield entry
 
-    def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[dict, dict]]:
+    def records_of(self, kinds: tuple[str, ...], items: set) -> Iterable[tuple[QueryEntry, dict]]:
         """(entry, record) for the queries of ``kinds`` in the snapshot that touch ``items``."""
         for entry in self._entries_of(kinds, items):
             for record in self.snapshot.query_records(entry):

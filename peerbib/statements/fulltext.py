@@ -57,16 +57,17 @@ def _read(source: str, data: bytes, wanted):
     return reader(data, only_citing=wanted)
 
 
-def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
+def fulltext_statements(snapshot, corpus_works) -> FulltextStatements:
     """Statements of every full-text document in the snapshot that cites a work of ``corpus_works``.
 
     Parameters
     ----------
-    snapshot_dir : str or Path
+    snapshot : Snapshot, str or Path
+        The snapshot (opened once by the build and handed along), or its folder.
     corpus_works : iterable of dict
         The corpus works (``work_id``, ``doi``, ``title``, ``publication_year``, ``authors``).
     """
-    snapshot = Snapshot.open(Path(snapshot_dir))
+    snapshot = snapshot if isinstance(snapshot, Snapshot) else Snapshot.open(Path(snapshot))
     result = FulltextStatements()
     items = snapshot.fulltext()
     if not items:
@@ -75,8 +76,7 @@ def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
     matches: dict = {}
     for work_id in sorted(items):
         sources = items[work_id]
-        chosen = next(((s, sources[s]) for s in SOURCES if sources.get(s, {}).get("status") == 200
-                       and sources[s].get("file")), None)
+        chosen = next(((s, sources[s]) for s in SOURCES if s in sources and sources[s].readable), None)
         if chosen is None:
             continue
         source, item = chosen
@@ -88,13 +88,13 @@ def fulltext_statements(snapshot_dir, corpus_works) -> FulltextStatements:
             document = _read(source, data, wanted)
         except (SnapshotError, etree.XMLSyntaxError, ValueError) as exc:
             result.warnings.append(
-                f"the full text of {work_id} ({item.get('file')}, {source}) cannot be read "
+                f"the full text of {work_id} ({item.file}, {source}) cannot be read "
                 f"({' '.join(str(exc).split())[:200]}); its statements are left out")
             continue
         rows, counts = extract_statements(document, index, work_id, matches=matches)
         if counts["capped"]:
             result.warnings.append(
-                f"the full text of {work_id} ({item.get('file')}, {source}) has {counts['capped']} statement"
+                f"the full text of {work_id} ({item.file}, {source}) has {counts['capped']} statement"
                 f"{'' if counts['capped'] == 1 else 's'} in or next to a sentence longer than "
                 f"{MAX_STATEMENT_CHARS:,} characters (text without sentence ends?); kept as the "
                 f"{MAX_STATEMENT_CHARS:,} characters around the citation")

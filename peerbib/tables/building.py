@@ -40,8 +40,8 @@ from ..ids import normalize_doi
 from ..ownership import PROCESSED_FOLDER, check_output, check_replaceable, replacing
 from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
-from ..snapshot.read import snapshot_tables
-from ..snapshot.store import reading
+from ..snapshot.read import SnapshotTables, snapshot_tables
+from ..snapshot.store import Snapshot, reading
 from ..statements import read_statement_files, read_tally_files, statement_files, statement_id
 from ..statements.classify import classify_statements
 from ..statements.fulltext import fulltext_statements
@@ -194,7 +194,8 @@ class _Read:
     raw: Path
     snapshot: Path | None
     corpus: pd.DataFrame  # the corpus rows as works (local ids)
-    flat: dict  # snapshot_tables(snapshot), or {} without one
+    flat: SnapshotTables | None  # snapshot_tables(snapshot), or None without one
+    opened: Snapshot | None  # the snapshot, opened once for every reader of this build
     works: pd.DataFrame  # corpus and snapshot merged, conformed
     local_to_final: dict  # local id of a corpus row OpenAlex resolved -> its OpenAlex id
     dois: dict  # DOI -> work id, for statement and tally files
@@ -210,7 +211,7 @@ def _make_tables(raw: Path, snapshot: Path | None) -> Tables:
     statements, works = _statements_table(read, works)
     tallies = _tallies_table(read, statements)
     references, authorships = _links_tables(read, works)
-    cites_per_year = per_year(works, citations, read.flat.get("counts_by_year"))
+    cites_per_year = per_year(works, citations, read.flat.counts_by_year if read.flat is not None else None)
     merge = read.merge
     return Tables(
         works=_sorted(works, ["work_id"]),
@@ -258,11 +259,12 @@ def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
     local_to_final: dict[str, str] = {}
     warnings_: list[str] = []
     notes: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
-    flat: dict = {}
+    flat = snap = None
     if snapshot is not None:
-        flat = snapshot_tables(snapshot)
+        snap = Snapshot.open(snapshot)  # opened once: every reader of this build is handed it
+        flat = snapshot_tables(snap)
         works, local_to_final, warnings_ = merge_snapshot(corpus, flat)
-        incomplete = list(flat.get("incomplete") or [])
+        incomplete = list(flat.incomplete or [])
         if incomplete:
             warnings_.insert(0,
                 f"the OpenAlex snapshot in {snapshot} has {len(incomplete)} unfinished "
@@ -283,7 +285,7 @@ def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
         doi = normalize_doi(raw_doi)
         if doi and work_id in local_to_final:
             dois.setdefault(doi, local_to_final[work_id])
-    return _Read(raw, snapshot, corpus, flat, works, local_to_final, dois, warnings_, notes, merge)
+    return _Read(raw, snapshot, corpus, flat, snap, works, local_to_final, dois, warnings_, notes, merge)
 
 
 def _citations_table(read: _Read) -> pd.DataFrame:
@@ -295,7 +297,7 @@ def _citations_table(read: _Read) -> pd.DataFrame:
     if len(references):
         for column in ("citing_id", "cited_id"):
             references[column] = references[column].map(lambda x: read.local_to_final.get(x, x))
-    snapshot_edges = read.flat["citations"].assign(source="openalex") if read.snapshot is not None \
+    snapshot_edges = read.flat.citations.assign(source="openalex") if read.flat is not None \
         else empty_table("citations")
     frames = [frame for frame in (references, snapshot_edges) if len(frame)]
     citations = pd.concat(frames, ignore_index=True) if frames else empty_table("citations")
@@ -307,8 +309,8 @@ def _statements_table(read: _Read, works: pd.DataFrame) -> tuple[pd.DataFrame, p
     with the source of the full text their statements were read from."""
     raw = read.raw
     statements = _statements(statement_files(raw / "statements") if raw.is_dir() else [], read.dois)
-    if read.snapshot is not None and read.flat.get("fulltext"):
-        extracted = fulltext_statements(read.snapshot, works[works["is_corpus"].fillna(False).astype(bool)]
+    if read.flat is not None and read.flat.fulltext:
+        extracted = fulltext_statements(read.opened, works[works["is_corpus"].fillna(False).astype(bool)]
                                         .to_dict("records"))
         read.warnings.extend(extracted.warnings)
         if extracted.rows:
@@ -322,7 +324,7 @@ def _statements_table(read: _Read, works: pd.DataFrame) -> tuple[pd.DataFrame, p
 def _tallies_table(read: _Read, statements: pd.DataFrame) -> pd.DataFrame:
     """Tallies of the tally files, scite's the fetch stored, and peerbib's own of ``statements``."""
     tallies = _tallies(csv_files(read.raw, "tallies"), read.dois)
-    fetched = _scite_tallies(read.flat.get("scite") or {}, read.dois) if read.snapshot is not None \
+    fetched = _scite_tallies(read.flat.scite or {}, read.dois) if read.flat is not None \
         else empty_table("tallies")
     own = _own_tallies(statements)
     return pd.concat([frame for frame in (tallies, fetched, own) if len(frame)] or [empty_table("tallies")],

@@ -6,6 +6,8 @@ any combination; or it is one corpus file.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 from ..corpus import corpus_files
@@ -13,7 +15,8 @@ from ..files import sha256_files
 from ..paths import project_path
 from ..snapshot.store import MANIFEST
 
-__all__ = ["corpus_files", "csv_files", "snapshot_dir", "raw_files", "raw_fingerprint", "SNAPSHOT_DIR"]
+__all__ = ["corpus_files", "csv_files", "snapshot_dir", "raw_files", "raw_fingerprint", "one_fingerprint",
+           "SNAPSHOT_DIR"]
 
 SNAPSHOT_DIR = "openalex"
 #: Folders of a snapshot whose files the manifest lists with their sha256:
@@ -65,8 +68,39 @@ def raw_fingerprint(raw="data/raw") -> str:
     It changes when any input changes, so reports can say exactly which raw
     data they show and ``load`` can tell when the processed tables are stale.
     A snapshot counts by its manifest, so the fingerprint of a large snapshot
-    costs one file, not its thousands of pages.
+    costs one file, not its thousands of pages. Inside :func:`one_fingerprint`
+    a folder's fingerprint is taken once.
     """
     raw = project_path(raw)
-    return sha256_files((path.name if raw.is_file() else path.relative_to(raw).as_posix(), path)
-                        for path in raw_files(raw))
+    taken = _TAKEN.get()
+    key = str(raw.resolve())
+    if taken is not None and key in taken:
+        return taken[key]
+    fingerprint = sha256_files((path.name if raw.is_file() else path.relative_to(raw).as_posix(), path)
+                               for path in raw_files(raw))
+    if taken is not None:
+        taken[key] = fingerprint
+    return fingerprint
+
+
+#: The fingerprints taken inside :func:`one_fingerprint` (raw folder -> sha256), None outside.
+_TAKEN: ContextVar[dict | None] = ContextVar("peerbib_raw_fingerprints", default=None)
+
+
+@contextmanager
+def one_fingerprint():
+    """Take each raw folder's fingerprint once inside this block (one command: a check, a build, a report).
+
+    The first fingerprint stands for the block: taken before the build reads
+    the raw data (see :mod:`.building`), a file added meanwhile makes the
+    recorded fingerprint differ, so the tables count as stale next time.
+    Blocks nest (the outermost one counts); outside one, every call hashes again.
+    """
+    if _TAKEN.get() is not None:
+        yield
+        return
+    token = _TAKEN.set({})
+    try:
+        yield
+    finally:
+        _TAKEN.reset(token)

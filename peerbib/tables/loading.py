@@ -21,7 +21,7 @@ from ..ownership import is_within
 from ..paths import project_path, project_root
 from ..settings import PROCESSED, RAW
 from .building import BUILD_INFO, _build, build_lock, check_tables_folder, tables_read_lock
-from .inputs import raw_fingerprint
+from .inputs import one_fingerprint, raw_fingerprint
 from .schema import ADDED_TABLES, SCHEMAS, Tables, conform, empty_table
 
 __all__ = ["load", "needs_build", "recorded_raw", "build_info"]
@@ -137,16 +137,17 @@ def load(processed=PROCESSED, *, raw=None, rebuild="auto") -> Tables:
         and ``rebuild=False``.
     """
     processed = project_path(processed)
-    if rebuild is True or (rebuild == "auto" and needs_build(raw, processed)):
-        source = _raw_to_judge(raw, processed) or project_path(RAW)
-        note = _recorded(processed)[1] if raw is None else None
-        check_tables_folder(processed, source)
-        processed.parent.mkdir(parents=True, exist_ok=True)
-        with build_lock(processed):
-            # Another process may have been building the same folder: build
-            # only if its tables are still not fresh.
-            if rebuild is True or needs_build(raw, processed):
-                return _build(source, processed, note=note)
+    with one_fingerprint():  # judged stale, built, and checked again under the lock: one fingerprint
+        if rebuild is True or (rebuild == "auto" and needs_build(raw, processed)):
+            source = _raw_to_judge(raw, processed) or project_path(RAW)
+            note = _recorded(processed)[1] if raw is None else None
+            check_tables_folder(processed, source)
+            processed.parent.mkdir(parents=True, exist_ok=True)
+            with build_lock(processed):
+                # Another process may have been building the same folder: build
+                # only if its tables are still not fresh.
+                if rebuild is True or needs_build(raw, processed):
+                    return _build(source, processed, note=note)
     return _read(processed)
 
 

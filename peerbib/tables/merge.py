@@ -17,6 +17,7 @@ import pandas as pd
 from ..errors import CorpusError
 from ..ids import is_blank, normalize_doi
 from ..settings import MATCH_THRESHOLD
+from ..snapshot.read import SnapshotTables
 from ..sources.openalex.matching import listing_score, title_score
 from .schema import empty_table
 
@@ -79,16 +80,16 @@ def doi_index(works: pd.DataFrame) -> dict[str, str]:
     return {doi: wid for doi, wid in zip(works["doi"], works["work_id"]) if isinstance(doi, str)}
 
 
-def merge_snapshot(corpus: pd.DataFrame, snapshot: dict) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
+def merge_snapshot(corpus: pd.DataFrame, snapshot: SnapshotTables) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
     """Works from OpenAlex merged with the corpus.
 
     Returns the works, a map from the local id of every corpus row OpenAlex
     resolved (by DOI, by a stored match, or by a stored match recognised after
     an edit) to its OpenAlex id, and warnings about edited rows.
     """
-    fetched = snapshot["works"]
+    fetched = snapshot.works
     by_doi = {doi: wid for doi, wid in zip(fetched["doi"], fetched["work_id"]) if isinstance(doi, str)}
-    matches = snapshot["matches"]
+    matches = snapshot.matches
     matched = dict(zip(matches["corpus_work_id"], matches["work_id"])) if len(matches) else {}
     fetched_ids = set(fetched["work_id"])
     rows = corpus.to_dict("records")

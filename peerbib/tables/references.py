@@ -80,9 +80,9 @@ def references_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: dic
 
     Parameters
     ----------
-    snapshot : dict
+    snapshot : SnapshotTables or None
         What :func:`peerbib.snapshot.read.snapshot_tables` read (``references``,
-        ``referenced``), or ``{}`` without a snapshot.
+        ``referenced``), or None without a snapshot.
     works : DataFrame
         The works table (conformed): which works are the corpus, and the
         DOI, title, year and venue of the cited works it holds.
@@ -101,7 +101,7 @@ def references_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: dic
         corpus or among the citing works), else what ``fetch --references``
         looked up.
     """
-    found = snapshot.get("references")
+    found = getattr(snapshot, "references", None)
     frames = [found.assign(source=OPENALEX) if found is not None and len(found) else None]
     frames += [_renamed(frame, "citing_id", local_to_final or {}, "export") for frame in extra]
     refs = _first_source(frames, "citing_id")
@@ -110,7 +110,7 @@ def references_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: dic
     refs = conform(refs, "references")
     refs = refs[_isin(refs["citing_id"], _corpus_ids(works))]
     labels = [works[["work_id", *_CITED.values()]].drop_duplicates("work_id")]
-    referenced = snapshot.get("referenced")
+    referenced = getattr(snapshot, "referenced", None)
     if referenced is not None and len(referenced):
         labels.append(referenced[["work_id", *_CITED.values()]])
     for known in labels:
@@ -136,8 +136,8 @@ def authorships_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: di
 
     Parameters
     ----------
-    snapshot : dict
-        What :func:`peerbib.snapshot.read.snapshot_tables` read (``authorships``), or ``{}``.
+    snapshot : SnapshotTables or None
+        What :func:`peerbib.snapshot.read.snapshot_tables` read (``authorships``), or None.
     works : DataFrame
         The works table (conformed).
     local_to_final : dict, optional
@@ -155,7 +155,7 @@ def authorships_table(snapshot: dict, works: pd.DataFrame, *, local_to_final: di
         :func:`peerbib.corpus.names.name_key`: surname and first initial, as the
         exports' authors are keyed; source "corpus").
     """
-    found = snapshot.get("authorships")
+    found = getattr(snapshot, "authorships", None)
     frames = [found.assign(source=OPENALEX) if found is not None and len(found) else None]
     frames += [_renamed(frame, "work_id", local_to_final or {}, "export") for frame in extra]
     frames.append(_named_authorships(works))
