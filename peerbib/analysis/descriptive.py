@@ -406,7 +406,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
             ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
                     label=name)
         # works' titles, beside the lines (never on them) and legible
-        legend_as_written(ax.legend(frameon=False, fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0)))
+        legend_as_written(ax.legend(frameon=False, fontsize="medium", loc="upper left", bbox_to_anchor=(1.01, 1.0)))
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.xaxis.get_major_locator().set_params(integer=True)
         cited = int((ranked > 0).sum())

@@ -48,9 +48,10 @@ table.pb-table th,table.pb-table td{border-bottom:1px solid #ddd !important;padd
 table.pb-table th{background:#f4f4f4;overflow-wrap:break-word}
 table.pb-table td.pb-num{text-align:right !important;white-space:nowrap !important}
 table.pb-table td.pb-text{min-width:10em;max-width:32em;overflow-wrap:anywhere}
+table.pb-table td.pb-long{min-width:24em;max-width:40em}
 .pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
 @media print{.pb-scroll{overflow:visible}table.pb-table{font-size:9px;width:100%}
-  table.pb-table td.pb-text{min-width:0;max-width:none}table.pb-table td,table.pb-table th{overflow-wrap:anywhere}
+  table.pb-table td.pb-text,table.pb-table td.pb-long{min-width:0;max-width:none}table.pb-table td,table.pb-table th{overflow-wrap:anywhere}
   table.pb-table tr{break-inside:avoid}}
 </style>"""
 
@@ -265,7 +266,7 @@ class ReportTable:
                 return "pb-num", f"{int(value):,}"
             return "pb-num", f"{float(value):,.{self.decimals}f}"
         text = str(value)
-        kind = "pb-text" if len(text) > 30 else ""
+        kind = "pb-text pb-long" if len(text) > 200 else ("pb-text" if len(text) > 30 else "")
         if isinstance(value, Marked):
             return kind, value.html()
         if str(column).lower() in _DOI_COLUMNS:
