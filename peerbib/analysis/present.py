@@ -233,7 +233,7 @@ def doi_link(doi) -> str:
     bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.IGNORECASE)
     if not re.match(r"10\.\d{4,9}/\S+$", bare):
         return html.escape(text)
-    href = "https://doi.org/" + quote(bare, safe="/:;()._-<>[]")
+    href = "https://doi.org/" + quote(bare, safe="/:;()._-")
     return f'<a href="{html.escape(href, quote=True)}">{html.escape(bare)}</a>'
 
 

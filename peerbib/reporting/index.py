@@ -32,8 +32,9 @@ def _facts(tables) -> list[tuple[str, str]]:
         ("corpus works", f"{len(corpus):,}"),
         ("years covered", f"{int(years.min())}–{int(years.max())}" if len(years) else "no dated work"),
         ("citing works", f"{totals['citing_works']:,}"),
-        ("statement coverage", f"open full text read for {totals['with_fulltext']:,} of {totals['citing_works']:,} "
-                               f"citing works{share}; {totals['statements']:,} statements"),
+        ("citation statements", f"{totals['statements']:,}; open full text read for {totals['with_fulltext']:,} of "
+                                f"{totals['citing_works']:,} citing works{share}"
+         if totals["statements"] or totals["citing_works"] else "none yet"),
         ("sources", ", ".join(sources) or "—"),
     ]
 
