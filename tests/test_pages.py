@@ -203,3 +203,16 @@ def test_the_build_line_counts_imported_statements(bundled, capsys):
     out = capsys.readouterr().out
     assert "statements: 4 in all; 0 found in the full text of 0 of 1 citing works (0%), 0 of which cite a " \
            "corpus work in a sentence; 4 imported from statement files" in out
+
+
+def test_the_year_chart_marks_the_years_the_data_disputes(bundled):
+    import matplotlib.pyplot as plt
+
+    counts = pb.publication_years(bundled.works)
+    doubted = sorted(set(pb.disputed_years(bundled.works)["publication_year"].astype(int)))
+    assert counts.attrs["disputed_years"] == doubted == [1999, 2013, 2014, 2021]
+    ax = pb.plot_publication_years(counts)
+    marks = [t for t in ax.texts if t.get_text() == "?"]
+    assert sorted(int(t.xy[0]) for t in marks) == doubted
+    assert "4 work(s) with a year the data disputes (? over their years)" in ax.get_xlabel()
+    plt.close("all")

@@ -128,6 +128,9 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
     DataFrame
         Columns ``year``, (``by``,) ``n_works``, sorted by year. Works without a
         year are not counted; their number is in ``.attrs["n_without_year"]``.
+        ``.attrs["n_year_doubts"]`` counts the dated works whose year the data
+        disputes and ``.attrs["disputed_years"]`` lists their years (the chart
+        marks them).
     """
     _require(works, ["publication_year"] + ([by] if by else []), "publication_years")
     selected = _corpus(works, corpus_only)
@@ -152,7 +155,9 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
                               | {"n_works": pd.Series(dtype="int64")})
     counts.attrs["n_without_year"] = int(years.isna().sum())
     if "year_doubt" in selected.columns:
-        counts.attrs["n_year_doubts"] = int((selected["year_doubt"].notna() & years.notna()).sum())
+        doubted = selected["year_doubt"].notna() & years.notna()
+        counts.attrs["n_year_doubts"] = int(doubted.sum())
+        counts.attrs["disputed_years"] = sorted({int(y) for y in years[doubted]})
     if "source" in selected.columns:
         counts.attrs["sources"] = sorted(str(v) for v in selected["source"].dropna().unique())
     return counts
@@ -207,11 +212,18 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
         step = max(1, round((years.max() - years.min()) / 12))
         ax.set_xticks(range(int(years.min()), int(years.max()) + 1, step))
     ax.set_title(title or "Works per publication year", parse_math=False)
+    disputed = [y for y in df.attrs.get("disputed_years", []) if len(df) and y in set(df["year"])]
+    if disputed:  # a mark over each year a work of which has a year the data disputes
+        tops = df.groupby("year")["n_works"].sum()
+        for year in disputed:
+            ax.annotate("?", (year, tops.get(year, 0)), xytext=(0, 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize="large", fontweight="bold", color="#D55E00")
+        ax.set_ylim(top=max(ax.get_ylim()[1], float(tops.max()) * 1.12))
     notes = []
     if df.attrs.get("n_without_year"):
         notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
     if df.attrs.get("n_year_doubts"):
-        notes.append(f"{df.attrs['n_year_doubts']} work(s) with a year the data disputes")
+        notes.append(f"{df.attrs['n_year_doubts']} work(s) with a year the data disputes (? over their years)")
     if df.attrs.get("sources"):
         notes.append("data: " + ", ".join(df.attrs["sources"]))
     if notes:
