@@ -52,8 +52,8 @@ def exported(tmp_path_factory):
         shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", root / "notebooks")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEERBIB_PROJECT", str(root))
-        assert cli.main(["report", "--out", str(root / "shared" / "reps"), "--quiet"]) == 0
-    return {p.stem: p.read_text(encoding="utf-8") for p in (root / "shared" / "reps").glob("*.html")}
+        assert cli.main(["report", "--out", str(root / "public" / "reps"), "--quiet"]) == 0
+    return {p.stem: p.read_text(encoding="utf-8") for p in (root / "public" / "reps").glob("*.html")}
 
 
 def test_no_page_of_a_never_fetched_project_speaks_of_another_corpus_or_in_code(exported):
@@ -87,7 +87,7 @@ def test_dois_are_links_and_the_footer_says_the_command_as_run(exported):
     assert '<a href="https://doi.org/10.1186/1472-6963-13-188">10.1186/1472-6963-13-188</a>' in page
     for stem in PAGES:
         footer = exported[stem].split("<footer", 1)[1]
-        assert "made by <code>peerbib report --out shared/reps</code>" in footer, stem
+        assert "made by <code>peerbib report --out public/reps</code>" in footer, stem
         assert "--only" not in footer
 
 

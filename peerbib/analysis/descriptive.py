@@ -256,7 +256,7 @@ def disputed_years(works: pd.DataFrame, *, corpus_only: bool = True) -> pd.DataF
 
 #: A pointer to a line of a document: "(line 20)", "(lines 3-4)", "(seed a.txt:20)".
 _LINE_POINTER = re.compile(r"\s*\((?:lines? \d+(?:\s*[-–]\s*\d+)?|seed [^()]*?:\d+)\)")
-#: A clause naming another document: "and PRODUCT.md's 'Gillard et al. 2013'", "(see notes.txt)".
+#: A clause naming another document: "and NOTES.md's 'Smith et al. 2013'", "(see notes.txt)".
 _FILE_CLAUSE = re.compile(r"\s*(?:\band\b|\(see\b)?\s*[\w./-]+\.(?:md|txt|docx?|pdf)\b(?:'s)?(?:\s+'[^']*')?\)?")
 
 
