@@ -92,11 +92,13 @@ def _say_built(tables, processed, command: str) -> None:
         _say(f"peerbib {command}: warning: {message}", err=True)
     _say(f"built {project_path(processed)}: " + ", ".join(f"{name} {len(frame)}" for name, frame in tables.items()))
     totals = coverage_totals(tables)
-    if totals["citing_works"]:
-        share = totals["with_fulltext"] / totals["citing_works"]
-        _say(f"statements: {totals['statements_from_fulltext']} found in the full text of "
-             f"{totals['with_fulltext']} of {totals['citing_works']} citing works ({share:.0%}); "
-             f"{totals['with_statements']} of them cite a corpus work in a sentence")
+    imported = totals["statements"] - totals["statements_from_fulltext"]
+    if totals["citing_works"] or imported:
+        share = f" ({totals['with_fulltext'] / totals['citing_works']:.0%})" if totals["citing_works"] else ""
+        _say(f"statements: {totals['statements']} in all; {totals['statements_from_fulltext']} found in the full "
+             f"text of {totals['with_fulltext']} of {totals['citing_works']} citing works{share}, "
+             f"{totals['with_statements']} of which cite a corpus work in a sentence"
+             + (f"; {imported} imported from statement files" if imported else ""))
 
 
 def _report(args) -> int:

@@ -153,3 +153,19 @@ def test_with_hidden_labels_no_type_label_appears_anywhere(reports):
     assert "citation-type labels hidden" in hidden
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', hidden)) >= 4  # the charts stay
     assert "Statements per cited work" in _visible_text(hidden)
+
+
+def test_page_02_reads_as_a_reader_needs_it(reports):
+    """No scoring trace; evidence in words; what agreement shows; counts labelled; tables scroll."""
+    shown, hidden = reports
+    text = _visible_text(shown)
+    for trace in ("\u2192", "->", " x0.", "[however own]"):
+        assert trace not in text, trace
+    assert "the words 'consistent with' and 'these findings'; it stands in the Discussion" in text
+    assert "What decided the type" in text
+    assert "that is how scite printed them, and no word was changed" in text
+    assert "so this shows how often peerbib keeps that type" in text
+    assert re.search(r"4 citation statements\s*of the corpus works: 0 found in the open full text", text)
+    assert "citing works in these tables" in text.lower() and "scite counts 75 statements" in text
+    assert 'class="pb-scroll"' in shown
+    assert "What decided" not in _visible_text(hidden)

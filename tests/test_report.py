@@ -185,10 +185,10 @@ def test_every_page_has_a_provenance_footer_and_the_index_has_it_in_full(rendere
         assert f"peerbib {pb.__version__}" in footer and "pyalex " in footer
         assert info["raw_sha256"][:16] in footer
         assert "classifier peerbib-linear/3" in footer and "random_state 0" in footer
-        assert f"peerbib report --only {path.stem}" in footer
+        assert "made by <code>peerbib report</code>" in footer  # the command as run: no --only it was not given
     index = paths[-1].read_text(encoding="utf-8")
     assert info["raw_sha256"] in index and "scikit-learn" in index and "peerbib report" in index
-    for name in ("corpus works", "years covered", "citing works", "statement coverage", "sources"):
+    for name in ("corpus works", "years covered", "citing works", "citation statements", "sources"):
         assert f"<th>{name}</th>" in index
     # each report linked with its question and a key figure
     for path in paths[:-1]:
@@ -199,7 +199,7 @@ def test_every_page_has_a_provenance_footer_and_the_index_has_it_in_full(rendere
 def test_tables_are_formatted_not_cut(rendered):
     root, _ = rendered
     page = (root / "reports" / "01_publication_years.html").read_text(encoding="utf-8")
-    assert '<p class="pb-title">The corpus works, newest first</p><table class="pb-table">' in page
+    assert '<p class="pb-title">The corpus works, newest first</p><div class="pb-scroll"><table class="pb-table">' in page
     works = pb.load(root / "data" / "processed").works
     longest = max(works.loc[works["is_corpus"], "title"].dropna(), key=len)
     assert len(longest) > 100
@@ -311,7 +311,9 @@ def test_the_reproducing_command_names_the_folders_given(project):
         path.unlink()
     _notebook(project / "notebooks" / "01_a.ipynb", "print(1)")
     page = pb.report("shared/reports")[0].read_text(encoding="utf-8")
-    assert "peerbib report --out shared/reports --only 01_a" in page
+    assert "made by <code>peerbib report --out shared/reports</code>" in page
+    page = pb.report("shared/reports", only=["01"])[0].read_text(encoding="utf-8")
+    assert "made by <code>peerbib report --out shared/reports --only 01</code>" in page  # as given
     assert str(project) not in page
 
 

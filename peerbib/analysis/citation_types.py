@@ -12,6 +12,8 @@ labels or colours, for reviewers screening papers blind to how they are cited.
 """
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ..errors import AnalysisError
@@ -21,12 +23,14 @@ from ..statements.tallies import corrected_columns, tally_citation_types
 # plot_citations_per_year lives beside its twin citations_per_year; imported here so that
 # peerbib.analysis.citation_types.plot_citations_per_year, where it used to be, still works.
 from .descriptive import plot_citations_per_year, short_work_label
-from .present import TYPE_COLORS, new_axes
+from .present import TYPE_COLORS, Marked, new_axes
 
 __all__ = ["TYPE_COLORS", "HIDDEN_COLOR", "citation_type_counts", "plot_citation_types", "citation_types_by",
            "plot_citation_types_by", "plot_citations_per_year", "example_statements", "coverage_note",
-           "classifier_figures"]
+           "classifier_figures", "evidence_in_words", "source_agreement", "statement_summary"]
 
+#: What the classifier's evidence puts before the type it decided.
+ARROW = "\u2192"
 #: The colour of every bar when the labels are hidden.
 HIDDEN_COLOR = "#56678a"
 _COUNTS = list(CITATION_TYPES)
@@ -55,6 +59,36 @@ def coverage_note(tables) -> str:
     if imported:
         parts.append(f"{imported} imported")
     return "coverage: " + ", ".join(parts)
+
+
+def statement_summary(tables, *, hide_labels: bool = False) -> str:
+    """The statements in one or two sentences with each count labelled: how many, found in open full text
+    or imported (from which sources), the citing works and how many were read in open full text, and
+    (unless ``hide_labels``) how many are unclassified. Empty when the tables hold no statement."""
+    tables = _tables(tables, "statement_summary")
+    statements = tables.statements
+    if not len(statements):
+        return ""
+    totals = coverage_totals(tables)
+    found = totals["statements_from_fulltext"]
+    imported = statements[statements["fulltext_source"].isna()] if "fulltext_source" in statements else statements
+    parts = [f"{found:,} found in the open full text of the citing works"]
+    if len(imported):
+        parts.append(f"{len(imported):,} imported from {_and(sorted(set(imported['source'].astype('str'))))}")
+    out = f"**{len(statements):,} citation statement{'s' if len(statements) != 1 else ''}** of the corpus works: " \
+        + ", ".join(parts) + "."
+    citing, read = totals["citing_works"], totals["with_fulltext"]
+    out += (f" The tables hold {citing:,} work{'s' if citing != 1 else ''} citing the corpus; peerbib read the open "
+            f"full text of {read:,} of them." if citing else " The tables hold no work citing the corpus.")
+    nameless = int(statements["citing_id"].isna().sum())
+    if nameless:
+        out += (f" {nameless:,} statement{'s do' if nameless != 1 else ' does'} not name the work that wrote "
+                f"{'them' if nameless != 1 else 'it'}.")
+    if not hide_labels:
+        unclassified = int((statements["type"] == "unclassified").sum())
+        out += (f" {unclassified:,} of the {len(statements):,} are unclassified (no type reached the probability it "
+                "needs)." if unclassified else " None is unclassified: each reached the probability its type needs.")
+    return out
 
 
 def citation_type_counts(tables, *, sources=None, corrected: bool = True) -> pd.DataFrame:
@@ -254,12 +288,19 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
 
 
 def example_statements(tables, *, per_type: int = 2, source: str | None = None) -> pd.DataFrame:
-    """Statements to read, ``per_type`` of each type (most confident first), with the evidence for their type.
+    """Statements to read, ``per_type`` of each type (most confident first), with who wrote them and why
+    they got their type.
 
     Returns
     -------
     pandas.DataFrame
-        ``type, confidence, work, section, text, evidence, source, source_type``.
+        ``type, confidence, work`` (the cited work), ``citing_work`` (authors, year and title of the
+        citing work, when the data names it), ``citing_doi``, ``section`` (with the citing work's own
+        heading when it differs), ``text`` (the statement: a :class:`~peerbib.analysis.present.Marked`
+        string whose marked parts are the callouts of the cited work, where the data gives them),
+        ``why`` (the evidence in words), ``evidence`` (as the classifier gave it), ``source`` and
+        ``source_type``. ``attrs["note"]`` says in words what a reader of the table should know:
+        statements whose citing work or callout the data does not give, citations printed without a year.
     """
     tables = _tables(tables, "example_statements")
     statements = tables.statements
@@ -272,16 +313,206 @@ def example_statements(tables, *, per_type: int = 2, source: str | None = None) 
                                                                     ascending=[False, True], kind="mergesort")
         rows.append(chosen.head(per_type))
     picked = pd.concat(rows, ignore_index=True) if rows else statements.iloc[0:0]
-    return pd.DataFrame({
+    records = picked.to_dict("records")
+    citing = [works.loc[c].to_dict() if isinstance(c, str) and c in works.index else None
+              for c in picked["citing_id"]]
+    out = pd.DataFrame({
         "type": picked["type"].astype("str"),
         "confidence": picked["confidence"],
         "work": [short_work_label(works.loc[w].to_dict()) if w in works.index else w for w in picked["cited_id"]],
-        "section": picked["section"].astype("str"),
-        "text": picked["text"].astype("str"),
+        "citing_work": [_citing_label(c) for c in citing],
+        "citing_doi": [_citing_doi(w, c) for w, c in zip(picked["citing_id"], citing)],
+        "section": [_section(r) for r in records],
+        "text": pd.Series([_marked(r) for r in records], dtype="object"),  # object: a str column drops the marks
+        "why": [evidence_in_words(e) for e in picked["evidence"]],
         "evidence": picked["evidence"].astype("str"),
         "source": picked["source"].astype("str"),
         "source_type": picked["source_type"].astype("str"),
     })
+    out.attrs["note"] = _reading_note(out)
+    return out
+
+
+def _citing_doi(citing_id, work) -> str | None:
+    """The citing work's DOI: from the works table, else from an id made of it ("doi:10.…")."""
+    doi = work.get("doi") if work else None
+    if isinstance(doi, str) and doi:
+        return doi
+    if isinstance(citing_id, str) and citing_id.lower().startswith("doi:"):
+        return citing_id[4:]
+    return None
+
+
+def _citing_label(work) -> str | None:
+    """"Moore T.; Holley J. (2021). More 'milk' than …" for a citing work, None when the data names none."""
+    if not work:
+        return None
+    from .descriptive import work_label
+
+    authors = work.get("authors")
+    names = [a.strip() for a in authors.split(";") if a.strip()] if isinstance(authors, str) else []
+    who = (names[0] + " et al." if len(names) > 2 else " & ".join(names)) if names else None
+    year = work.get("publication_year")
+    when = f"({int(year)})" if isinstance(year, (int, float)) and year == year else None
+    title = work_label({k: v for k, v in work.items() if k != "authors"}) if work.get("title") else None
+    return " ".join(p for p in (who, when, title) if p) or None
+
+
+def _section(row) -> str:
+    section, heading = row.get("section"), row.get("section_heading")
+    shown = str(section) if isinstance(section, str) and section else "(not stated)"
+    if isinstance(heading, str) and heading.strip() and heading.strip().lower() != shown.lower():
+        return f"{shown} ({heading.strip()})"
+    return shown
+
+
+_BRACKETS = re.compile(r"[\[\]()]")
+
+
+def _marked(row) -> Marked:
+    """The statement's text with the cited work's callouts marked: each callout as printed, or, for a
+    callout the data gives as the first author's name alone, the citation that name begins."""
+    text = str(row.get("text") or "")
+    callout = row.get("callout")
+    if not isinstance(callout, str) or not callout.strip() or not text:
+        return Marked(text)
+    pieces = [callout.strip()] + [p for p in re.split(r"(?<=[\])])\s+(?=[\[(])", callout.strip()) if p]
+    spans = []
+    for piece in dict.fromkeys(pieces):
+        bare_name = not _BRACKETS.search(piece) and not any(ch.isdigit() for ch in piece)
+        pattern = re.escape(piece) + (r"[^();\[\]]*" if bare_name else "")
+        for found in re.finditer(pattern, text):
+            end = found.end()
+            while end > found.start() and text[end - 1] in " ,":  # "Gillard et al., " -> "Gillard et al."
+                end -= 1
+            spans.append((found.start(), end))
+        if spans and piece == pieces[0]:
+            break
+    return Marked(text, spans)
+
+
+#: A citation printed without its year: "(Nestor & Galletly, )", "Wright, ; Gillard et al., )".
+_NO_YEAR = re.compile(r"(?:\bet al\.?|\b[A-Z][\w'’‐-]+),\s*[;)]")
+#: The words a classifier's evidence quotes.
+_QUOTED = re.compile(r"^'([^']+)'$")
+
+
+def evidence_in_words(evidence) -> str | None:
+    """The classifier's evidence for a type said in words a reader follows.
+
+    ``"'consistent with' + in the Discussion + 'these findings' → supporting"`` becomes
+    ``"the words 'consistent with' and 'these findings'; it stands in the Discussion"``. A decision
+    below its threshold says how likely its nearest type was and what it needed. Evidence in another
+    form keeps the words it quotes. None when there is no evidence.
+    """
+    if not isinstance(evidence, str) or not evidence.strip() or evidence.strip() in ("nan", "None"):
+        return None
+    text = evidence.strip()
+    if text == "no text":
+        return "no text to read"
+    if ARROW not in text:
+        quoted = re.findall(r"'([^']+)'", text)
+        return ("the words " + _and([f"'{q}'" for q in dict.fromkeys(quoted)])) if quoted else text
+    lead, _, decided = text.rpartition(ARROW)
+    lead, decided = lead.strip(), decided.strip()
+    if lead.startswith("no sign of"):
+        return lead
+    clues = [c.strip() for c in lead.split(" + ") if c.strip() and c.strip() != "nothing decisive"]
+    words = [c for c in clues if _QUOTED.match(c)]
+    others = [c for c in clues if not _QUOTED.match(c)]
+    places = [c for c in others if c.startswith("in the ")]
+    said = []
+    if words:
+        said.append(("the word " if len(words) == 1 else "the words ") + _and(words))
+    said += [c for c in others if c not in places]
+    out = "; ".join(said) if said else "nothing decisive in the words"
+    if places:
+        out += "; it stands " + _and(places)
+    below = re.match(r"(\w+) at ([0-9.]+), below the ([0-9.]+) it needs", decided)
+    if below:
+        out += (f"; {below.group(1)} was the nearest type, at {float(below.group(2)):.0%}, "
+                f"below the {float(below.group(3)):.0%} it needs")
+    return out
+
+
+def _and(items: list[str]) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _reading_note(examples: pd.DataFrame) -> str | None:
+    """What a reader of the example statements should know, from the statements themselves."""
+    if not len(examples):
+        return None
+    notes = []
+    nameless = examples["citing_work"].isna() & examples["citing_doi"].isna()
+    unnamed = int(nameless.sum())
+    if unnamed:
+        sources = _and(sorted(set(examples.loc[nameless, "source"])))
+        notes.append((f"{unnamed} of these {len(examples)} statements" if unnamed < len(examples)
+                      else "These statements") + f" come from {sources} without the work that wrote them")
+    unmarked = sum(1 for t in examples["text"] if not getattr(t, "spans", ()))
+    if unmarked:
+        notes.append("the data does not say which citation is the cited work's in "
+                     + (f"{unmarked} of them" if unmarked < len(examples) else "any of them")
+                     + ", so nothing is marked there" if unmarked < len(examples) else
+                     "the data does not say which citation in them is the cited work's, so none is marked")
+    yearless = examples[[bool(_NO_YEAR.search(str(t))) for t in examples["text"]]]
+    if len(yearless):
+        example = _NO_YEAR.search(str(yearless["text"].iloc[0]))
+        shown = str(yearless["text"].iloc[0])
+        start = shown.rfind("(", 0, example.start())
+        quote = shown[start if start >= 0 and example.start() - start < 60 else example.start():example.end()]
+        sources = _and(sorted(set(yearless["source"])))
+        notes.append(f"{len(yearless)} show citations without their year (e.g. \u201c{quote}\u201d): "
+                     f"that is how {sources} printed them, and no word was changed")
+    return "; ".join(notes) + "." if notes else None
+
+
+def source_agreement(tables) -> pd.DataFrame:
+    """The statements imported with their source's label, beside peerbib's type, and what agreeing means.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``section, source, source_type, type, confidence, why, text`` of each statement whose source
+        labelled it. ``attrs["note"]`` says in a sentence how often the two agree and what that can
+        show: when the source gives one type only, agreement shows how often peerbib keeps that type,
+        not whether it finds the others. None when no statement carries its source's label.
+    """
+    tables = _tables(tables, "source_agreement")
+    statements = tables.statements
+    labelled = statements[statements["source_type"].notna()] if "source_type" in statements else statements.iloc[0:0]
+    out = pd.DataFrame({
+        "section": [_section(r) for r in labelled.to_dict("records")],
+        "source": labelled["source"].astype("str"),
+        "source_type": labelled["source_type"].astype("str"),
+        "type": labelled["type"].astype("str"),
+        "confidence": labelled["confidence"],
+        "why": [evidence_in_words(e) for e in labelled["evidence"]],
+        "text": pd.Series([_marked(r) for r in labelled.to_dict("records")], dtype="object", index=labelled.index),
+    }).reset_index(drop=True)
+    out.attrs["note"] = _agreement_note(out) if len(out) else None
+    return out
+
+
+def _agreement_note(labelled: pd.DataFrame) -> str:
+    n = len(labelled)
+    agree = int((labelled["source_type"] == labelled["type"]).sum())
+    theirs = list(dict.fromkeys(k for k in _COUNTS if k in set(labelled["source_type"])))
+    theirs += sorted(set(labelled["source_type"]) - set(theirs))
+    parts = []
+    for kind in theirs:
+        ours = labelled.loc[labelled["source_type"] == kind, "type"].value_counts()
+        called = _and([f"{c} {t}" for t, c in ours.items()])
+        total = int(ours.sum())
+        parts.append(f"of the {total} their source calls {kind}, peerbib calls {called}")
+    sentence = f"{agree} of {n} statements get the same type from peerbib as from their source: " + "; ".join(parts)
+    if len(theirs) == 1:
+        others = [k for k in ("supporting", "contrasting", "mentioning") if k != theirs[0]]
+        sentence += (f". Their source calls every one {theirs[0]}, so this shows how often peerbib keeps that type, "
+                     f"not whether it finds {_and(others).replace(' and ', ' or ')} statements")
+    return sentence + "."
 
 
 def classifier_figures(classifier=None, *, formatted: bool = False) -> pd.DataFrame:

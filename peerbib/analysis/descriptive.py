@@ -7,6 +7,7 @@ DataFrame behind the picture, in this module: :func:`publication_years` and
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -127,6 +128,9 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
     DataFrame
         Columns ``year``, (``by``,) ``n_works``, sorted by year. Works without a
         year are not counted; their number is in ``.attrs["n_without_year"]``.
+        ``.attrs["n_year_doubts"]`` counts the dated works whose year the data
+        disputes and ``.attrs["disputed_years"]`` lists their years (the chart
+        marks them).
     """
     _require(works, ["publication_year"] + ([by] if by else []), "publication_years")
     selected = _corpus(works, corpus_only)
@@ -151,7 +155,9 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
                               | {"n_works": pd.Series(dtype="int64")})
     counts.attrs["n_without_year"] = int(years.isna().sum())
     if "year_doubt" in selected.columns:
-        counts.attrs["n_year_doubts"] = int((selected["year_doubt"].notna() & years.notna()).sum())
+        doubted = selected["year_doubt"].notna() & years.notna()
+        counts.attrs["n_year_doubts"] = int(doubted.sum())
+        counts.attrs["disputed_years"] = sorted({int(y) for y in years[doubted]})
     if "source" in selected.columns:
         counts.attrs["sources"] = sorted(str(v) for v in selected["source"].dropna().unique())
     return counts
@@ -206,11 +212,18 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
         step = max(1, round((years.max() - years.min()) / 12))
         ax.set_xticks(range(int(years.min()), int(years.max()) + 1, step))
     ax.set_title(title or "Works per publication year", parse_math=False)
+    disputed = [y for y in df.attrs.get("disputed_years", []) if len(df) and y in set(df["year"])]
+    if disputed:  # a mark over each year a work of which has a year the data disputes
+        tops = df.groupby("year")["n_works"].sum()
+        for year in disputed:
+            ax.annotate("?", (year, tops.get(year, 0)), xytext=(0, 2), textcoords="offset points", ha="center",
+                        va="bottom", fontsize="large", fontweight="bold", color="#D55E00")
+        ax.set_ylim(top=max(ax.get_ylim()[1], float(tops.max()) * 1.12))
     notes = []
     if df.attrs.get("n_without_year"):
         notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
     if df.attrs.get("n_year_doubts"):
-        notes.append(f"{df.attrs['n_year_doubts']} work(s) with a year the data disputes")
+        notes.append(f"{df.attrs['n_year_doubts']} work(s) with a year the data disputes (? over their years)")
     if df.attrs.get("sources"):
         notes.append("data: " + ", ".join(df.attrs["sources"]))
     if notes:
@@ -224,16 +237,35 @@ def disputed_years(works: pd.DataFrame, *, corpus_only: bool = True) -> pd.DataF
     A doubt comes from the corpus file's own notes on the year (a page giving
     an online and a print date, a year read from a volume number), from
     corpus files that disagree, or from OpenAlex giving another year than the
-    corpus file. Columns ``publication_year, label, doi, year_doubt``.
+    corpus file. Columns ``publication_year, label, doi, year_doubt``:
+    ``year_doubt`` as a reader of a report needs it, the notes' pointers to
+    lines and to other documents of whoever wrote the corpus file ("(line
+    20)", "and NOTES.md's 'Smith 2013'") left out and column names said in
+    words; the works table keeps the notes as written.
     """
     _require(works, ["publication_year"], "disputed_years")
     selected = _corpus(works, corpus_only)
     if "year_doubt" not in selected.columns:
         return pd.DataFrame(columns=["publication_year", "label", "doi", "year_doubt"])
     doubted = selected[selected["year_doubt"].notna() & selected["publication_year"].notna()]
-    table = doubted.assign(label=[work_label(r) for r in doubted.to_dict("records")])
+    table = doubted.assign(label=[work_label(r) for r in doubted.to_dict("records")],
+                           year_doubt=[_doubt_in_words(d) for d in doubted["year_doubt"]])
     return table[["publication_year", "label", "doi", "year_doubt"]].sort_values(
         ["publication_year", "label"], kind="mergesort").reset_index(drop=True)
+
+
+#: A pointer to a line of a document: "(line 20)", "(lines 3-4)", "(seed a.txt:20)".
+_LINE_POINTER = re.compile(r"\s*\((?:lines? \d+(?:\s*[-–]\s*\d+)?|seed [^()]*?:\d+)\)")
+#: A clause naming another document: "and NOTES.md's 'Smith et al. 2013'", "(see notes.txt)".
+_FILE_CLAUSE = re.compile(r"\s*(?:\band\b|\(see\b)?\s*[\w./-]+\.(?:md|txt|docx?|pdf)\b(?:'s)?(?:\s+'[^']*')?\)?")
+
+
+def _doubt_in_words(doubt) -> str:
+    """A year doubt for a reader: no pointers to lines or other documents, column names in words."""
+    text = _LINE_POINTER.sub("", str(doubt))
+    text = _FILE_CLAUSE.sub("", text)
+    text = text.replace("publication_year", "the year shown")
+    return re.sub(r"\s+([;:,.)])", r"\1", re.sub(r"\s{2,}", " ", text)).strip()
 
 
 def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd.DataFrame:
@@ -360,7 +392,7 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
     AnalysisError
         When ``per_year`` holds more than one definition.
     """
-    ax = new_axes(ax, (10, 4))
+    ax = new_axes(ax, (13, 4.5))
     definitions = sorted(per_year["definition"].dropna().unique()) if "definition" in per_year else []
     if len(definitions) > 1:
         raise AnalysisError("plot_citations_per_year draws one definition: "
@@ -385,7 +417,8 @@ def plot_citations_per_year(per_year: pd.DataFrame, *, works: pd.DataFrame | Non
             name = short_work_label(names.loc[work_id].to_dict(), width=40) if named else str(work_id)
             ax.plot(line["year"], line["citations"], color=colors(i % 10), linewidth=1.2, marker="o", markersize=2.5,
                     label=name)
-        legend_as_written(ax.legend(frameon=False, fontsize="x-small", loc="upper left"))  # works' titles
+        # works' titles, beside the lines (never on them) and legible
+        legend_as_written(ax.legend(frameon=False, fontsize="medium", loc="upper left", bbox_to_anchor=(1.01, 1.0)))
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.xaxis.get_major_locator().set_params(integer=True)
         cited = int((ranked > 0).sum())

@@ -25,6 +25,7 @@ import numbers
 import re
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 import pandas as pd
@@ -84,13 +85,19 @@ MISSING = "—"
 
 _TABLE_CSS = """<style>
 .pb-title{font-weight:600;font-size:14px;margin:0.8em 0 0.3em}
-table.pb-table{border-collapse:collapse;margin:0 0 1.2em;font-size:12.5px;width:auto;max-width:100%;table-layout:auto}
+.pb-scroll{overflow-x:auto;max-width:100%;margin:0 0 1.2em}
+table.pb-table{border-collapse:collapse;margin:0;font-size:12.5px;width:auto;max-width:none;table-layout:auto}
+table.pb-table mark{background:#fff0a8;padding:0 1px}
 table.pb-table th,table.pb-table td{border-bottom:1px solid #ddd !important;padding:3px 8px !important;
   vertical-align:top !important;text-align:left !important;white-space:normal !important}
 table.pb-table th{background:#f4f4f4;overflow-wrap:break-word}
 table.pb-table td.pb-num{text-align:right !important;white-space:nowrap !important}
 table.pb-table td.pb-text{min-width:10em;max-width:32em;overflow-wrap:anywhere}
+table.pb-table td.pb-long{min-width:24em;max-width:40em}
 .pb-note{color:#555;font-size:12px;margin:-0.8em 0 1.2em}
+@media print{.pb-scroll{overflow:visible}table.pb-table{font-size:9px;width:100%}
+  table.pb-table td.pb-text,table.pb-table td.pb-long{min-width:0;max-width:none}table.pb-table td,table.pb-table th{overflow-wrap:anywhere}
+  table.pb-table tr{break-inside:avoid}}
 </style>"""
 
 
@@ -212,13 +219,67 @@ def legend_as_written(legend):
 
 class Sentences(str):
     """Text that notebooks and reports show as a paragraph (``**bold**`` and ```code``` marked up),
-    and Python as plain text. The text is escaped first: it may hold file names and titles."""
+    and Python as plain text. The text is escaped first: it may hold file names and titles.
+
+    ``Sentences(text, missing=True)`` is what a page (or a part of it) shows instead of a chart or a
+    table when the data has nothing for them: what is missing and the command that fills it. It
+    stands out from the text around it, and the index of the reports shows it on the page's card.
+    """
+
+    missing: bool = False
+
+    def __new__(cls, text="", *, missing: bool = False):
+        made = super().__new__(cls, text)
+        made.missing = bool(missing)
+        return made
 
     def _repr_html_(self) -> str:
         text = html.escape(str(self))
         text = re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", text)
         text = re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+        if self.missing:
+            return f'<p class="{MISSING_CLASS}" style="{_MISSING_STYLE}">{text}</p>'
         return f"<p>{text}</p>"
+
+
+#: The class of the paragraph a page shows when its data has nothing to show (see :class:`Sentences`).
+MISSING_CLASS = "pb-missing"
+_MISSING_STYLE = "font-size:15px;border-left:4px solid #999;padding:0.3em 0.8em"
+
+
+class Marked(str):
+    """Text with parts to mark (a citation statement and its callout): ``Marked(text, spans)``.
+
+    ``spans`` are (start, end) character offsets. A report table shows the text escaped, with each
+    span inside ``<mark>``; elsewhere it is the plain text.
+    """
+
+    spans: tuple = ()
+
+    def __new__(cls, text="", spans=()):
+        made = super().__new__(cls, text)
+        made.spans = tuple(sorted((int(a), int(b)) for a, b in spans if 0 <= a < b <= len(text)))
+        return made
+
+    def html(self) -> str:
+        out, at = [], 0
+        for start, end in self.spans:
+            if start < at:  # overlapping spans: the first one wins
+                continue
+            out += [html.escape(self[at:start]), "<mark>", html.escape(self[start:end]), "</mark>"]
+            at = end
+        out.append(html.escape(self[at:]))
+        return "".join(out).replace("\n", "<br>")
+
+
+def doi_link(doi) -> str:
+    """A DOI as an escaped link to https://doi.org/ (the DOI as text when it does not look like one)."""
+    text = str(doi).strip()
+    bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.IGNORECASE)
+    if not re.match(r"10\.\d{4,9}/\S+$", bare):
+        return html.escape(text)
+    href = "https://doi.org/" + quote(bare, safe="/:;()._-")
+    return f'<a href="{html.escape(href, quote=True)}">{html.escape(bare)}</a>'
 
 
 class ReportTable:
@@ -250,7 +311,12 @@ class ReportTable:
                 return "pb-num", f"{int(value):,}"
             return "pb-num", f"{float(value):,.{self.decimals}f}"
         text = str(value)
-        return ("pb-text" if len(text) > 30 else ""), html.escape(text).replace("\n", "<br>")
+        kind = "pb-text pb-long" if len(text) > 200 else ("pb-text" if len(text) > 30 else "")
+        if isinstance(value, Marked):
+            return kind, value.html()
+        if str(column).lower() in _DOI_COLUMNS:
+            return kind, doi_link(text)
+        return kind, html.escape(text).replace("\n", "<br>")
 
     def _repr_html_(self) -> str:
         frame = self.frame.reset_index() if self.index else self.frame
@@ -263,8 +329,9 @@ class ReportTable:
             cells = [self._cell(c, v) for c, v in zip(frame.columns, values)]
             rows.append("<tr>" + "".join(f'<td class="{k}">{t}</td>' if k else f"<td>{t}</td>" for k, t in cells)
                         + "</tr>")
-        out = [_TABLE_CSS, f'<p class="pb-title">{html.escape(self.title)}</p><table class="pb-table">',
-               f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"]
+        out = [_TABLE_CSS, f'<p class="pb-title">{html.escape(self.title)}</p>'
+               '<div class="pb-scroll"><table class="pb-table">',
+               f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>"]
         notes = []
         if len(frame) > len(shown):
             notes.append(f"showing {len(shown):,} of {len(frame):,} rows"
@@ -288,11 +355,17 @@ def _header(column) -> str:
 
 
 _UPPER = {"doi", "pmid", "pmcid", "id", "url"}
+#: Columns whose values a report table shows as links to https://doi.org/.
+_DOI_COLUMNS = {"doi", "citing doi", "citing_doi", "cited doi", "cited_doi"}
 
 
 def show_table(frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3, max_rows: int = 50,
                full: str | None = None, index: bool = False, note: str | None = None) -> ReportTable:
     """A DataFrame as a report table: a title, formatted values, at most ``max_rows`` rows shown.
+
+    A column named ``doi`` (or ``citing doi``, ``cited doi``) shows its DOIs as links to
+    https://doi.org/; a :class:`Marked` value shows its marked parts inside ``<mark>``. Everything
+    else is escaped. A table wider than the page scrolls inside it, and prints at the page's width.
 
     Parameters
     ----------
@@ -307,7 +380,7 @@ def show_table(frame: pd.DataFrame, title: str, *, percent=(), decimals: int = 3
         Rows shown; a longer table says "showing 50 of 20,000 rows" and, with
         ``full``, where the whole table is.
     full : str, optional
-        Where the whole table is (e.g. ``"data/processed/works.parquet"``).
+        Where the whole table is, in words (e.g. ``"the works table"``).
     index : bool
         Show the index as columns (when it means something).
     note : str, optional

@@ -27,7 +27,7 @@ from ..paths import project_path, project_root
 from ..settings import CELL_TIMEOUT, PROCESSED, RAW, REPORTS
 from .index import index_html
 from .notebooks import PAGES, keep_pages, notebooks_to_run, read_pages, with_stale_pages
-from .provenance import command, footer_html, provenance, relative
+from .provenance import command, footer_html, provenance
 from .render import render_html, stderr_messages
 from .run import HIDE_LABELS_ENV, LABEL_TAG, execute_notebook, kernel_env
 
@@ -102,14 +102,15 @@ def _report(out, *, notebooks, raw, processed, timeout: int, progress: bool, hid
     tables = load(processed, raw=raw)  # builds first when the tables are missing or stale
     root = project_root()
     prov = provenance(tables, processed, root)
-    folders = [(flag, relative(project_path(value), root)) for flag, value, default in given
+    folders = [(flag, _as_given(value, root)) for flag, value, default in given
                if value is not None and str(value) != str(default)]
+    run_only = list(only) if only else None  # as the user named them: the footer says the command as run
     made_with = {"raw_sha256": prov["raw_sha256"], "hide_labels": bool(hide_labels), "with_code": bool(with_code)}
     pages = read_pages(out) if only else {}
     if only:
         paths = with_stale_pages(every, paths, pages, made_with, out)
     run = _Run(prov=prov, folders=folders, rendered_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-               timeout=timeout, hide_labels=hide_labels, with_code=with_code, progress=progress)
+               only=run_only, timeout=timeout, hide_labels=hide_labels, with_code=with_code, progress=progress)
 
     with replacing(out, REPORTS_FOLDER, option="the reports folder") as staging:
         pages = keep_pages(out, staging, every, pages) if only else {}
@@ -128,6 +129,7 @@ class _Run:
     prov: dict
     folders: list
     rendered_at: str
+    only: list | None
     timeout: int
     hide_labels: bool
     with_code: bool
@@ -156,8 +158,7 @@ def _run_page(path: Path, staging: Path, run: _Run) -> Path:
         first = next((line for line in lines if "Warning" in line or "Error" in line), lines[0] if lines else "")
         logger.warning("peerbib report: %s cell %s wrote to stderr (left out of the page): %s",
                        path.name, cell, first)
-    page_command = command(only=[path.stem], hide_labels=run.hide_labels, with_code=run.with_code,
-                           folders=run.folders)
+    page_command = command(only=run.only, hide_labels=run.hide_labels, with_code=run.with_code, folders=run.folders)
     page = render_html(notebook, title=_title(notebook, path.stem), with_code=run.with_code,
                        footer=footer_html(run.prov, page_command, run.rendered_at, hide_labels=run.hide_labels,
                                           note=note))
@@ -181,6 +182,25 @@ def _write_index(staging: Path, tables, pages: dict, run: _Run) -> None:
     run_command = command(hide_labels=run.hide_labels, with_code=run.with_code, folders=run.folders)
     atomic_write_text(staging / "index.html", index_html(staging, tables, run.prov, run.rendered_at, run_command,
                                                           run.hide_labels))
+
+
+def _as_given(value, root: Path) -> str:
+    """A folder option as the command line had it: a relative path as typed, an absolute one inside the
+    project relative to it (the same folder, run in the project folder), one outside as typed, with the
+    home folder as ``~``."""
+    given = Path(value).expanduser()
+    if not given.is_absolute():
+        return Path(value).as_posix()
+    try:
+        bases = [(root, ""), (Path.home(), "~/")]
+    except RuntimeError:  # no home folder
+        bases = [(root, "")]
+    for base, prefix in bases:
+        try:
+            return prefix + given.resolve().relative_to(base.resolve()).as_posix()
+        except (ValueError, RuntimeError, OSError):
+            continue
+    return given.as_posix()
 
 
 def check_reports_folder(out: Path, raw) -> None:

@@ -5,12 +5,15 @@ import html
 import re
 from pathlib import Path
 
+from ..analysis.present import MISSING_CLASS
 from .provenance import provenance_html
 
 __all__ = ["index_html"]
 
 _IMG = re.compile(r'<img\b[^>]*\bsrc="(data:image/png;base64,[^"]+)"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
+#: The paragraph a page shows when its data has nothing to show (``pb.Sentences(..., missing=True)``).
+_MISSING = re.compile(rf'<p class="{MISSING_CLASS}"[^>]*>(.*?)</p>', re.DOTALL)
 
 
 def _facts(tables) -> list[tuple[str, str]]:
@@ -29,8 +32,9 @@ def _facts(tables) -> list[tuple[str, str]]:
         ("corpus works", f"{len(corpus):,}"),
         ("years covered", f"{int(years.min())}–{int(years.max())}" if len(years) else "no dated work"),
         ("citing works", f"{totals['citing_works']:,}"),
-        ("statement coverage", f"open full text read for {totals['with_fulltext']:,} of {totals['citing_works']:,} "
-                               f"citing works{share}; {totals['statements']:,} statements"),
+        ("citation statements", f"{totals['statements']:,}; open full text read for {totals['with_fulltext']:,} of "
+                                f"{totals['citing_works']:,} citing works{share}"
+         if totals["statements"] or totals["citing_works"] else "none yet"),
         ("sources", ", ".join(sources) or "—"),
     ]
 
@@ -43,13 +47,28 @@ def _cards(folder: Path) -> list[str]:
         text = page.read_text(encoding="utf-8")
         title = _TITLE.search(text)
         name = html.unescape(title.group(1).strip()) if title else page.stem
-        key = text.find("celltag_key-figure")
-        image = _IMG.search(text, key if key >= 0 else 0) or _IMG.search(text)
-        figure = (f'<img src="{image.group(1)}" alt="key figure of {e(name, quote=True)}" '
-                  'style="max-width:320px;max-height:200px;border:1px solid #ddd">' if image else "")
+        image, missing = _key_figure(text), _MISSING.search(text)
+        if image is None and missing is None:
+            image = _IMG.search(text)
+        if image is not None:
+            shown = (f'<img src="{image.group(1)}" alt="key figure of {e(name, quote=True)}" '
+                     'style="max-width:320px;max-height:200px;border:1px solid #ddd">')
+        elif missing is not None:  # the page's own sentence on what is missing (already escaped there)
+            shown = f'<p style="margin:0.3em 0;color:#444">{missing.group(1).strip()}</p>'
+        else:
+            shown = ""
         cards.append(f'<li style="margin:0 0 1.5em"><a href="{e(page.name, quote=True)}" style="font-size:1.15em">'
-                     f"{e(name)}</a><br>{figure}</li>")
+                     f"{e(name)}</a><br>{shown}</li>")
     return cards
+
+
+def _key_figure(text: str):
+    """The first figure of the page's cell tagged key-figure (None when that cell drew none)."""
+    key = text.find("celltag_key-figure")
+    if key < 0:
+        return None
+    end = text.find('class="jp-Cell ', key)
+    return _IMG.search(text, key, end if end >= 0 else len(text))
 
 
 def index_html(folder: Path, tables, prov: dict, rendered_at: str, run_command: str, hide_labels: bool) -> str:
