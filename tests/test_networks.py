@@ -694,7 +694,7 @@ def test_overview_figures_and_what_the_data_lacks():
 
 
 def test_networkx_and_scipy_load_only_when_a_network_is_made():
-    code = ("import sys, peerbib, peerbib.analysis.networks, peerbib.analysis.indicators\n"
+    code = ("import sys, peerbib, peerbib.analysis.networks, peerbib.analysis.indicators, peerbib.analysis.laws\n"
             "print(','.join(m for m in ('networkx', 'scipy') if m in sys.modules))")
     loaded = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout.strip()
     assert loaded == ""

@@ -406,93 +406,122 @@ class HttpClient:
 
     def _attempts(self, url: str, kind: str, parse, *, allow_404: bool, json_body=None,
                   keep_unusable: bool = False) -> ApiResponse:
-        settings = self.settings
-        last_problem = "no attempt made"
-        last_status = None
-        unusable = None  # (why, the answer, its rate-limit headers) when the last attempt gave an unusable body
-        wasted = 0.0  # credits the server charged for unusable bodies
+        """Up to ``max_retries + 1`` attempts; each step returns the answer, or None once it has waited to retry."""
+        trail = _Trail()
         self._prepare(url)
-        for attempt in range(settings.max_retries + 1):
+        for attempt in range(self.settings.max_retries + 1):
             if self.cancel.is_set():
                 raise FetchCancelled()
             if attempt:
                 self.stats.count_retry()
             self._throttle()
-            try:
-                if json_body is None:
-                    response = self._session().get(url, headers=self._headers(), timeout=settings.timeout,
-                                                   allow_redirects=True)
-                else:
-                    response = self._session().post(url, json=json_body, headers=self._headers(),
-                                                    timeout=settings.timeout, allow_redirects=True)
-            except _TRANSIENT as exc:
-                self.stats.count_request(kind)
-                # requests' connection messages repeat the whole URL: name the host only.
-                last_problem = f"{type(exc).__name__} reaching {urlsplit(url).netloc}"
-                last_status = None
-                unusable = None
-                self._wait(self._backoff(attempt), attempt)
+            response = self._send(url, kind, json_body, attempt, trail)
+            if response is None:
                 continue
-            except requests.RequestException as exc:
-                # Not worth retrying (an invalid header or URL...). requests'
-                # message may quote the request's headers, a key among them:
-                # only the redacted first line is kept, and the original
-                # exception is not chained (a traceback would show it).
-                raise self.RequestError(f"the request to {urlsplit(url).netloc} could not be sent "
-                                        f"({type(exc).__name__}: {_first_line(exc, self.redact)})",
-                                        status=None, url=url) from None
             self.stats.count_request(kind, 1 + len(response.history))
-            status = response.status_code
-            last_status = status
+            trail.status = response.status_code
+            trail.unusable = None
             rate_limit = _rate_limit_headers(response.headers)
-            unusable = None
-            if status == 200:
-                try:
-                    data = parse(response)
-                except ValueError as exc:
-                    last_problem = f"unusable answer ({exc})"
-                    unusable = (str(exc), response, rate_limit)
-                    # A body cut off on the way was still charged: counted when the server says what it cost
-                    # (an error page from a proxy in between, without the header, cost nothing).
-                    credits, measured = self._cost(kind, None, rate_limit)
-                    if measured:
-                        self.stats.count_credits(credits, measured, rate_limit)
-                        wasted += credits
-                    self._wait(self._backoff(attempt), attempt)
-                    continue
-                credits, measured = self._cost(kind, data, rate_limit)
-                self.stats.count_credits(credits, measured, rate_limit)
-                return ApiResponse(url, self.redact(response.url), status, data, credits, measured, rate_limit,
-                                   attempts=attempt + 1)
-            message = _server_message(response, self.redact)
-            self._refuse(status, response, message, url)
-            if status == 404 and allow_404:
-                return ApiResponse(url, self.redact(response.url), 404, None, 0.0, False, rate_limit)
-            if status in RETRY_STATUSES:
-                last_problem = f"HTTP {status}" + (f" ({message})" if message else "")
-                wait = _retry_after(response.headers)
-                if wait is None:
-                    wait = self._backoff(attempt)
-                elif wait > settings.max_retry_after:
-                    raise self.UnavailableError(
-                        f"{self.service} answered {status} and asks to wait {wait:.0f} s before retrying "
-                        f"(more than max_retry_after={settings.max_retry_after:.0f} s); run the fetch "
-                        "again later to resume", status=status, url=url)
-                self._wait(wait, attempt)
-                continue
-            kind_of_error = self.NotFoundError if status == 404 else self.RequestError
-            raise kind_of_error(
-                f"{self.service} answered {status} {self.redact(response.reason or '')}".rstrip()
-                + f" to {_short(url)}" + (f": {message}" if message else ""), status=status, url=url)
-        if keep_unusable and unusable is not None:
-            why, response, rate_limit = unusable
-            return ApiResponse(url, self.redact(response.url), 200, None, wasted, bool(wasted), rate_limit,
-                               unusable=self.redact(why), attempts=settings.max_retries + 1)
-        raise self.UnavailableError(
-            f"{self.service} did not give a usable answer after {settings.max_retries + 1} attempts "
-            f"(last: {last_problem}) for {_short(url)}; run the fetch again later to resume",
-            status=last_status, url=url)
+            if response.status_code == 200:
+                answer = self._parsed(url, kind, parse, response, rate_limit, attempt, trail)
+            else:
+                answer = self._refused(url, response, rate_limit, attempt, allow_404, trail)
+            if answer is not None:
+                return answer
+        return self._gave_up(url, keep_unusable, trail)
 
+    def _send(self, url: str, kind: str, json_body, attempt: int, trail: _Trail) -> requests.Response | None:
+        """The server's response, or None after a transient failure (counted, noted in ``trail``, waited out)."""
+        try:
+            if json_body is None:
+                return self._session().get(url, headers=self._headers(), timeout=self.settings.timeout,
+                                           allow_redirects=True)
+            return self._session().post(url, json=json_body, headers=self._headers(),
+                                        timeout=self.settings.timeout, allow_redirects=True)
+        except _TRANSIENT as exc:
+            self.stats.count_request(kind)
+            # requests' connection messages repeat the whole URL: name the host only.
+            trail.problem = f"{type(exc).__name__} reaching {urlsplit(url).netloc}"
+            trail.status = None
+            trail.unusable = None
+            self._wait(self._backoff(attempt), attempt)
+            return None
+        except requests.RequestException as exc:
+            # Not worth retrying (an invalid header or URL...). requests'
+            # message may quote the request's headers, a key among them:
+            # only the redacted first line is kept, and the original
+            # exception is not chained (a traceback would show it).
+            raise self.RequestError(f"the request to {urlsplit(url).netloc} could not be sent "
+                                    f"({type(exc).__name__}: {_first_line(exc, self.redact)})",
+                                    status=None, url=url) from None
+
+    def _parsed(self, url: str, kind: str, parse, response: requests.Response, rate_limit: dict, attempt: int,
+                trail: _Trail) -> ApiResponse | None:
+        """The answer to a 200, or None when its body was unusable (noted in ``trail``, then waited out)."""
+        try:
+            data = parse(response)
+        except ValueError as exc:
+            trail.problem = f"unusable answer ({exc})"
+            trail.unusable = (str(exc), response, rate_limit)
+            # A body cut off on the way was still charged: counted when the server says what it cost
+            # (an error page from a proxy in between, without the header, cost nothing).
+            credits, measured = self._cost(kind, None, rate_limit)
+            if measured:
+                self.stats.count_credits(credits, measured, rate_limit)
+                trail.wasted += credits
+            self._wait(self._backoff(attempt), attempt)
+            return None
+        credits, measured = self._cost(kind, data, rate_limit)
+        self.stats.count_credits(credits, measured, rate_limit)
+        return ApiResponse(url, self.redact(response.url), response.status_code, data, credits, measured,
+                           rate_limit, attempts=attempt + 1)
+
+    def _refused(self, url: str, response: requests.Response, rate_limit: dict, attempt: int, allow_404: bool,
+                 trail: _Trail) -> ApiResponse | None:
+        """An allowed 404's empty answer, None after waiting to retry a passing refusal, or the error to stop on."""
+        status = response.status_code
+        message = _server_message(response, self.redact)
+        self._refuse(status, response, message, url)
+        if status == 404 and allow_404:
+            return ApiResponse(url, self.redact(response.url), 404, None, 0.0, False, rate_limit)
+        if status in RETRY_STATUSES:
+            trail.problem = f"HTTP {status}" + (f" ({message})" if message else "")
+            wait = _retry_after(response.headers)
+            if wait is None:
+                wait = self._backoff(attempt)
+            elif wait > self.settings.max_retry_after:
+                raise self.UnavailableError(
+                    f"{self.service} answered {status} and asks to wait {wait:.0f} s before retrying "
+                    f"(more than max_retry_after={self.settings.max_retry_after:.0f} s); run the fetch "
+                    "again later to resume", status=status, url=url)
+            self._wait(wait, attempt)
+            return None
+        kind_of_error = self.NotFoundError if status == 404 else self.RequestError
+        raise kind_of_error(
+            f"{self.service} answered {status} {self.redact(response.reason or '')}".rstrip()
+            + f" to {_short(url)}" + (f": {message}" if message else ""), status=status, url=url)
+
+    def _gave_up(self, url: str, keep_unusable: bool, trail: _Trail) -> ApiResponse:
+        """After the last attempt: the unusable body kept (``keep_unusable``), or the error saying what went wrong."""
+        attempts = self.settings.max_retries + 1
+        if keep_unusable and trail.unusable is not None:
+            why, response, rate_limit = trail.unusable
+            return ApiResponse(url, self.redact(response.url), 200, None, trail.wasted, bool(trail.wasted),
+                               rate_limit, unusable=self.redact(why), attempts=attempts)
+        raise self.UnavailableError(
+            f"{self.service} did not give a usable answer after {attempts} attempts "
+            f"(last: {trail.problem}) for {_short(url)}; run the fetch again later to resume",
+            status=trail.status, url=url)
+
+
+@dataclass
+class _Trail:
+    """What the attempts at one request left behind, for the message or answer after the last one."""
+
+    problem: str = "no attempt made"
+    status: int | None = None
+    unusable: tuple | None = None  # (why, the answer, its rate-limit headers) when the last body was unusable
+    wasted: float = 0.0  # credits the server charged for unusable bodies
 
 def _short(url: str, limit: int = 120) -> str:
     """A URL cut to ``limit`` characters for messages (batched filters are long)."""
