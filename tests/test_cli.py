@@ -86,7 +86,7 @@ def test_network_vosviewer_files_and_a_threshold(project):
 
 def test_network_errors_are_one_line_and_write_nothing(project):
     for args, said in [
-        (("cocitation", "--out", "maps/c.gexf"), "needs tables.references"),
+        (("cocitation", "--out", "maps/c.gexf"), "tables.references holds none"),
         (("nonsense", "--out", "maps/c.gexf"), "nonsense"),
         (("coauthorship", "--unit", "authors", "--out", "maps/c.xyz"), "xyz"),
     ]:
