@@ -99,7 +99,8 @@ def _refs_with_details(tables, what: str) -> pd.DataFrame:
     pairs = references(tables, what)
     if not len(pairs):
         raise AnalysisError(f"{what} needs references of the corpus works, and tables.references holds none for "
-                            "them: fetch the corpus from OpenAlex (peerbib fetch, then peerbib build)")
+                            "them: fetch the corpus from OpenAlex (peerbib fetch, then peerbib build), or add "
+                            "exports that carry their cited references (Web of Science with CR, Scopus with References)")
     return pairs
 
 
