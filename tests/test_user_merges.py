@@ -129,3 +129,29 @@ def test_the_files_are_not_corpus_files_and_the_build_notes_what_they_did(two_do
     (two_dois / "same_works.csv").write_text(f"keep,same_as\n{A},10.1234/nowhere\n", encoding="utf-8")
     assert cli.main(["build", "--raw", str(raw), "--processed", str(processed)]) != 0
     assert "same_works.csv, line 2: DOI 10.1234/nowhere is no record of the corpus" in capsys.readouterr().err
+
+
+# --- one name per venue -----------------------------------------------------------------------------
+
+
+def test_venue_spellings_of_two_databases_count_as_one_venue_and_the_data_keeps_both():
+    """SYNTHETIC works table: Scopus's and Web of Science's spellings of the same journals."""
+    import pandas as pd
+
+    from peerbib.analysis.networks.units import work_units
+    from peerbib.ids import venue_key
+
+    assert venue_key("Sustainability (Switzerland)") == venue_key("SUSTAINABILITY") == "sustainability"
+    assert venue_key("The Lancet") == venue_key("LANCET") and venue_key("Health & Place") == venue_key("Health and Place")
+    assert venue_key("Journal of Mental Health") != venue_key("Mental Health")
+    works = pd.DataFrame({
+        "work_id": [f"L{i}" for i in range(6)],
+        "venue": ["Sustainability (Switzerland)", "SUSTAINABILITY", "Sustainability (Switzerland)",
+                  "Health & Place", "HEALTH AND PLACE", None],
+        "is_corpus": True})
+    counts = pb.count_works(works, "venue").set_index("venue")["n_works"].to_dict()
+    assert counts == {"Sustainability (Switzerland)": 3, "Health & Place": 2, "(not stated)": 1}
+    assert works["venue"].tolist()[1] == "SUSTAINABILITY"  # the source's text is kept in the data
+    units = work_units({"works": works}, "sources")  # the science maps' sources: one node per venue
+    assert units["unit_id"].nunique() == 2 and len(units) == 5
+    assert set(units["label"]) == {"Sustainability (Switzerland)", "Health & Place"}
