@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "is_blank", "as_int"]
+__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "venue_key", "is_blank", "as_int"]
 
 _DOI_URL = re.compile(r"^(?:https?://)?(?:www\.|dx\.)?doi\.org/", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi\s*:\s*|doi\s+)", re.IGNORECASE)
@@ -133,5 +133,30 @@ def normalize_title(title) -> str:
         text = unicodedata.normalize("NFKD", text)
         text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(_NOT_WORD.sub(" ", text.lower()).split())
+
+
+_QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def venue_key(name) -> str:
+    """The form of a venue's name under which the databases' spellings meet.
+
+    Case, accents and punctuation off (as :func:`normalize_title`), "&" as
+    "and", a leading "The" and a trailing qualifier in brackets dropped, so
+    Scopus's "Sustainability (Switzerland)" and Web of Science's
+    "SUSTAINABILITY" share a key; "" when there is no name.
+
+    Examples
+    --------
+    >>> venue_key("Sustainability (Switzerland)") == venue_key("SUSTAINABILITY")
+    True
+    >>> venue_key("The Journal of Mental Health & Addiction")
+    'journal of mental health and addiction'
+    """
+    if is_blank(name):
+        return ""
+    text = _QUALIFIER.sub("", html.unescape(str(name))) or str(name)
+    key = normalize_title(text.replace("&", " and "))
+    return key[4:] if key.startswith("the ") and len(key) > 4 else key
 
 

@@ -365,8 +365,11 @@ def test_openalex_count_wins_and_says_so():
     corpus = corpus_works(pb.read_corpus(EXPORTS / "scopus_peer.csv"))
     fetched = pd.DataFrame({"work_id": ["W1", "W2"], "doi": [B, "10.5555/other"], "title": ["t", "u"],
                             "publication_year": [2014, 2001], "cited_by_count": [77, 5], "requested": [True, False]})
-    works, _, _ = merge_snapshot(corpus, {"works": fetched, "matches": pd.DataFrame(columns=["corpus_work_id",
-                                                                                              "work_id"])})
+    from peerbib.snapshot.read import SnapshotTables
+
+    works, _, _ = merge_snapshot(corpus, SnapshotTables(
+        works=fetched, citations=pd.DataFrame(columns=["citing_id", "cited_id"]), counts_by_year=pd.DataFrame(),
+        matches=pd.DataFrame(columns=["corpus_work_id", "work_id"])))
     got = works.set_index("doi")
     assert (got.loc[B, "cited_by_count"], got.loc[B, "cited_by_source"]) == (77, "openalex")
     assert (got.loc[D, "cited_by_count"], got.loc[D, "cited_by_source"]) == (25, "scopus")

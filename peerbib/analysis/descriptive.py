@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
+from ..ids import venue_key
 from .present import PALETTE, Sentences, legend_as_written, new_axes
 
-__all__ = ["publication_years", "plot_publication_years", "count_works", "list_works", "work_label",
+__all__ = ["publication_years", "plot_publication_years", "count_works", "venue_names", "list_works", "work_label",
            "short_work_label", "citations_per_year", "plot_citations_per_year", "describe_corpus", "FETCH_HINT",
            "disputed_years"]
 
@@ -271,17 +272,44 @@ def _doubt_in_words(doubt) -> str:
 def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd.DataFrame:
     """Number and share of works per value of ``by`` (e.g. ``"type"``, ``"venue"``).
 
-    Missing values are counted as ``"(not stated)"``. Returns columns ``by``,
-    ``n_works``, ``share`` sorted by count, then name.
+    Missing values are counted as ``"(not stated)"``. Venues count as one
+    when the databases' spellings meet (see :func:`venue_names`), shown as
+    written most often. Returns columns ``by``, ``n_works``, ``share`` sorted
+    by count, then name.
     """
     _require(works, [by], "count_works")
     selected = _corpus(works, corpus_only)
-    values = selected[by].astype("object").where(selected[by].notna(), NOT_STATED)
+    column = venue_names(selected[by]) if by == "venue" else selected[by]
+    values = column.astype("object").where(column.notna(), NOT_STATED)
     counts = values.value_counts().rename_axis(by).rename("n_works").reset_index()
     counts = counts.sort_values(["n_works", by], ascending=[False, True], kind="mergesort").reset_index(drop=True)
     total = counts["n_works"].sum()
     counts["share"] = (counts["n_works"] / total).round(3) if total else 0.0
     return counts
+
+
+def venue_names(values: pd.Series) -> pd.Series:
+    """Each venue name as the spelling written most often among those that name the same venue.
+
+    Names are one venue when their :func:`peerbib.ids.venue_key` is the same (case,
+    "&"/"and", a leading "The", a trailing "(Switzerland)"-style qualifier):
+    "Sustainability (Switzerland)" from Scopus and "SUSTAINABILITY" from Web of
+    Science. Ties go to a name not all in capitals, then the first in
+    alphabetical order. Missing values stay missing; ``works.venue`` keeps
+    what each source wrote.
+    """
+    known = values.dropna().astype("str")
+    if not len(known):
+        return values
+    frame = pd.DataFrame({"key": known.map(venue_key), "name": known})
+    counts = frame.groupby(["key", "name"], sort=False).size().rename("n").reset_index()
+    counts["capitals"] = counts["name"].str.isupper()
+    counts = counts.sort_values(["key", "n", "capitals", "name"], ascending=[True, False, True, True],
+                                kind="mergesort")
+    shown = counts.drop_duplicates("key").set_index("key")["name"]
+    out = values.astype("object").copy()
+    out.loc[known.index] = frame["key"].map(shown).where(frame["key"] != "", known).to_numpy()
+    return out
 
 
 def work_label(row) -> str:

@@ -9,7 +9,8 @@ field comes from the most complete record (the one with most fields filled),
 the others filling what it lacks; ``corpus_files`` lists every file and line
 that held the work. Conflicts (the same DOI with different years; the same
 title, year and first author with different DOIs, which are kept apart) are
-reported, not hidden.
+reported, not hidden. The user settles what the merge cannot know in
+``same_works.csv`` and ``different_works.csv`` (see :mod:`.user_merges`).
 """
 from __future__ import annotations
 
@@ -19,11 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import CorpusError
 from ..ids import is_blank, normalize_title
 from .affiliations import bundle_size
 from .formats import FORMATS
 from .references import reference_count
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
+from .user_merges import DIFFERENT_WORKS, SAME_WORKS, USER_FILES, UserMerges, read_user_merges, ref_text, resolve
 
 __all__ = ["corpus_files", "unread_files", "unread_warning", "read_corpora", "MergeReport"]
 
@@ -34,7 +37,8 @@ _FIELDS = ("doi", "title", "authors", "publication_year", "venue", "type", "abst
 def corpus_files(raw) -> list[Path]:
     """The corpus files of a raw folder: every export, CSV, BibTeX or RIS file in ``corpus/``
     and any such file directly in ``raw`` whose name contains "corpus".
-    ``raw`` may also be one corpus file. Hidden files and READMEs are left out."""
+    ``raw`` may also be one corpus file. Hidden files, READMEs and the user's merge decisions
+    (``same_works.csv``, ``different_works.csv``: see :mod:`.user_merges`) are left out."""
     raw = Path(raw)
     if raw.is_file():
         return [raw]
@@ -43,7 +47,7 @@ def corpus_files(raw) -> list[Path]:
 
     def wanted(path: Path) -> bool:
         return (path.is_file() and path.suffix.lower() in CORPUS_SUFFIXES and not path.name.startswith(".")
-                and not path.stem.lower().startswith("readme"))
+                and not path.stem.lower().startswith("readme") and path.name.lower() not in USER_FILES)
 
     found = []
     if (raw / "corpus").is_dir():
@@ -60,7 +64,8 @@ def unread_files(raw) -> list[str]:
         return []
     read = set(corpus_files(raw))
     return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
-                  if p not in read and not p.name.startswith(".") and not p.stem.lower().startswith("readme"))
+                  if p not in read and not p.name.startswith(".") and not p.stem.lower().startswith("readme")
+                  and p.name.lower() not in USER_FILES)
 
 
 def unread_warning(raw) -> str | None:
@@ -88,10 +93,13 @@ class MergeReport:
     sources: list = field(default_factory=list)
     #: values the readers left out, one line per file that had some ("scopus.csv: 2 odd values left out (…)")
     warnings: list = field(default_factory=list)
+    #: what ``same_works.csv`` and ``different_works.csv`` merged or kept apart, one line per row
+    user: list = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out = [f"corpus: {self.records} records in {self.files} file{'s' if self.files != 1 else ''}, "
                f"{self.works} works ({self.merged} duplicate record{'s' if self.merged != 1 else ''} merged)"]
+        out += [f"corpus: {u}" for u in self.user]
         out += [f"corpus: {c}" for c in self.conflicts]
         return out
 
@@ -131,14 +139,32 @@ def _title_key(row: dict) -> str | None:
     return f"{title}|{int(year)}|{_surname(row.get('authors'))}"
 
 
-def read_corpora(paths) -> pd.DataFrame:
+def read_corpora(paths, *, user_merges=None) -> pd.DataFrame:
     """Every corpus file in ``paths`` as one DataFrame of works (columns of :func:`read_corpus`).
 
     The same work in several files is one row (see the module notes); the
     DataFrame's ``attrs["merge"]`` is the :class:`MergeReport`, and its
     ``corpus_files`` column names every file and line that held the work.
+
+    Parameters
+    ----------
+    paths : iterable of str or Path
+        The corpus files.
+    user_merges : str, Path or UserMerges, optional
+        The folder holding ``same_works.csv`` and ``different_works.csv``
+        (``data/raw/corpus``), or those files read: records they name as one
+        work are merged (the first named wins), records they name as different
+        works are never merged. Without it, the merge is the build's alone.
+
+    Raises
+    ------
+    CorpusError
+        A corpus file cannot be read, or a row of the two files is bad (names
+        no record of the corpus, or contradicts the other file), with its file and line.
     """
     paths = list(paths)
+    if user_merges is not None and not isinstance(user_merges, UserMerges):
+        user_merges = read_user_merges(user_merges)
     read = [read_corpus_rows(path) for path in paths]
     report = MergeReport(files=len(read))
     if not read:
@@ -152,7 +178,7 @@ def read_corpora(paths) -> pd.DataFrame:
     report.merged = sum(attrs.get("duplicates", 0) for _, _, attrs in read)
     columns = list(dict.fromkeys(c for _, cols, _ in read for c in cols))
     rows = [row for file_rows, _, _ in read for row in file_rows]
-    groups = _group(rows, report)
+    groups = _group(rows, report, user_merges)
     merged = [_merge([rows[i] for i in members], report) for members in groups]
     report.works = len(merged)
     report.merged += len(rows) - len(merged)
@@ -161,36 +187,62 @@ def read_corpora(paths) -> pd.DataFrame:
     return out
 
 
-def _group(rows: list[dict], report: MergeReport) -> list[list[int]]:
-    """Indices of rows that are the same work, in the order each work first appears."""
-    parent = list(range(len(rows)))
+class _Groups:
+    """Union-find over the rows, with the pairs the user said are different works kept apart."""
 
-    def find(i):
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
+    def __init__(self, rows: list[dict]):
+        self.rows = rows
+        self.parent = list(range(len(rows)))
+        for row in rows:
+            row["_dois"] = {row["doi"]} if isinstance(row.get("doi"), str) else set()
+            row.setdefault("_apart", {})  # rule number -> which of its records this row is
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
         return i
 
-    def doi_of(i):
-        return rows[find(i)].get("_dois")
+    def apart(self, a: int, b: int) -> bool:
+        """True when joining a's and b's works would join records a ``different_works.csv`` row keeps apart."""
+        ta, tb = self.rows[self.find(a)]["_apart"], self.rows[self.find(b)]["_apart"]
+        return any(k in tb and tb[k] != v for k, v in ta.items())
 
-    for row in rows:
-        row["_dois"] = {row["doi"]} if isinstance(row.get("doi"), str) else set()
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return
+        keep, other = (ra, rb) if ra < rb else (rb, ra)
+        self.parent[other] = keep
+        rows = self.rows
+        rows[keep]["_dois"] = rows[keep]["_dois"] | rows[other]["_dois"]
+        rows[keep]["_apart"] = {**rows[other]["_apart"], **rows[keep]["_apart"]}
+
+
+def _group(rows: list[dict], report: MergeReport, user: UserMerges | None = None) -> list[list[int]]:
+    """Indices of rows that are the same work, in the order each work first appears."""
+    sets = _Groups(rows)
+    if user is not None:
+        _apply_user(sets, user, report)
+
+    def join(a: int, b: int) -> None:
+        if not sets.apart(a, b):
+            sets.union(a, b)
+
     by_doi: dict[str, int] = {}
     for i, row in enumerate(rows):
-        if row["_dois"]:
-            (doi,) = row["_dois"]
-            if doi in by_doi:
-                _union(parent, find, by_doi[doi], i, rows)
+        if isinstance(row.get("doi"), str):
+            if row["doi"] in by_doi:
+                join(by_doi[row["doi"]], i)
             else:
-                by_doi[doi] = i
+                by_doi[row["doi"]] = i
     # rows identical in what identifies a work (e.g. DOI-less listing rows repeated in two files) share
     # their local work_id: one work
     by_id: dict[str, int] = {}
     for i, row in enumerate(rows):
         work_id = row.get("work_id")
         if work_id in by_id:
-            _union(parent, find, by_id[work_id], i, rows)
+            join(by_id[work_id], i)
         elif work_id is not None:
             by_id[work_id] = i
     by_title: dict[str, int] = {}
@@ -201,30 +253,55 @@ def _group(rows: list[dict], report: MergeReport) -> list[list[int]]:
         if key not in by_title:
             by_title[key] = i
             continue
-        a, b = find(by_title[key]), find(i)
-        if a == b:
+        a, b = sets.find(by_title[key]), sets.find(i)
+        if a == b or sets.apart(a, b):
             continue
-        if doi_of(a) and doi_of(b) and not (doi_of(a) & doi_of(b)):
-            report.conflicts.append(
-                f"{_where(rows[by_title[key]])} and {_where(row)} have the same title, year and first author but "
-                f"different DOIs ({sorted(doi_of(a))[0]}, {sorted(doi_of(b))[0]}): kept as two works")
+        dois_a, dois_b = rows[a]["_dois"], rows[b]["_dois"]
+        if dois_a and dois_b and not (dois_a & dois_b):
+            report.conflicts.append(_suspicious_pair(rows[by_title[key]], row, user))
             continue
-        _union(parent, find, a, b, rows)
+        sets.union(a, b)
     groups: dict[int, list[int]] = {}
     for i in range(len(rows)):
-        groups.setdefault(find(i), []).append(i)
+        groups.setdefault(sets.find(i), []).append(i)
     for row in rows:
         row.pop("_dois", None)
+        row.pop("_apart", None)
     return sorted(groups.values(), key=lambda members: members[0])
 
 
-def _union(parent, find, a, b, rows) -> None:
-    ra, rb = find(a), find(b)
-    if ra == rb:
-        return
-    keep, other = (ra, rb) if ra < rb else (rb, ra)
-    parent[other] = keep
-    rows[keep]["_dois"] = rows[keep]["_dois"] | rows[other]["_dois"]
+def _apply_user(sets: _Groups, user: UserMerges, report: MergeReport) -> None:
+    """Mark the records each ``different_works.csv`` row keeps apart, then join each ``same_works.csv`` row's."""
+    rows = sets.rows
+    for number, rule in enumerate(user.different):
+        for side, found in enumerate(resolve(rule, rows)):
+            for i in found:
+                rows[i]["_apart"][number] = side
+        report.user.append(f"{rule.where()}: {' and '.join(ref_text(r) for r in rule.refs)} kept as different works")
+    for rule in user.same:
+        named = resolve(rule, rows)
+        for i in named[0]:
+            rows[i]["_keep"] = True
+        found = [i for indices in named for i in indices]
+        for i in found[1:]:
+            if sets.apart(found[0], i):
+                ta, tb = rows[sets.find(found[0])]["_apart"], rows[sets.find(i)]["_apart"]
+                k = next(k for k, v in ta.items() if k in tb and tb[k] != v)
+                raise CorpusError(f"names as one work records that {user.different[k].where()} names as different "
+                                  "works: remove one of the two rows", path=rule.file, line=rule.line)
+            sets.union(found[0], i)
+        report.user.append(f"{rule.where()}: {' and '.join(ref_text(r) for r in rule.refs)} merged into one work "
+                           f"({ref_text(rule.refs[0])} kept)")
+
+
+def _suspicious_pair(first: dict, second: dict, user: UserMerges | None) -> str:
+    """The warning about two records with one title and different DOIs, with the line that merges them."""
+    a, b = first["doi"], second["doi"]
+    folder = user.folder if user is not None else None
+    same, different = (Path(name) if folder is None else folder / name for name in (SAME_WORKS, DIFFERENT_WORKS))
+    return (f"{_where(first)} and {_where(second)} have the same title, year and first author but different DOIs "
+            f"({a}, {b}): kept as two works. If they are one work, add the line \"{a},{b}\" to {same} (the first "
+            f"listed wins); if they are two works, add it to {different} and this warning goes")
 
 
 def _where(row: dict) -> str:
@@ -261,7 +338,8 @@ def _merge(records: list[dict], report: MergeReport) -> dict:
         row = dict(records[0])
         row["corpus_files"] = f"{row['corpus_file']}:{row['corpus_line']}"
         return row
-    ranked = sorted(records, key=lambda r: -_filled(r))  # stable: ties keep file order
+    # the record same_works.csv names first wins; else the most complete (stable: ties keep file order)
+    ranked = sorted(records, key=lambda r: (not r.get("_keep"), -_filled(r)))
     row = dict(ranked[0])
     for other in ranked[1:]:
         for key, value in other.items():

@@ -108,7 +108,7 @@ def corpus_rows(dois, search) -> list[CorpusRow]:
             raise FetchError(
                 "no corpus to fetch: pass dois=[...] or a corpus file, or put a corpus file in data/raw/corpus/"
             )
-        return _dedupe(_from_frame(read_corpora(paths)))
+        return _dedupe(_from_frame(read_corpora(paths, user_merges=project_path(RAW) / "corpus")))
     if isinstance(dois, pd.DataFrame):
         return _dedupe(_from_frame(dois))
     if isinstance(dois, (str, os.PathLike)):

@@ -253,12 +253,12 @@ def _read_inputs(raw: Path, snapshot: Path | None) -> _Read:
             "Scopus, Web of Science, PubMed, Zotero, OpenAlex, Lens or Dimensions, a BibTeX or RIS file, or a CSV "
             "with a doi or title column), then run this again" + (f"; {unread_warning(raw)}" if unread_warning(raw) else "")
         )
-    read = read_corpora(paths)
+    read = read_corpora(paths, user_merges=raw / "corpus" if raw.is_dir() else None)
     merge = read.attrs.get("merge")
     corpus = corpus_works(read) if paths else read
     local_to_final: dict[str, str] = {}
     warnings_: list[str] = []
-    notes: list[str] = merge.lines()[:1] if merge is not None and merge.files else []
+    notes: list[str] = merge.lines()[:1 + len(merge.user)] if merge is not None and merge.files else []
     flat = snap = None
     if snapshot is not None:
         snap = Snapshot.open(snapshot)  # opened once: every reader of this build is handed it

@@ -182,7 +182,12 @@ def work_units(tables, unit: str) -> pd.DataFrame:
     if column not in works.columns:
         raise AnalysisError(f"{unit} need works.{column}, which these tables lack: fetch the corpus from OpenAlex "
                             f"(peerbib fetch, then peerbib build) or give a corpus file with a {column} column")
-    frame = _named_units(works["work_id"], works[column])
+    names = works[column]
+    if unit == "sources":  # one unit per venue whatever the database's spelling (see venue_names)
+        from ..descriptive import venue_names
+
+        names = venue_names(names)
+    frame = _named_units(works["work_id"], names)
     frame.attrs["source"] = f"works.{column}"
     return frame
 
