@@ -17,6 +17,7 @@ import filecmp
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .corpus.searches import SEARCHES_TEMPLATE
 from .errors import PeerbibError
 from .files import atomic_write, atomic_write_text
 
@@ -47,6 +48,7 @@ What goes where:
 | path | what it holds | who writes it |
 | --- | --- | --- |
 | `data/raw/corpus/` | the literature: database exports (Scopus CSV, Web of Science plain text or tab-delimited, PubMed/MEDLINE `.nbib`, Zotero/OpenAlex/Lens/Dimensions CSV), BibTeX, RIS, or a CSV with a `doi` or `title` column | you: copy exports here as they come; overlapping searches are merged |
+| `data/raw/corpus/searches.csv` | the search itself: database, query, date, records found (one row per search; rows starting with `#` are ignored), or write it as text in `searches.md`; shown on the reports' index, never read as corpus | you |
 | `data/raw/openalex/` | a frozen OpenAlex snapshot of the corpus and the works citing it | `peerbib fetch` (never edited afterwards; rerunning asks nothing again) |
 | `data/raw/statements/`, `data/raw/tallies/` | citation statements and citation-type counts from other sources (optional) | you, or `peerbib fetch --fulltext` / `--scite-tallies` |
 | `data/processed/` | the Parquet tables the notebooks read | `peerbib build` (remade from `data/raw` whenever it changes) |
@@ -89,7 +91,8 @@ class InitReport:
 def init_project(path=".") -> InitReport:
     """Make (or complete) a peerbib project folder at ``path``.
 
-    Creates ``data/raw/corpus/``, ``notebooks/`` with a copy of each notebook
+    Creates ``data/raw/corpus/`` with a template ``searches.csv`` (its header and
+    one commented example row: write the search down there), ``notebooks/`` with a copy of each notebook
     that ships with peerbib, a ``README.md`` saying what goes where and a
     ``.gitignore`` for the folders peerbib remakes. Nothing that exists is
     overwritten: a notebook you edited is kept (and listed in
@@ -122,7 +125,8 @@ def init_project(path=".") -> InitReport:
                 result.created.append(target)
             elif not filecmp.cmp(source, target, shallow=False):
                 result.kept.append(target)
-        for name, text in (("README.md", _README.format(name=root.name)), (".gitignore", _GITIGNORE)):
+        for name, text in (("README.md", _README.format(name=root.name)), (".gitignore", _GITIGNORE),
+                           ("data/raw/corpus/searches.csv", SEARCHES_TEMPLATE)):
             target = root / name
             if not target.exists():
                 atomic_write_text(target, text)

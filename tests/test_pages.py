@@ -25,6 +25,10 @@ PAGES = ("01_publication_years", "02_citation_types")
 #: Text written for the bundled corpus, about files outside the project, or code: none may show.
 FORBIDDEN = ("Gillard", "seed", "PRODUCT.md", "pb.", "data/processed/", "(line ", "bundled", "0 of 0",
              "no rows", "scite's label")
+#: SYNTHETIC: the search as a user writes it down, with markup that must show as text.
+SEARCHES = ('database,query,date,records\n'
+            'Scopus,"TITLE-ABS-KEY(""peer review"" AND <i>mental health</i>)",2022-05-01,40\n'
+            'Web of Science,"TS=(peer review AND mental health)",2022-05-01,40\n')
 PYTHON_CALL = re.compile(r"\b[A-Za-z_]\w*\.[A-Za-z_]\w*\(")
 
 
@@ -35,9 +39,9 @@ def _visible(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
-    """A Scopus + WoS project, never fetched, with only notebooks 01 and 02, reported into a folder given
-    as an absolute path inside the project."""
+def exported_project(tmp_path_factory):
+    """A Scopus + WoS project, never fetched, with only notebooks 01 and 02 and a searches.csv (SYNTHETIC
+    rows), reported into a folder given as an absolute path inside the project; its root."""
     from peerbib import cli
 
     root = tmp_path_factory.mktemp("exported") / "project"
@@ -47,12 +51,20 @@ def exported(tmp_path_factory):
         text = (EXPORTS / name).read_text(encoding="utf-8-sig")
         (corpus / name).write_text(text.replace("Gillard", "Okonkwo").replace("GILLARD", "OKONKWO"),
                                    encoding="utf-8")
+    (corpus / "searches.csv").write_text(SEARCHES, encoding="utf-8")
     (root / "notebooks").mkdir()
     for stem in PAGES:
         shutil.copy(REPO / "notebooks" / f"{stem}.ipynb", root / "notebooks")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PEERBIB_PROJECT", str(root))
         assert cli.main(["report", "--out", str(root / "public" / "reps"), "--quiet"]) == 0
+    return root
+
+
+@pytest.fixture(scope="module")
+def exported(exported_project):
+    """The pages of :func:`exported_project`, by stem."""
+    root = exported_project
     return {p.stem: p.read_text(encoding="utf-8") for p in (root / "public" / "reps").glob("*.html")}
 
 
@@ -80,6 +92,21 @@ def test_page_02_without_statements_is_one_sentence_and_no_frame(exported):
     card = exported["index"].split("How is this literature cited?", 1)[1].split("</li>", 1)[0]
     assert "<img" not in card and sentence in _visible(card)
     assert "<img" in exported["index"].split("How has the literature grown?", 1)[1].split("</li>", 1)[0]
+
+
+def test_the_index_records_the_search_and_its_flow(exported, exported_project):
+    from test_search_flow import boxes, expected_flow
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBIB_PROJECT", str(exported_project))
+        tables = pb.load()
+    assert {f["file"] for f in tables.info["corpus"]} == {"scopus_peer.csv", "wos_peer.txt"}  # not searches.csv
+    expected = expected_flow(tables)
+    assert boxes(exported["index"]) == expected and expected["duplicates merged"] > 0
+    assert expected["fetched from OpenAlex"] is None and "not fetched" in exported["index"]
+    searches = exported["index"].split("<h2>The search</h2>", 1)[1].split("</table>", 1)[0]
+    assert "<th scope=\"col\">database</th>" in searches and "Web of Science" in searches
+    assert "&lt;i&gt;" in searches and "<i>" not in searches
 
 
 def test_dois_are_links_and_the_footer_says_the_command_as_run(exported):

@@ -56,6 +56,18 @@ def test_processed_tables_were_built_for_the_report(rendered):
     assert (root / "data" / "processed" / "works.parquet").is_file()
 
 
+def test_the_index_shows_the_flow_from_the_exports_to_the_statements(rendered):
+    from test_search_flow import boxes, expected_flow
+
+    root, _ = rendered
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBIB_PROJECT", str(root))
+        expected = expected_flow(pb.load())
+    assert boxes(index) == expected and expected["statements"]
+    assert "<script" not in index.split("</ol>", 1)[0].split('<ol class="flow">', 1)[1]
+
+
 def test_clusters_page_saves_its_assignments_and_says_in_words_how_far_to_trust_them(rendered):
     root, _ = rendered
     assert (root / "data" / "processed" / "clusters.parquet").is_file()  # still saved, for other notebooks

@@ -25,6 +25,7 @@ from ..ids import is_blank, normalize_title
 from .affiliations import bundle_size
 from .formats import FORMATS
 from .references import reference_count
+from .searches import is_search_file
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
 from .user_merges import DIFFERENT_WORKS, SAME_WORKS, USER_FILES, UserMerges, read_user_merges, ref_text, resolve
 
@@ -37,8 +38,9 @@ _FIELDS = ("doi", "title", "authors", "publication_year", "venue", "type", "abst
 def corpus_files(raw) -> list[Path]:
     """The corpus files of a raw folder: every export, CSV, BibTeX or RIS file in ``corpus/``
     and any such file directly in ``raw`` whose name contains "corpus".
-    ``raw`` may also be one corpus file. Hidden files, READMEs and the user's merge decisions
-    (``same_works.csv``, ``different_works.csv``: see :mod:`.user_merges`) are left out."""
+    ``raw`` may also be one corpus file. Hidden files, READMEs, the user's merge decisions
+    (``same_works.csv``, ``different_works.csv``: see :mod:`.user_merges`) and the record of the search
+    (``searches.csv``, ``searches.md``: see :mod:`.searches`) are left out."""
     raw = Path(raw)
     if raw.is_file():
         return [raw]
@@ -47,7 +49,8 @@ def corpus_files(raw) -> list[Path]:
 
     def wanted(path: Path) -> bool:
         return (path.is_file() and path.suffix.lower() in CORPUS_SUFFIXES and not path.name.startswith(".")
-                and not path.stem.lower().startswith("readme") and path.name.lower() not in USER_FILES)
+                and not path.stem.lower().startswith("readme") and path.name.lower() not in USER_FILES
+                and not is_search_file(path))
 
     found = []
     if (raw / "corpus").is_dir():
@@ -57,7 +60,8 @@ def corpus_files(raw) -> list[Path]:
 
 
 def unread_files(raw) -> list[str]:
-    """The entries of ``raw/corpus/`` that :func:`corpus_files` leaves out (hidden files and READMEs aside):
+    """The entries of ``raw/corpus/`` that :func:`corpus_files` leaves out (hidden files, READMEs and the
+    record of the search aside):
     files of another format (``.ciw``, ``.enw``, …), folders, and symlinks that lead nowhere."""
     folder = Path(raw) / "corpus"
     if not folder.is_dir():
@@ -65,7 +69,7 @@ def unread_files(raw) -> list[str]:
     read = set(corpus_files(raw))
     return sorted(p.name + ("/" if p.is_dir() else "") for p in folder.iterdir()
                   if p not in read and not p.name.startswith(".") and not p.stem.lower().startswith("readme")
-                  and p.name.lower() not in USER_FILES)
+                  and p.name.lower() not in USER_FILES and not is_search_file(p))
 
 
 def unread_warning(raw) -> str | None:

@@ -1,4 +1,5 @@
-"""The index page of the reports: the corpus in figures, each page with its question and key figure, the provenance."""
+"""The index page of the reports: the corpus in figures, the record of the search (a PRISMA-style flow and
+the search as written down), each page with its question and key figure, the provenance."""
 from __future__ import annotations
 
 import html
@@ -6,6 +7,7 @@ import re
 from pathlib import Path
 
 from ..analysis.present import MISSING_CLASS
+from .flow import FLOW_STYLE, flow_html, searches_html
 from .provenance import provenance_html
 
 __all__ = ["index_html"]
@@ -72,12 +74,14 @@ def _key_figure(text: str):
 
 
 def index_html(folder: Path, tables, prov: dict, rendered_at: str, run_command: str, hide_labels: bool) -> str:
-    """The index page: the corpus in figures, each page with its question and key figure, the provenance."""
+    """The index page: the corpus in figures, the flow from the search to the statements and the search as
+    written down, each page with its question and key figure, the provenance."""
     from ..analysis.descriptive import describe_corpus
 
     e = html.escape
     summary = "".join(f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in _facts(tables))
     cards = _cards(folder)
+    record = flow_html(tables) + searches_html((getattr(tables, "info", None) or {}).get("raw"))
     labels = "<p>Citation-type labels are hidden in these reports.</p>" if hide_labels else ""
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -85,9 +89,9 @@ def index_html(folder: Path, tables, prov: dict, rendered_at: str, run_command: 
         "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222}"
         "table{border-collapse:collapse}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #ddd}"
         "dt{font-weight:600;margin-top:0.4em}dd{margin-left:1.5em;overflow-wrap:anywhere}"
-        "ul{list-style:none;padding:0}</style></head>\n<body>\n"
+        f"ul{{list-style:none;padding:0}}{FLOW_STYLE}</style></head>\n<body>\n"
         f"<h1>peerbib reports</h1>\n{describe_corpus(tables)._repr_html_()}\n"
-        f"<table>{summary}</table>\n{labels}<h2>Reports</h2>\n<ul>{''.join(cards)}</ul>\n"
+        f"<table>{summary}</table>\n{record}{labels}<h2>Reports</h2>\n<ul>{''.join(cards)}</ul>\n"
         f"<h2>Provenance</h2>\n{provenance_html(prov, run_command)}\n"
         f"<p style=\"color:#555;font-size:12px\">rendered {e(rendered_at)}</p>\n</body></html>\n"
     )
