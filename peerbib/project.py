@@ -17,11 +17,17 @@ import filecmp
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .corpus.searches import SEARCHES_TEMPLATE
 from .errors import PeerbibError
 from .files import atomic_write, atomic_write_text
 
 __all__ = ["init_project", "shipped_notebooks", "InitReport"]
+
+#: The search as the user writes it down (data/raw/corpus/searches.csv, read by peerbib.corpus.searches):
+#: the header and one commented example row, which is ignored.
+SEARCHES_TEMPLATE = (
+    "database,query,date,records\n"
+    '# Scopus,"TITLE-ABS-KEY(""peer review"" AND citation*) AND PUBYEAR > 2009",2024-03-01,412\n'
+)
 
 _PACKAGE = Path(__file__).resolve().parent
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import CorpusError
+from ..project import SEARCHES_TEMPLATE as _SEARCHES_TEMPLATE
 
 __all__ = ["SEARCH_FILES", "SEARCH_COLUMNS", "SEARCHES_TEMPLATE", "is_search_file", "read_searches"]
 
@@ -30,11 +31,8 @@ __all__ = ["SEARCH_FILES", "SEARCH_COLUMNS", "SEARCHES_TEMPLATE", "is_search_fil
 SEARCH_FILES = ("searches.csv", "searches.md")
 #: The columns of ``searches.csv``, in order; the first two are required.
 SEARCH_COLUMNS = ("database", "query", "date", "records")
-#: What ``peerbib init`` writes: the header and one commented example row (ignored).
-SEARCHES_TEMPLATE = (
-    "database,query,date,records\n"
-    '# Scopus,"TITLE-ABS-KEY(""peer review"" AND citation*) AND PUBYEAR > 2009",2024-03-01,412\n'
-)
+#: What ``peerbib init`` writes (kept in :mod:`peerbib.project`, which every stage may import).
+SEARCHES_TEMPLATE = _SEARCHES_TEMPLATE
 
 
 def is_search_file(path) -> bool:
