@@ -207,11 +207,15 @@ def _code(args) -> int:
 def _network(args) -> int:
     import warnings
 
-    from .analysis.networks import export_network, network
+    from .analysis.networks import network
+    from .analysis.networks.export import network_files, network_paths
+    from .own_files import check_own_file, write_own_files
     from .paths import project_path
     from .tables import load
 
     out = project_path(args.out)
+    for path in network_paths(out, format=args.format):  # a refused path stops it before any work is done
+        check_own_file(path, option="--out", force=args.force, raw=args.raw)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a build's warnings: `peerbib build` prints them
         tables = load(args.processed, raw=args.raw)
@@ -220,7 +224,8 @@ def _network(args) -> int:
     clusters = net.nodes["cluster"].nunique() if "cluster" in net.nodes and len(net.nodes) else 0
     _say(f"{args.kind} network of {net.unit}: {len(net.nodes):,} nodes, {len(net.edges):,} links, "
          f"{clusters:,} clusters ({net.note})")
-    for path in export_network(net, out, format=args.format):
+    files = network_files(net, out, format=args.format)
+    for path in write_own_files(files, option="--out", force=args.force, raw=args.raw):
         _say(f"wrote {project_path(path)}")
     return 0
 
@@ -355,6 +360,8 @@ def _add_network(commands) -> None:
     net.add_argument("--out", required=True, help="the file to write (a stem for formats of two files)")
     net.add_argument("--format", default=None,
                      help="vosviewer, vosviewer-json, gexf, graphml, pajek or csv (default: from --out's suffix)")
+    net.add_argument("--force", action="store_true",
+                     help="replace files at --out that peerbib did not write (each old file is kept as a .bak)")
     net.add_argument("--raw", default=None,
                      help="raw data to build from when the tables are stale (default: the folder they were built from)")
     net.add_argument("--processed", default=settings.PROCESSED, help=f"tables (default: {settings.PROCESSED})")

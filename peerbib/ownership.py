@@ -43,7 +43,7 @@ from .errors import OwnershipError
 from . import files
 from .files import FileLock, ordinary_permissions
 
-__all__ = ["Owned", "PROCESSED_FOLDER", "REPORTS_FOLDER", "check_output", "check_replaceable", "replacing",
+__all__ = ["Owned", "FILES_RECORD", "PROCESSED_FOLDER", "REPORTS_FOLDER", "check_output", "check_replaceable", "replacing",
            "remove_stale_work", "remove_own_tree", "is_within"]
 
 #: Files an operating system's file browser drops into any folder: never worth keeping, never peerbib's data.
@@ -101,7 +101,11 @@ class Owned:
         return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.patterns)
 
 
-PROCESSED_FOLDER = Owned("tables", "build_info.json", ("*.parquet", "build_info.json"), marker_key="raw_sha256",
+#: The record, in a folder, of the files peerbib wrote there at a path the user named (:mod:`peerbib.own_files`).
+FILES_RECORD = ".peerbib-files.json"
+
+PROCESSED_FOLDER = Owned("tables", "build_info.json", ("*.parquet", "build_info.json", FILES_RECORD,
+                                                       FILES_RECORD + ".lock"), marker_key="raw_sha256",
                          legacy_staging=r"\.{name}-build-[A-Za-z0-9_]{{8}}|\.{name}-old-\d+")
 REPORTS_FOLDER = Owned("reports", ".pages.json", ("*.html", ".pages.json"),
                        older_marker=("index.html", b"<title>peerbib reports</title>"),

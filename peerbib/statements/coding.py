@@ -26,6 +26,7 @@ import pandas as pd
 from ..deprecation import deprecated_positional
 from ..errors import AnalysisError, CorpusError, OwnershipError
 from ..files import atomic_write_text
+from ..own_files import backup_path
 from .sections import CITATION_TYPES
 
 __all__ = ["export_for_coding", "read_coding", "coding_agreement", "Agreement", "CODES"]
@@ -156,11 +157,7 @@ def _make_room(path: Path, force: bool) -> tuple[Path, str] | None:
     if not force:
         raise OwnershipError(f"{path} already holds {held}; peerbib will not overwrite it: give another --out, or "
                              "--force (force=True) to overwrite it, keeping the old file as a .bak")
-    backup = path.with_name(path.name + ".bak")
-    number = 2
-    while backup.exists() or backup.is_symlink():
-        backup = path.with_name(f"{path.name}.bak{number}")
-        number += 1
+    backup = backup_path(path)
     shutil.copy2(path, backup, follow_symlinks=True)
     return backup, held
 

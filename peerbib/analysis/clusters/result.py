@@ -1,6 +1,7 @@
 """The result of :func:`~peerbib.analysis.clusters.cluster_abstracts`: a :class:`Clustering`."""
 from __future__ import annotations
 
+import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ...files import atomic_write_parquet
+from ...own_files import write_own_files
 
 __all__ = ["Clustering", "WEAK_BELOW", "CLEAR_ABOVE"]
 
@@ -226,27 +227,36 @@ class Clustering:
         joined = top.groupby("cluster", sort=True)["term"].agg(sep.join)
         return joined.reindex(range(self.k), fill_value="").rename("terms")
 
-    def to_parquet(self, path: str | os.PathLike) -> Path:
+    def to_parquet(self, path: str | os.PathLike, *, force: bool = False) -> Path:
         """Write :attr:`assignments` to a Parquet file, atomically.
 
         The table is written to a hidden temporary file in the target folder
-        and renamed over ``path`` (:func:`peerbib.files.atomic_write`), so a
-        reader never sees a half-written file.
+        and renamed over ``path``, so a reader never sees a half-written file.
+        A file already at ``path`` is replaced only when peerbib wrote it and
+        it is unchanged since (:func:`peerbib.own_files.write_own_files`).
 
         Parameters
         ----------
         path : str or os.PathLike
             Target file, e.g. ``data/processed/clusters.parquet``. Missing
             parent folders are created.
+        force : bool
+            Replace a file peerbib did not write, keeping it as ``NAME.bak``.
 
         Returns
         -------
         pathlib.Path
             The path written.
+
+        Raises
+        ------
+        OwnershipError
+            ``path`` is a folder, a symbolic link, in the raw data, or a file
+            peerbib did not write (without ``force``).
         """
-        target = Path(path)
-        atomic_write_parquet(target, self.assignments)
-        return target
+        buffer = io.BytesIO()
+        self.assignments.to_parquet(buffer, index=False)
+        return write_own_files({Path(path): buffer.getvalue()}, force=force)[0]
 
 
 def _signed(value: float) -> str:

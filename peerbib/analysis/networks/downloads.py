@@ -4,12 +4,11 @@ from __future__ import annotations
 import base64
 import html
 import re
-import tempfile
 from pathlib import Path
 
 from ...errors import AnalysisError
 from .build import Network
-from .export import FORMATS, export_network
+from .export import FORMATS, network_files
 
 __all__ = ["network_downloads", "Downloads"]
 
@@ -69,9 +68,6 @@ def network_downloads(net: Network, name: str, *, formats=("vosviewer", "vosview
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise AnalysisError(f"unknown format {unknown[0]!r}; use some of {', '.join(FORMATS)}")
-    files = []
-    with tempfile.TemporaryDirectory(prefix="peerbib-net-") as folder:
-        for format in formats:
-            for path in export_network(net, Path(folder) / format / stem, format=format):
-                files.append((format, path.name, path.read_bytes()))
+    files = [(format, path.name, text.encode("utf-8")) for format in formats
+             for path, text in network_files(net, Path(stem), format=format).items()]
     return Downloads(files, title or f"The {stem.replace('_', ' ')} network for other tools")

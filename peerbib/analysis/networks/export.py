@@ -3,7 +3,9 @@ Pajek (with a partition of the clusters) and plain CSV.
 
 One writer per format in :data:`FORMATS`; :func:`export_network` picks it by
 ``format=`` or by the path's suffix and returns the paths it wrote. Every
-file is written whole or not at all (:func:`peerbib.files.atomic_write_text`).
+file is written whole or not at all, and a file already at a path is replaced
+only when peerbib wrote it and it is unchanged since
+(:func:`peerbib.own_files.write_own_files`).
 Text from outside (labels: titles, names, keywords) is written as data:
 escaped or quoted as each format requires, with the characters XML cannot
 hold (control characters) left out of GEXF and GraphML.
@@ -20,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ...errors import AnalysisError
-from ...files import atomic_write_text
+from ...own_files import write_own_files
 from .build import Network
 
 __all__ = ["export_network", "FORMATS", "SUFFIXES", "VOSVIEWER_MAP_COLUMNS"]
@@ -44,6 +46,26 @@ def _base(path: Path, suffixes: tuple[str, ...]) -> Path:
 
 def _with_suffix(path: Path, suffix: str) -> Path:
     return path if path.suffix.lower() == suffix else path.with_name(path.name + suffix)
+
+
+#: format -> (the suffixes its path may end with, the endings of the files it writes)
+_ENDINGS = {
+    "vosviewer": ((".txt",), ("_map.txt", "_network.txt")),
+    "vosviewer-json": ((".json",), (".json",)),
+    "gexf": ((".gexf",), (".gexf",)),
+    "graphml": ((".graphml",), (".graphml",)),
+    "pajek": ((".net", ".paj", ".clu"), (".net", ".clu")),
+    "csv": ((".csv",), ("_nodes.csv", "_edges.csv")),
+}
+
+
+def _paths(format: str, path: Path) -> list[Path]:
+    """The files ``format`` writes for ``path``: "maps/co.txt" -> maps/co_map.txt, maps/co_network.txt."""
+    suffixes, endings = _ENDINGS[format]
+    if endings == suffixes:
+        return [_with_suffix(path, endings[0])]
+    base = _base(path, suffixes)
+    return [base.with_name(base.name + ending) for ending in endings]
 
 
 def _one_line(value) -> str:
@@ -87,7 +109,7 @@ def _description(row) -> str:
     return "; ".join(parts)
 
 
-def _vosviewer(net: Network, path: Path) -> list[Path]:
+def _vosviewer(net: Network, path: Path) -> dict[Path, str]:
     """PATH_map.txt (items) and PATH_network.txt (links): VOSviewer's tab-separated map and network files.
 
     Items are numbered 1..n in the order of ``net.nodes``; a label or
@@ -96,9 +118,7 @@ def _vosviewer(net: Network, path: Path) -> list[Path]:
     strength is its count: VOSviewer normalises counts itself, and the map file
     carries peerbib's layout and clusters.
     """
-    base = _base(path, (".txt",))
-    map_path = base.with_name(base.name + "_map.txt")
-    network_path = base.with_name(base.name + "_network.txt")
+    map_path, network_path = _paths("vosviewer", path)
     nodes = net.nodes
     number = pd.Series(range(1, len(nodes) + 1), index=nodes["id"])
     links, total = _link_totals(net)
@@ -124,9 +144,7 @@ def _vosviewer(net: Network, path: Path) -> list[Path]:
         buffer.write("\t".join(str(values[c]) for c in columns) + "\n")
     lines = [f"{number[s]}\t{number[t]}\t{int(c)}" for s, t, c in
              zip(net.edges["source"], net.edges["target"], net.edges["count"])]
-    atomic_write_text(map_path, buffer.getvalue())
-    atomic_write_text(network_path, "".join(line + "\n" for line in lines))
-    return [map_path, network_path]
+    return {map_path: buffer.getvalue(), network_path: "".join(line + "\n" for line in lines)}
 
 
 def _quoted(text: str) -> str:
@@ -136,9 +154,9 @@ def _quoted(text: str) -> str:
     return text
 
 
-def _vosviewer_json(net: Network, path: Path) -> list[Path]:
+def _vosviewer_json(net: Network, path: Path) -> dict[Path, str]:
     """PATH (.json): VOSviewer's JSON network (items, links, clusters), clusters numbered from 1."""
-    path = _with_suffix(path, ".json")
+    (path,) = _paths("vosviewer-json", path)
     nodes = net.nodes
     number = pd.Series(range(1, len(nodes) + 1), index=nodes["id"])
     links, total = _link_totals(net)
@@ -168,8 +186,7 @@ def _vosviewer_json(net: Network, path: Path) -> list[Path]:
         document["network"]["clusters"] = [{"cluster": int(c), "label": str(label)}
                                            for c, label in zip(first["_c"], first["label"])]
     document["info"] = {"title": f"peerbib {net.kind} network of {net.unit}", "description": net.note}
-    atomic_write_text(path, json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n")
-    return [path]
+    return {path: json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n"}
 
 
 def _xml_safe(value):
@@ -192,31 +209,28 @@ def _xml_graph(net: Network):
     return graph
 
 
-def _gexf(net: Network, path: Path) -> list[Path]:
+def _gexf(net: Network, path: Path) -> dict[Path, str]:
     """PATH (.gexf) for Gephi: node attributes label, weight, cluster, x, y (and the centralities), edge weight."""
     import networkx as nx
 
-    path = _with_suffix(path, ".gexf")
-    atomic_write_text(path, "\n".join(nx.generate_gexf(_xml_graph(net))) + "\n")
-    return [path]
+    (path,) = _paths("gexf", path)
+    return {path: "\n".join(nx.generate_gexf(_xml_graph(net))) + "\n"}
 
 
-def _graphml(net: Network, path: Path) -> list[Path]:
+def _graphml(net: Network, path: Path) -> dict[Path, str]:
     """PATH (.graphml): the same attributes as GEXF."""
     import networkx as nx
 
-    path = _with_suffix(path, ".graphml")
-    atomic_write_text(path, "\n".join(nx.generate_graphml(_xml_graph(net))) + "\n")
-    return [path]
+    (path,) = _paths("graphml", path)
+    return {path: "\n".join(nx.generate_graphml(_xml_graph(net))) + "\n"}
 
 
-def _pajek(net: Network, path: Path) -> list[Path]:
+def _pajek(net: Network, path: Path) -> dict[Path, str]:
     """PATH.net (vertices named by node id, with x and y; edges or arcs with their weight) and PATH.clu
     (``*Vertices n``, then each vertex's cluster, from 1, in the same order; 0 where it has none)."""
     import networkx as nx
 
-    base = _base(path, (".net", ".paj", ".clu"))
-    net_path, clu_path = base.with_name(base.name + ".net"), base.with_name(base.name + ".clu")
+    net_path, clu_path = _paths("pajek", path)
     graph = nx.DiGraph() if net.directed else nx.Graph()
     # a vertex name is one quoted string in Pajek: no double quote or line break can be inside it
     name = {i: re.sub(r'["\r\n\t]', " ", str(i)) for i in net.nodes["id"]}
@@ -227,21 +241,17 @@ def _pajek(net: Network, path: Path) -> list[Path]:
                                   zip(net.edges["source"], net.edges["target"], net.edges["weight"]))
     clusters = net.nodes["cluster"]
     numbers = (clusters.fillna(-1).astype("int64") + 1).tolist()
-    atomic_write_text(net_path, "\n".join(nx.generate_pajek(graph)) + "\n")
-    atomic_write_text(clu_path, f"*Vertices {len(numbers)}\n" + "".join(f"{c}\n" for c in numbers))
-    return [net_path, clu_path]
+    return {net_path: "\n".join(nx.generate_pajek(graph)) + "\n",
+            clu_path: f"*Vertices {len(numbers)}\n" + "".join(f"{c}\n" for c in numbers)}
 
 
-def _csv(net: Network, path: Path) -> list[Path]:
+def _csv(net: Network, path: Path) -> dict[Path, str]:
     """PATH_nodes.csv and PATH_edges.csv: every column of ``net.nodes`` and ``net.edges``."""
-    base = _base(path, (".csv",))
-    nodes_path, edges_path = base.with_name(base.name + "_nodes.csv"), base.with_name(base.name + "_edges.csv")
-    atomic_write_text(nodes_path, net.nodes.to_csv(index=False))
-    atomic_write_text(edges_path, net.edges.to_csv(index=False))
-    return [nodes_path, edges_path]
+    nodes_path, edges_path = _paths("csv", path)
+    return {nodes_path: net.nodes.to_csv(index=False), edges_path: net.edges.to_csv(index=False)}
 
 
-#: format -> writer(net, path) -> paths written.
+#: format -> writer(net, path) -> {path: text} of the files to write.
 FORMATS = {
     "vosviewer": _vosviewer,
     "vosviewer-json": _vosviewer_json,
@@ -255,7 +265,7 @@ SUFFIXES = {".txt": "vosviewer", ".json": "vosviewer-json", ".gexf": "gexf", ".g
             ".net": "pajek", ".paj": "pajek", ".csv": "csv"}
 
 
-def export_network(net: Network, path, *, format: str | None = None) -> list[Path]:
+def export_network(net: Network, path, *, format: str | None = None, force: bool = False) -> list[Path]:
     """Write ``net`` for VOSviewer, Gephi, Pajek or a spreadsheet.
 
     Parameters
@@ -272,21 +282,46 @@ def export_network(net: Network, path, *, format: str | None = None) -> list[Pat
         clusters as a partition), ``"csv"`` (PATH_nodes.csv + PATH_edges.csv).
         By default the path's suffix says (.txt, .json, .gexf, .graphml, .net,
         .csv).
+    force : bool
+        Replace files at those paths that peerbib did not write, or that
+        changed since it wrote them, keeping each old file as ``NAME.bak``.
+        Without it such a file is refused and nothing is written.
 
     Returns
     -------
     list of Path
         The files written.
+
+    Raises
+    ------
+    OwnershipError
+        A path that is a folder, a symbolic link, the project folder, in the
+        raw data, or a file peerbib did not write (without ``force``).
     """
-    if not isinstance(net, Network):
-        raise AnalysisError("export_network writes a Network: pass the result of pb.network(tables, kind)")
+    return write_own_files(network_files(net, path, format=format), force=force)
+
+
+def network_paths(path, *, format: str | None = None) -> list[Path]:
+    """The files :func:`export_network` writes for ``path`` and ``format``, before any network is made."""
     path = Path(path)
+    if path.is_dir():
+        example = path / ("network" + (_ENDINGS[format][1][0] if format in _ENDINGS else ".gexf"))
+        raise AnalysisError(f"{path} is a folder: give a file name (a stem for formats of two files), "
+                            f"such as {example}")
     if format is None:
         format = SUFFIXES.get(path.suffix.lower())
         if format is None:
             raise AnalysisError(f"cannot tell the format of {path.name!r} from its suffix: pass format= one of "
                                 f"{', '.join(FORMATS)} (or end the name with {', '.join(SUFFIXES)})")
-    writer = FORMATS.get(format)
-    if writer is None:
+    if format not in FORMATS:
         raise AnalysisError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    return writer(net, path)
+    return _paths(format, path)
+
+
+def network_files(net: Network, path, *, format: str | None = None) -> dict[Path, str]:
+    """The files :func:`export_network` writes, as ``{path: text}``, written nowhere."""
+    if not isinstance(net, Network):
+        raise AnalysisError("export_network writes a Network: pass the result of pb.network(tables, kind)")
+    path = Path(path)
+    network_paths(path, format=format)  # the format's errors
+    return FORMATS[format or SUFFIXES[path.suffix.lower()]](net, path)
