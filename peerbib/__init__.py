@@ -117,6 +117,19 @@ _EXPORTS = {
 __all__ = ["__version__", *_EXPORTS]
 
 
+def _take_away() -> None:
+    """In a report's kernel, write each figure and table as files too (see :mod:`peerbib.analysis.takeaway`)."""
+    import os
+
+    if os.environ.get("PEERBIB_REPORT_FILES"):
+        from .analysis.takeaway import install
+
+        install()
+
+
+_take_away()
+
+
 def __getattr__(name: str):
     module = _EXPORTS.get(name)
     if module is None:

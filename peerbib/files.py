@@ -328,3 +328,14 @@ def _alive(pid: int) -> bool:  # pragma: no cover - Windows
     except PermissionError:
         return True
     return True
+
+
+#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value):
+    """A CSV cell a spreadsheet shows as text: an apostrophe before a string it would run as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value

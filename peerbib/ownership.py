@@ -43,8 +43,8 @@ from .errors import OwnershipError
 from . import files
 from .files import FileLock, ordinary_permissions
 
-__all__ = ["Owned", "FILES_RECORD", "PROCESSED_FOLDER", "REPORTS_FOLDER", "check_output", "check_replaceable", "replacing",
-           "remove_stale_work", "remove_own_tree", "is_within"]
+__all__ = ["Owned", "FILES_RECORD", "PROCESSED_FOLDER", "REPORTS_FOLDER", "REPORT_FILES", "check_output",
+           "check_replaceable", "replacing", "remove_stale_work", "remove_own_tree", "is_within"]
 
 #: Files an operating system's file browser drops into any folder: never worth keeping, never peerbib's data.
 _DESKTOP_JUNK = (".DS_Store", "Thumbs.db", "desktop.ini")
@@ -66,6 +66,9 @@ class Owned:
         The file peerbib writes into every such folder.
     patterns : tuple of str
         Names (``fnmatch`` patterns) of every file peerbib writes there.
+    subfolder : (str, tuple of str) or None
+        A folder peerbib writes inside (``files`` of a reports folder) and
+        the patterns of every file in its tree.
     marker_key : str or None
         A key the marker's JSON object must hold (None: any JSON object).
     older_marker : (str, bytes) or None
@@ -82,6 +85,27 @@ class Owned:
     marker_key: str | None = None
     older_marker: tuple[str, bytes] | None = None
     legacy_staging: str = ""
+    subfolder: tuple[str, tuple[str, ...]] | None = None
+
+    def is_own_subfolder(self, folder: Path) -> bool:
+        """``folder`` is this kind's subfolder (``files/`` of a reports folder): a real folder whose tree,
+        walked without following symlinks, holds only real folders and regular files of its patterns."""
+        if self.subfolder is None or folder.name != self.subfolder[0]:
+            return False
+        patterns = self.subfolder[1]
+        if os.path.islink(folder) or not folder.is_dir():
+            return False
+        for current, folders, names in os.walk(folder, followlinks=False):
+            for name in folders:
+                if os.path.islink(os.path.join(current, name)):
+                    return False
+            for name in names:
+                path = os.path.join(current, name)
+                if os.path.islink(path) or not os.path.isfile(path):
+                    return False
+                if name not in _DESKTOP_JUNK and not any(fnmatch.fnmatchcase(name, p) for p in patterns):
+                    return False
+        return True
 
     def has_marker(self, folder: Path) -> bool:
         if self.older_marker is not None and not (folder / self.marker).exists():
@@ -107,7 +131,10 @@ FILES_RECORD = ".peerbib-files.json"
 PROCESSED_FOLDER = Owned("tables", "build_info.json", ("*.parquet", "build_info.json", FILES_RECORD,
                                                        FILES_RECORD + ".lock"), marker_key="raw_sha256",
                          legacy_staging=r"\.{name}-build-[A-Za-z0-9_]{{8}}|\.{name}-old-\d+")
+#: The folder of a report's figures and tables as files (``reports/files/<page>/``).
+REPORT_FILES = "files"
 REPORTS_FOLDER = Owned("reports", ".pages.json", ("*.html", ".pages.json"),
+                       subfolder=(REPORT_FILES, ("*.svg", "*.png", "*.csv", ".*.tmp")),
                        older_marker=("index.html", b"<title>peerbib reports</title>"),
                        legacy_staging=r"\.{name}-[A-Za-z0-9_]{{8}}|\.{name}-old-\d+")
 
@@ -183,7 +210,8 @@ def check_replaceable(target: Path, owned: Owned, *, option: str = "the folder")
                              f"{owned.marker}); it would replace them: give an empty or new folder for the "
                              f"{owned.what}")
     foreign = [name for name in entries if name not in _DESKTOP_JUNK
-               and not (owned.is_ours(name) and os.path.isfile(target / name) and not os.path.islink(target / name))]
+               and not (owned.is_ours(name) and os.path.isfile(target / name) and not os.path.islink(target / name))
+               and not owned.is_own_subfolder(target / name)]
     if foreign:
         shown = ", ".join(foreign[:3]) + (f" and {len(foreign) - 3} more" if len(foreign) > 3 else "")
         raise OwnershipError(f"{option} {target} holds {shown}, which peerbib did not write there; move "

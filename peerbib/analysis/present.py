@@ -290,6 +290,7 @@ class ReportTable:
         self.frame, self.title, self.percent, self.decimals = frame, title, tuple(percent), decimals
         self.max_rows, self.full, self.index, self.note = max_rows, full, index, note
         self._whole: set = set()
+        self._files: str | None = None  # the CSV's link, once written (in a report only)
 
     def __repr__(self) -> str:
         return f"{self.title}\n{self.frame.to_string(index=self.index, max_rows=self.max_rows)}"
@@ -342,6 +343,11 @@ class ReportTable:
             notes.append(self.note)
         if notes:
             out.append(f'<p class="pb-note">{html.escape("; ".join(notes))}</p>')
+        if self._files is None and len(frame):
+            from .takeaway import table_links
+
+            self._files = table_links(frame, self.title) or ""
+        out.append(self._files or "")
         return "".join(out)
 
 

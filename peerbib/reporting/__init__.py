@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..files import atomic_write_text
-from ..ownership import REPORTS_FOLDER, check_output, check_replaceable, replacing
+from ..ownership import REPORT_FILES as FILES, REPORTS_FOLDER, check_output, check_replaceable, replacing
 from ..paths import project_path, project_root
 from ..settings import CELL_TIMEOUT, PROCESSED, RAW, REPORTS
 from .index import index_html
@@ -46,7 +46,8 @@ def report(out=REPORTS, *, notebooks=None, raw=None, processed=PROCESSED, timeou
         Folder for the pages. It is replaced as a whole, and only when every
         notebook ran (with ``only``, the other pages already there are kept).
         peerbib replaces only a reports folder it wrote (``.pages.json``
-        inside, nothing but its pages): another existing folder, the project,
+        inside, nothing but its pages and ``files/``, each page's figures as
+        SVG and 300-dpi PNG and its tables as CSV): another existing folder, the project,
         the raw data or a folder holding them is refused before anything runs.
     notebooks : str or Path, optional
         Folder of ``*.ipynb`` files, run in name order. By default the
@@ -113,7 +114,7 @@ def _report(out, *, notebooks, raw, processed, timeout: int, progress: bool, hid
                only=run_only, timeout=timeout, hide_labels=hide_labels, with_code=with_code, progress=progress)
 
     with replacing(out, REPORTS_FOLDER, option="the reports folder") as staging:
-        pages = keep_pages(out, staging, every, pages) if only else {}
+        pages = keep_pages(out, staging, every, pages, paths) if only else {}
         written = []
         for path in paths:
             written.append(_run_page(path, staging, run))
@@ -150,7 +151,8 @@ def _run_page(path: Path, staging: Path, run: _Run) -> Path:
     if run.progress:
         logger.info("running %s ...", path.name)
     # execute_notebook is this package's name, looked up as each page runs: the kill -9 test replaces it
-    notebook = execute_notebook(path, timeout=run.timeout, hide_labels=run.hide_labels)
+    files = (staging / FILES / path.stem, f"{FILES}/{path.stem}")  # its figures and tables as files, and their link
+    notebook = execute_notebook(path, timeout=run.timeout, hide_labels=run.hide_labels, files=files)
     messages = stderr_messages(notebook)
     note = _missing_glyphs_note(messages)
     for cell, text in messages:
@@ -159,7 +161,7 @@ def _run_page(path: Path, staging: Path, run: _Run) -> Path:
         logger.warning("peerbib report: %s cell %s wrote to stderr (left out of the page): %s",
                        path.name, cell, first)
     page_command = command(only=run.only, hide_labels=run.hide_labels, with_code=run.with_code, folders=run.folders)
-    page = render_html(notebook, title=_title(notebook, path.stem), with_code=run.with_code,
+    page = render_html(notebook, title=_title(notebook, path.stem), with_code=run.with_code, files=files,
                        footer=footer_html(run.prov, page_command, run.rendered_at, hide_labels=run.hide_labels,
                                           note=note))
     target = staging / f"{path.stem}.html"

@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from ..errors import ReportError
-from ..ownership import REPORTS_FOLDER
+from ..ownership import REPORT_FILES, REPORTS_FOLDER
 from ..paths import project_path
 from ..project import shipped_notebooks
 from ..settings import NOTEBOOKS
@@ -72,11 +72,15 @@ def with_stale_pages(every: list[Path], paths: list[Path], pages: dict, made_wit
     return [p for p in every if p in paths or p in stale]
 
 
-def keep_pages(out: Path, staging: Path, every: list[Path], pages: dict) -> dict:
-    """Copy the pages not run again (those of notebooks that still exist) into ``staging``; how they were made."""
+def keep_pages(out: Path, staging: Path, every: list[Path], pages: dict, run: list[Path]) -> dict:
+    """Copy the pages not ``run`` again (those of notebooks that still exist), with their files, into
+    ``staging``; how they were made."""
     if out.is_dir():
-        names = {p.stem for p in every}
+        names = {p.stem for p in every if p not in run}
         for page in out.glob("*.html"):
             if page.stem in names:
                 shutil.copy2(page, staging / page.name)
+                files = out / REPORT_FILES / page.stem
+                if REPORTS_FOLDER.is_own_subfolder(out / REPORT_FILES) and files.is_dir():
+                    shutil.copytree(files, staging / REPORT_FILES / page.stem)  # its figures and tables
     return {stem: meta for stem, meta in pages.items() if (staging / f"{stem}.html").is_file()}

@@ -15,6 +15,8 @@ import html
 import logging
 import re
 
+from ..analysis.takeaway import links_under_figures
+
 __all__ = ["render_html", "stderr_messages"]
 
 _CDN_SCRIPT = re.compile(
@@ -63,11 +65,13 @@ def _without_stderr(notebook):
     return clean
 
 
-def render_html(notebook, *, title: str, footer: str = "", with_code: bool = False) -> str:
+def render_html(notebook, *, title: str, footer: str = "", with_code: bool = False, files=None) -> str:
     """Render an executed notebook to self-contained HTML.
 
     ``footer`` is HTML put at the end of the body (already escaped); code
     cells are left out unless ``with_code``; stderr outputs are left out.
+    ``files`` (``(folder, href)``): where the run wrote its figures as files;
+    each figure's links go under its image.
     """
     from nbconvert import HTMLExporter
 
@@ -87,6 +91,8 @@ def render_html(notebook, *, title: str, footer: str = "", with_code: bool = Fal
     body = body.replace("</head>", _PAGE_CSS + "</head>", 1)
     figures = iter(range(1, 10_000))
     body = _NO_ALT.sub(lambda m: f'alt="{html.escape(title, quote=True)}: figure {next(figures)}"', body)
+    if files is not None:
+        body = links_under_figures(body, *files)
     body = re.sub(r"(</body>)", lambda m: f'<footer class="peerbib-footer">{footer}</footer>' + m.group(1), body,
                   count=1)
     return body

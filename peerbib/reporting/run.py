@@ -16,6 +16,7 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
+from ..analysis.takeaway import FILES_ENV, HREF_ENV
 from ..errors import ReportError
 from ..paths import project_root
 from ..settings import CELL_TIMEOUT
@@ -57,7 +58,7 @@ _KERNEL_ENV_NAMES = frozenset({
 _KERNEL_ENV_PREFIXES = ("LC_",)  # the locale's categories: LC_ALL, LC_CTYPE, ...
 
 
-def kernel_env(environ=None, *, hide_labels: bool = False) -> dict:
+def kernel_env(environ=None, *, hide_labels: bool = False, files: tuple[Path, str] | None = None) -> dict:
     """The environment a report's kernel runs in: the variables of this process's that it needs, and no other.
 
     Only the names of an allow-list pass (``PATH``, ``HOME``, the locale,
@@ -66,21 +67,31 @@ def kernel_env(environ=None, *, hide_labels: bool = False) -> dict:
     its name, and no ``MPLBACKEND``. ``PEERBIB_PROJECT`` is the project
     folder; :data:`HIDE_LABELS_ENV` is "1" when ``hide_labels``, and absent
     otherwise (whatever the calling shell has), so the report shows what was asked.
+    ``files`` is ``(folder, href)``: where the page's figures and tables are
+    written as files, and that folder relative to the page (see
+    :mod:`peerbib.analysis.takeaway`); absent otherwise.
     """
     environ = os.environ if environ is None else environ
     env = {k: v for k, v in environ.items() if k in _KERNEL_ENV_NAMES or k.startswith(_KERNEL_ENV_PREFIXES)}
     if hide_labels:
         env[HIDE_LABELS_ENV] = "1"
+    for name in (FILES_ENV, HREF_ENV):
+        env.pop(name, None)
+    if files is not None:
+        env[FILES_ENV], env[HREF_ENV] = str(files[0]), files[1]
     env["PEERBIB_PROJECT"] = str(project_root())
     env.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     return env
 
 
-def execute_notebook(path, *, timeout: int = CELL_TIMEOUT, hide_labels: bool = False):
+def execute_notebook(path, *, timeout: int = CELL_TIMEOUT, hide_labels: bool = False,
+                     files: tuple[Path, str] | None = None):
     """Execute the notebook at ``path`` in its own folder and return it (nbformat).
 
     With ``hide_labels`` the cells tagged :data:`LABEL_TAG` are left out and
     the kernel has :data:`HIDE_LABELS_ENV` set, which the notebooks read.
+    With ``files`` (``(folder, href)``) each figure and table is also written
+    into ``folder`` and linked under it (:mod:`peerbib.analysis.takeaway`).
     Each cell's outputs are checked as soon as it has run, and the run stops at
     the first that no shared page may hold.
 
@@ -121,7 +132,7 @@ def execute_notebook(path, *, timeout: int = CELL_TIMEOUT, hide_labels: bool = F
     # notice) goes to a log that is shown only when the kernel fails.
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace") as kernel_log:
         try:
-            client.execute(env=kernel_env(hide_labels=hide_labels), stderr=kernel_log)
+            client.execute(env=kernel_env(hide_labels=hide_labels, files=files), stderr=kernel_log)
         except Exception as exc:
             kernel_log.seek(0)
             _raise_failure(path, notebook, exc, kernel_log.read())

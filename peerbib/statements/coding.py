@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..deprecation import deprecated_positional
 from ..errors import AnalysisError, CorpusError, OwnershipError
-from ..files import atomic_write_text
+from ..files import FORMULA_START, atomic_write_text, spreadsheet_text
 from ..own_files import backup_path
 from .sections import CITATION_TYPES
 
@@ -117,7 +117,7 @@ def export_for_coding(statements: pd.DataFrame, path, *, hide_labels: bool = Tru
     if not hide_labels:
         for column in _LABELS:
             out[f"classifier_{column}"] = frame[column].to_numpy() if column in frame.columns else None
-    out = out.apply(lambda column: column.map(_inert) if column.dtype != "float64" else column)
+    out = out.apply(lambda column: column.map(spreadsheet_text) if column.dtype != "float64" else column)
     buffer = io.StringIO()
     out.to_csv(buffer, index=False, quoting=csv.QUOTE_MINIMAL)
     atomic_write_text(path, buffer.getvalue())
@@ -126,20 +126,9 @@ def export_for_coding(statements: pd.DataFrame, path, *, hide_labels: bool = Tru
     return path
 
 
-#: What a spreadsheet reads as the start of a formula (OWASP's list for CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value):
-    """A cell a spreadsheet shows as text: an apostrophe before what it would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def _plain(value: str) -> str:
-    """A cell as exported before :func:`_inert` (the apostrophe off again)."""
-    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith(_FORMULA_START) else value
+    """A cell as exported before :func:`peerbib.files.spreadsheet_text` (the apostrophe off again)."""
+    return value[1:] if value.startswith("'") and value[1:2] and value[1:].startswith(FORMULA_START) else value
 
 
 def _make_room(path: Path, force: bool) -> tuple[Path, str] | None:
