@@ -24,6 +24,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 _EXPORTS = {
     # corpus: the user's corpus files (database exports, CSV, BibTeX, RIS)
     "read_corpus": "corpus",
+    "search_date": "corpus.searches",
     # fetch: OpenAlex (or its full snapshot) -> data/raw/openalex
     "fetch": "snapshot",
     "FetchSummary": "snapshot",

@@ -314,13 +314,13 @@ def test_representatives_are_members_closest_to_centre(synthetic_small):
 def test_to_parquet_is_atomic_and_round_trips(synthetic_small, tmp_path):
     _, _, clustering = synthetic_small
     target = tmp_path / "data" / "processed" / "clusters.parquet"
-    target.parent.mkdir(parents=True)
-    target.write_text("old content")
     assert clustering.to_parquet(target) == target
+    assert clustering.to_parquet(target) == target  # its own file, replaced (a user's is refused: tests/safety)
     back = pd.read_parquet(target)
     assert list(back.columns) == ["work_id", "cluster", "text_source", "x", "y"]
     pd.testing.assert_frame_equal(back, clustering.assignments, check_dtype=False)
-    assert [p.name for p in target.parent.iterdir()] == ["clusters.parquet"]  # no temp file left
+    # no temp file left; the record of what peerbib wrote there
+    assert sorted(p.name for p in target.parent.iterdir()) == [".peerbib-files.json", "clusters.parquet"]
     ordinary = tmp_path / "ordinary"
     ordinary.write_text("")
     assert target.stat().st_mode == ordinary.stat().st_mode  # usual permissions, not a temp file's 0600

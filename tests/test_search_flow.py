@@ -138,3 +138,37 @@ def test_init_writes_a_searches_template_whose_example_is_ignored(tmp_path):
     init_project(tmp_path / "study")  # run again: the user's record is kept
     assert isinstance(read_searches(tmp_path / "study" / "data" / "raw"), pd.DataFrame)
     assert template.read_text(encoding="utf-8") == "database,query\nPubMed,x\n"
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("2022-03-14", "2022-03-14"), ("2022-03", "2022-03-31"), ("14 March 2022", "2022-03-14"),
+    ("March 14, 2022", "2022-03-14"), ("Feb 2024", "2024-02-29"), ("2022", None), ("15/03/2022", None),
+    ("2022-02-30", None), ("last spring", None),
+])
+def test_a_search_date_is_read_as_researchers_write_it(project, written, expected):
+    searches = project / "data" / "raw" / "corpus" / "searches.csv"
+    searches.write_text(f'database,query,date\nScopus,"peer support","{written}"\nWoS,"peer support",2021-01-05\n',
+                        encoding="utf-8")
+    found = pb.search_date()
+    assert (found.isoformat() if found else None) == (expected or "2021-01-05")
+
+
+def test_no_search_record_means_no_search_date(project):
+    assert pb.search_date() is None
+
+
+def test_the_year_of_the_search_is_marked_partial_on_the_chart(project):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    works = pb.load().works
+    last = int(works.loc[works["is_corpus"].fillna(False).astype(bool), "publication_year"].max())
+    years = pb.publication_years(works, collected=f"{last}-03-14")
+    assert years.attrs["partial_year"] == last and years.attrs["collected"] == f"{last}-03-14"
+    ax = pb.plot_publication_years(years)
+    hatched = [round(b.get_x() + b.get_width() / 2) for b in ax.patches if b.get_hatch()]
+    assert hatched == [last]
+    assert f"{last} is partial (hatched): records to 14 Mar {last}" in ax.get_xlabel()
+    # a collection date on the year's last day, or in a year no work has, marks nothing
+    assert "partial_year" not in pb.publication_years(works, collected=f"{last}-12-31").attrs
+    assert "partial_year" not in pb.publication_years(works, collected=f"{last + 1}-03-14").attrs

@@ -109,7 +109,7 @@ def _corpus(works: pd.DataFrame, corpus_only: bool) -> pd.DataFrame:
 
 
 def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only: bool = True,
-                      fill_gaps: bool = True) -> pd.DataFrame:
+                      fill_gaps: bool = True, collected=None) -> pd.DataFrame:
     """Count works per publication year.
 
     Parameters
@@ -123,6 +123,12 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
         Count only the corpus (``is_corpus``), not works that only cite it.
     fill_gaps : bool, default True
         Add years with no work as zero rows, so a bar chart shows the gaps.
+    collected : date or str, optional
+        When the records were collected (the search's date, e.g.
+        :func:`peerbib.search_date`, or today for a live corpus). The year it
+        falls in had not ended: when that year is counted and the date is not
+        its last day, ``.attrs["partial_year"]`` holds it and
+        ``.attrs["collected"]`` the date (ISO), and the chart marks it.
 
     Returns
     -------
@@ -161,6 +167,10 @@ def publication_years(works: pd.DataFrame, *, by: str | None = None, corpus_only
         counts.attrs["disputed_years"] = sorted({int(y) for y in years[doubted]})
     if "source" in selected.columns:
         counts.attrs["sources"] = sorted(str(v) for v in selected["source"].dropna().unique())
+    if collected is not None:
+        day = pd.Timestamp(collected).date()
+        if len(counts) and day.year in set(counts["year"]) and (day.month, day.day) != (12, 31):
+            counts.attrs["partial_year"], counts.attrs["collected"] = day.year, day.isoformat()
     return counts
 
 
@@ -221,6 +231,14 @@ def plot_publication_years(df: pd.DataFrame, *, ax=None, by: str | None = None, 
                         va="bottom", fontsize="large", fontweight="bold", color="#D55E00")
         ax.set_ylim(top=max(ax.get_ylim()[1], float(tops.max()) * 1.12))
     notes = []
+    partial = df.attrs.get("partial_year")
+    if partial is not None and len(df) and partial in set(df["year"]):
+        for bar in ax.patches:  # the partial year's bars hatched: its count is not final
+            if abs(bar.get_x() + bar.get_width() / 2 - partial) < 0.5:
+                bar.set_hatch("///")
+                bar.set_edgecolor("white")
+        day = pd.Timestamp(df.attrs["collected"])
+        notes.append(f"{partial} is partial (hatched): records to {day.day} {day.strftime('%b %Y')}")
     if df.attrs.get("n_without_year"):
         notes.append(f"{df.attrs['n_without_year']} work(s) without a year not shown")
     if df.attrs.get("n_year_doubts"):

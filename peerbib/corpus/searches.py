@@ -17,7 +17,9 @@ both out, and the build does not warn about them as unread files.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +27,7 @@ import pandas as pd
 from ..errors import CorpusError
 from ..project import SEARCHES_TEMPLATE as _SEARCHES_TEMPLATE
 
-__all__ = ["SEARCH_FILES", "SEARCH_COLUMNS", "SEARCHES_TEMPLATE", "is_search_file", "read_searches"]
+__all__ = ["SEARCH_FILES", "SEARCH_COLUMNS", "SEARCHES_TEMPLATE", "is_search_file", "read_searches", "search_date"]
 
 #: The file names (in ``data/raw/corpus/``) that record the search, not the records it found.
 SEARCH_FILES = ("searches.csv", "searches.md")
@@ -97,3 +99,53 @@ def _read_csv(path: Path) -> pd.DataFrame | None:
     if not records:
         return None
     return pd.DataFrame(records, columns=columns, dtype="str")
+
+
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                         "dec"), start=1)}
+
+
+def _parse_date(text: str) -> dt.date | None:
+    """A date as researchers write it: 2022-03-14, 2022-03, 14 March 2022, March 14, 2022, March 2022.
+    A month alone means its last day; a bare year, or anything else, is no date (None)."""
+    text = text.strip()
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", text)
+    if match:
+        year, month, day = int(match.group(1)), int(match.group(2)), match.group(3)
+    else:
+        words = re.findall(r"[A-Za-z]+|\d+", text)
+        months = [_MONTHS[w[:3].lower()] for w in words if w[:3].lower() in _MONTHS and len(w) >= 3]
+        numbers = [int(w) for w in words if w.isdigit()]
+        years = [n for n in numbers if n >= 1000]
+        days = [n for n in numbers if n < 32]
+        if len(months) != 1 or len(years) != 1 or len(days) > 1:
+            return None
+        year, month, day = years[0], months[0], (days[0] if days else None)
+    try:
+        if day is None:
+            following = dt.date(year + (month == 12), month % 12 + 1, 1)
+            return following - dt.timedelta(days=1)
+        return dt.date(year, month, int(day))
+    except ValueError:
+        return None
+
+
+def search_date(raw=None) -> dt.date | None:
+    """The date of the latest search written down in ``searches.csv`` (its ``date`` column), or None.
+
+    The publication year that date falls in was not over when the records were
+    exported: :func:`peerbib.publication_years` marks it partial.
+
+    Parameters
+    ----------
+    raw : str or Path, optional
+        The raw folder (default: the project's ``data/raw``).
+    """
+    from ..paths import project_path
+    from ..settings import RAW
+
+    searches = read_searches(project_path(RAW if raw is None else raw))
+    if not isinstance(searches, pd.DataFrame) or "date" not in searches.columns:
+        return None
+    dates = [d for d in (_parse_date(text) for text in searches["date"]) if d is not None]
+    return max(dates) if dates else None
