@@ -191,8 +191,8 @@ class ExploreMap:
         ids, shapes = {}, []
         shaped = self.points[self.points["marker"] != "node"]
         for n, (marker, radius) in enumerate(sorted(set(zip(shaped["marker"], shaped["radius"])))):
-            ids[(marker, radius)] = f"{block}-m{n}"
-            shapes.append(f'<path id="{block}-m{n}" class="pb-ex-shape" d="{marker_path(marker, radius)}"/>')
+            ids[(marker, radius)] = f"{block}m{n}"
+            shapes.append(f'<path id="{block}m{n}" class="pb-ex-shape" d="{marker_path(marker, radius)}"/>')
         return "<defs>" + "".join(shapes) + "</defs>", ids
 
     def _points_svg(self, ids: dict) -> str:
@@ -257,8 +257,8 @@ class ExploreMap:
         return title + f'<ul class="pb-ex-legend">{"".join(items)}</ul>'
 
     def _repr_html_(self) -> str:
-        digest = hashlib.sha1(f"{self.title}|{len(self.points)}|{len(self.links)}".encode()).hexdigest()[:6]
-        block = f"pb-map-{digest}-{next(_blocks)}"
+        digest = hashlib.sha1(f"{self.title}|{len(self.points)}|{len(self.links)}".encode()).hexdigest()[:4]
+        block = f"pbm{digest}-{next(_blocks)}"
         defs, ids = self._defs(block)
         data = {"w": self.width, "h": self.height, "tips": self.tips, "groups": [g.name for g in self.groups]}
         svg = (f'<svg class="pb-ex-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '

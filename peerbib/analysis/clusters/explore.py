@@ -12,7 +12,7 @@ from .result import Clustering
 __all__ = ["explore_cluster_map", "works_details"]
 
 WIDTH, HEIGHT = 800, 480
-TITLE_WIDTH = 300  # characters of a title kept for its tooltip
+TITLE_WIDTH = 200  # characters of a title kept for its tooltip
 
 
 def _first_authors(authors, n: int = 2) -> str:
@@ -24,9 +24,9 @@ def _first_authors(authors, n: int = 2) -> str:
     return "; ".join(names[:n]) + (" et al." if len(names) > n else "")
 
 
-def works_details(works) -> pd.DataFrame:
-    """``title, authors, year, doi`` of each work, indexed by ``work_id`` (str), from a works table or the
-    built tables (``pb.load()``); an empty table for None."""
+def works_details(works, ids=None) -> pd.DataFrame:
+    """``title, authors, year, doi`` of each work (of those ``ids``, if given), indexed by ``work_id`` (str),
+    from a works table or the built tables (``pb.load()``); an empty table for None."""
     if works is None:
         return pd.DataFrame(columns=["title", "authors", "year", "doi"], index=pd.Index([], name="work_id"))
     frame = works.works if hasattr(works, "works") and not isinstance(works, pd.DataFrame) else works
@@ -35,6 +35,8 @@ def works_details(works) -> pd.DataFrame:
     from ..descriptive import work_label
 
     frame = frame.drop_duplicates("work_id")
+    if ids is not None:
+        frame = frame[frame["work_id"].astype("str").isin(set(ids))]
     column = lambda name: frame[name] if name in frame.columns else pd.Series([None] * len(frame),  # noqa: E731
                                                                              index=frame.index)
     return pd.DataFrame({
@@ -51,13 +53,13 @@ def _point_size(n: int) -> float:
 
 
 def explore_cluster_map(clustering: Clustering | pd.DataFrame, *, works=None, n_terms: int = 3,
-                        max_points: int = 20_000, random_state: int = 0, title: str | None = None) -> ExploreMap:
+                        max_points: int = 5_000, random_state: int = 0, title: str | None = None) -> ExploreMap:
     """The cluster map to explore in a notebook or report page: hover a work, open its DOI, zoom and pan.
 
     The points are those of :func:`plot_cluster_map` (the same table,
-    :func:`cluster_map`, the same sample when there are more than
+    :func:`cluster_map`, sampled in the same way when there are more than
     ``max_points``), in the same colours and marker shapes, each cluster's
-    number at the centre of its works. Hovering (or focusing) a point shows the
+    number at the centre of all its works. Hovering (or focusing) a point shows the
     work's title, first authors, year and cluster; a click or Enter opens its
     DOI at https://doi.org/ in a new tab (else its OpenAlex page, else
     nothing). Nothing is loaded from the network, and the map is left out when
@@ -74,10 +76,13 @@ def explore_cluster_map(clustering: Clustering | pd.DataFrame, *, works=None, n_
         OpenAlex id.
     n_terms : int, default 3
         Top terms in each cluster's name.
-    max_points : int, default 20000
+    max_points : int, default 5000
         Draw at most this many works (a random sample, said in the title).
+        Each work drawn adds its title to the page, about 230 bytes: 5,000
+        works make a map of about 1.2 MB, 20,000 (the static map's default)
+        about 4.5 MB.
     random_state : int, default 0
-        Seed of that sample (the static map's default, so both show the same works).
+        Seed of that sample (with ``max_points=20_000`` it is the static map's sample).
     title : str, optional
         Instead of the static map's title.
 
@@ -100,7 +105,8 @@ def explore_cluster_map(clustering: Clustering | pd.DataFrame, *, works=None, n_
     sizes = table["cluster"].value_counts()
     limits = (table["x"].min(), table["x"].max(), table["y"].min(), table["y"].max())
     x, y = to_view(shown["x"], shown["y"], WIDTH, HEIGHT, limits=limits)
-    details = works_details(works).reindex(shown["work_id"].astype("str"))
+    shown_ids = shown["work_id"].astype("str")
+    details = works_details(works, shown_ids).reindex(shown_ids)
     if isinstance(clustering, Clustering):
         years = clustering.publication_year.reindex(shown["work_id"]).to_numpy()
         details["year"] = details["year"].fillna(pd.Series(pd.array(years, dtype="Float64"), index=details.index))
