@@ -133,7 +133,7 @@ function show(i, clientX, clientY) {
   var rest = lines.slice(1);
   if (group && data.groups) rest.push(data.groups[+group.getAttribute("data-g")]);
   var link = pts[i].parentNode.nodeName.toLowerCase() === "a" ? pts[i].parentNode.getAttribute("href") : null;
-  if (link) rest.push("Click or press Enter: " + link.replace(/^https:\/\//, ""));
+  if (link) rest.push("Click or press Enter: " + link.replace(/^https:\\/\\//, ""));
   for (var j = 0; j < rest.length; j++) {
     if (!rest[j]) continue;
     var line = document.createElement("div"); line.textContent = rest[j]; tip.appendChild(line);
