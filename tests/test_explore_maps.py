@@ -94,6 +94,20 @@ def test_the_cluster_map_draws_the_table_of_the_static_map(clustering, works):
         assert groups[int(group.get("data-g"))] == f"Cluster {names[int(group.get('data-g'))]}"
 
 
+def test_each_drawn_point_finds_its_own_tooltip(clustering, works, network_tables):
+    """The script takes the tooltip of the i-th point drawn (document order) from ``tips[i]``."""
+    net = pb.network(network_tables, "cocitation", random_state=0)
+    for explored in (pb.explore_cluster_map(clustering, works=works), pb.explore_network(net, works=network_tables)):
+        expected = dict(zip(zip(explored.points["x"], explored.points["y"]), map(tuple, explored.tips)))
+        root = _block(explored._repr_html_())
+        tips = _data(root)["tips"]
+        drawn = _points(root)
+        assert len(tips) == len(drawn) == len(expected)
+        for i, (element, _, _) in enumerate(drawn):
+            at = (float(element.get("x") or element.get("cx")), float(element.get("y") or element.get("cy")))
+            assert tuple(tips[i]) == expected[at]
+
+
 def test_points_link_to_the_doi_of_their_work_and_nothing_else(clustering, works):
     root = _block(pb.explore_cluster_map(clustering, works=works)._repr_html_())
     by_position = pb.explore_cluster_map(clustering, works=works).points.set_index(["x", "y"])["work_id"]
@@ -114,10 +128,10 @@ def test_a_hostile_title_is_text_in_the_tooltip_data_and_never_markup(clustering
     root = _block(fragment)
     assert [s.get("type") for s in root.iter("script")] == ["application/json", None]  # only the map's own two
     assert not root.xpath(".//img") and not root.xpath(".//*[@onerror]")
-    tips = _data(root)["tips"]
-    row = list(pb.explore_cluster_map(clustering, works=works).points["work_id"]).index(works.loc[5, "work_id"])
-    title = tips[row][0]
+    titles = [tip[0] for tip in _data(root)["tips"]]
     # as written, on one line: control characters and the line separator are spaces
+    assert titles.count('</script><script>alert("t")</script> <img src=x onerror=alert(1)> "q" \'s\' $x$ a b c d & e') == 1
+    title = next(t for t in titles if t.startswith("</script>"))
     assert title == '</script><script>alert("t")</script> <img src=x onerror=alert(1)> "q" \'s\' $x$ a b c d & e'
     assert "\\u003c/script\\u003e" in fragment and "</script><script>alert" not in fragment
     assert "\x00" not in fragment and "\x07" not in fragment

@@ -195,16 +195,20 @@ class ExploreMap:
             shapes.append(f'<path id="{block}m{n}" class="pb-ex-shape" d="{marker_path(marker, radius)}"/>')
         return "<defs>" + "".join(shapes) + "</defs>", ids
 
-    def _points_svg(self, ids: dict) -> str:
+    def _drawing_order(self) -> list[tuple[tuple, np.ndarray]]:
+        """((group, colour), row numbers) of each ``<g>`` of points: the groups in their first row's order, each
+        holding its points in table order. The script finds a point's tooltip by its place in this order."""
+        table = self.points
+        members = table.groupby(["group", "color"], sort=False).indices
+        return [(key, members[key]) for key in dict.fromkeys(zip(table["group"], table["color"]))]
+
+    def _points_svg(self, ids: dict, order) -> str:
         out = ['<g class="pb-ex-pts">']
         table = self.points
-        # the groups in their order, each <g> holding its points in table order
-        keys = list(dict.fromkeys(zip(table["group"], table["color"])))
-        members = table.groupby(["group", "color"], sort=False).indices
-        for group, color in keys:
+        for (group, color), rows in order:
             out.append(f'<g data-g="{int(group)}" fill="{_attr(color)}">' if group >= 0 else
                        f'<g fill="{_attr(color)}">')
-            for row in table.iloc[members[(group, color)]].itertuples(index=False):
+            for row in table.iloc[rows].itertuples(index=False):
                 if row.marker == "node":
                     shape = (f'<circle cx="{_num(row.x)}" cy="{_num(row.y)}" r="{_num(row.radius)}" '
                              'stroke="#fff" stroke-width="0.6"/>')
@@ -260,11 +264,13 @@ class ExploreMap:
         digest = hashlib.sha1(f"{self.title}|{len(self.points)}|{len(self.links)}".encode()).hexdigest()[:4]
         block = f"pbm{digest}-{next(_blocks)}"
         defs, ids = self._defs(block)
-        data = {"w": self.width, "h": self.height, "tips": self.tips, "groups": [g.name for g in self.groups]}
+        order = self._drawing_order()
+        tips = [self.tips[i] for _, rows in order for i in rows]  # in the order the points are drawn
+        data = {"w": self.width, "h": self.height, "tips": tips, "groups": [g.name for g in self.groups]}
         svg = (f'<svg class="pb-ex-svg" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
                f'role="group" aria-label="{_attr(self.title)}">{defs}'
                f'<rect width="{self.width}" height="{self.height}" fill="#fff"/><g class="pb-ex-view">'
-               f'{self._links_svg()}{self._points_svg(ids)}{self._labels_svg()}</g></svg>')
+               f'{self._links_svg()}{self._points_svg(ids, order)}{self._labels_svg()}</g></svg>')
         tools = ('<div class="pb-ex-tools" hidden>'
                  '<button type="button" data-zoom="in" title="Zoom in" aria-label="Zoom in">+</button>'
                  '<button type="button" data-zoom="out" title="Zoom out" aria-label="Zoom out">\u2212</button>'
