@@ -27,6 +27,8 @@ from test_browser import LOCAL_SCHEMES, SCREENSHOTS, _performance_requests, driv
 from test_explore_maps import NASTY
 from test_networks import synthetic_tables
 
+#: Every point of a map: circles and squares are <path>s (a line cap), other shapes <use>, nodes <circle>.
+POINTS = ".pb-ex-pts use, .pb-ex-pts circle, .pb-ex-pts path"
 #: The nasty title as the tooltip shows it: on one line, control characters as spaces.
 NASTY_SHOWN = '</script><script>alert("t")</script> <img src=x onerror=alert(1)> "q" \'s\' $x$ a b c d & e'
 
@@ -120,7 +122,7 @@ def _point(driver, block, first_line: str):
         "const data = JSON.parse(arguments[0].querySelector('script[type=\"application/json\"]').textContent);"
         "return data.tips.findIndex(t => t[0] === arguments[1]);", block, first_line)
     assert index >= 0, first_line
-    points = block.find_elements("css selector", ".pb-ex-pts use, .pb-ex-pts circle")
+    points = block.find_elements("css selector", POINTS)
     return points[index], index
 
 
@@ -131,11 +133,11 @@ def test_hovering_a_point_shows_its_work_and_its_link_is_its_doi(opened):
     block = _maps(driver)[0]
     tip = block.find_element("css selector", ".pb-ex-tip")
     # a point drawn last, so that nothing covers it
-    points = block.find_elements("css selector", ".pb-ex-pts use")
+    points = block.find_elements("css selector", POINTS)
     target = points[-1]
     ActionChains(driver).move_to_element(target).perform()
-    on = driver.execute_script("const pts = Array.from(arguments[0].querySelectorAll('.pb-ex-pts use'));"
-                               "return pts.indexOf(arguments[0].querySelector('.pb-ex-on'));", block)
+    on = driver.execute_script("const pts = Array.from(arguments[0].querySelectorAll(arguments[1]));"
+                               "return pts.indexOf(arguments[0].querySelector('.pb-ex-on'));", block, POINTS)
     assert on >= 0 and tip.is_displayed()
     tips = driver.execute_script(
         "return JSON.parse(arguments[0].querySelector('script[type=\"application/json\"]').textContent).tips", block)
@@ -161,7 +163,7 @@ def test_a_click_or_enter_opens_the_doi_without_leaving_the_page(opened):
     driver, console, _ = opened
     block = _maps(driver)[0]
     driver.execute_script("window.__opened.length = 0")
-    points = block.find_elements("css selector", ".pb-ex-pts a use")
+    points = block.find_elements("css selector", ".pb-ex-pts a > *")
     target = points[-1]
     href = target.find_element("xpath", "..").get_dom_attribute("href")
     ActionChains(driver).move_to_element(target).click().perform()
@@ -229,7 +231,7 @@ def test_without_scripts_the_maps_still_show(driver, page):  # noqa: F811
     try:
         driver.get(page.as_uri())
         heights = [m.find_element("css selector", "svg").size["height"] for m in _maps(driver)]
-        points = len(driver.find_elements("css selector", ".pb-ex-pts use, .pb-ex-pts circle"))
+        points = len(driver.find_elements("css selector", POINTS))
         tools = [t.is_displayed() for t in driver.find_elements("css selector", ".pb-ex-tools")]
         console = driver.get_log("browser")
     finally:

@@ -58,10 +58,20 @@ def _data(root) -> dict:
     return json.loads(scripts[0].text)
 
 
+def _xy(element) -> tuple[float, float]:
+    """Where a point is drawn: a <path d="Mx yh0">, a <use x y> or a <circle cx cy>."""
+    if element.tag == "path":
+        x, y = re.fullmatch(r"M([-\d.]+) ([-\d.]+)h0", element.get("d")).groups()
+        return float(x), float(y)
+    if element.tag == "use":
+        return float(element.get("x")), float(element.get("y"))
+    return float(element.get("cx")), float(element.get("cy"))
+
+
 def _points(root):
     """(element, its <a> or None, its group <g>) of each point, in document order."""
     found = []
-    for element in root.xpath(".//g[@class='pb-ex-pts']//*[self::use or self::circle]"):
+    for element in root.xpath(".//g[@class='pb-ex-pts']//*[self::use or self::circle or self::path]"):
         parent = element.getparent()
         link = parent if parent.tag == "a" else None
         found.append((element, link, (link if link is not None else element).getparent()))
@@ -85,13 +95,44 @@ def test_the_cluster_map_draws_the_table_of_the_static_map(clustering, works):
     root = _block(explored._repr_html_())
     drawn = _points(root)
     assert len(drawn) == len(points)
-    by_position = {(float(e.get("x")), float(e.get("y"))): g.get("fill") for e, _, g in drawn}
+    by_position = {_xy(e): g.get("fill") for e, _, g in drawn}
     for row in points.itertuples():
         assert by_position[(row.x, row.y)] == row.color
     groups = _data(root)["groups"]
     names = table.drop_duplicates("cluster").set_index("cluster")["label"]
     for element, link, group in drawn:
         assert groups[int(group.get("data-g"))] == f"Cluster {names[int(group.get('data-g'))]}"
+
+
+def test_each_cluster_is_drawn_in_the_marker_shape_of_the_static_map():
+    """SYNTHETIC: 26 clusters of 4 works, so that circles, squares, triangles and the shapes of clusters 20 on
+    (colours again, other shapes) are all drawn."""
+    from peerbib.analysis.explore import marker_path
+
+    clusters = np.repeat(np.arange(26), 4)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"work_id": [f"W{i}" for i in range(104)], "cluster": clusters,
+                          "label": [f"{c}: terms" for c in clusters], "text_source": "title",
+                          "x": rng.normal(size=104), "y": rng.normal(size=104)})
+    explored = pb.explore_cluster_map(table)
+    root = _block(explored._repr_html_())
+    by_position = explored.points.set_index(["x", "y"])["work_id"]
+    seen = set()
+    for element, link, group in _points(root):
+        cluster = int(group.get("data-g"))
+        colour, marker = cluster_style(cluster)
+        assert group.get("fill") == colour
+        if marker in ("o", "s"):  # a line of no length with a round or square cap, in the cluster's colour
+            assert element.tag == "path" and group.get("stroke") == colour
+            assert group.get("stroke-linecap") == {"o": "round", "s": "square"}[marker]
+        else:
+            assert element.tag == "use"
+            shape = root.xpath(f".//*[@id='{element.get('href')[1:]}']")[0]
+            assert shape.get("d") == marker_path(marker, explored.points["radius"].iloc[0])
+        work = by_position[_xy(element)]  # no works table: an OpenAlex id opens its OpenAlex page
+        assert link.get("href") == f"https://openalex.org/{work}"
+        seen.add(marker)
+    assert seen == {"o", "s", "^", "D", "v", "P", "X", "p", "h"}
 
 
 def test_each_drawn_point_finds_its_own_tooltip(clustering, works, network_tables):
@@ -104,8 +145,7 @@ def test_each_drawn_point_finds_its_own_tooltip(clustering, works, network_table
         drawn = _points(root)
         assert len(tips) == len(drawn) == len(expected)
         for i, (element, _, _) in enumerate(drawn):
-            at = (float(element.get("x") or element.get("cx")), float(element.get("y") or element.get("cy")))
-            assert tuple(tips[i]) == expected[at]
+            assert tuple(tips[i]) == expected[_xy(element)]
 
 
 def test_points_link_to_the_doi_of_their_work_and_nothing_else(clustering, works):
@@ -114,7 +154,7 @@ def test_points_link_to_the_doi_of_their_work_and_nothing_else(clustering, works
     doi = works.set_index("work_id")["doi"]
     linked = 0
     for element, link, _ in _points(root):
-        work = by_position[(float(element.get("x")), float(element.get("y")))]
+        work = by_position[_xy(element)]
         if pd.isna(doi[work]):  # no DOI and a local id: no link at all
             assert link is None
         else:

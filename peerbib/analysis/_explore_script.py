@@ -18,15 +18,18 @@ STYLE = """<style>
 .pb-explore .pb-ex-title{font-weight:600;font-size:14px;margin:0.2em 0}
 .pb-explore .pb-ex-hint,.pb-explore .pb-ex-note{color:#555;font-size:11.5px;margin:0.2em 0}
 .pb-explore .pb-ex-frame{position:relative;border:1px solid #ddd;background:#fff;overflow:hidden}
-.pb-explore svg.pb-ex-svg{display:block;width:100%;height:auto;cursor:grab;touch-action:none;--pbs:1}
+.pb-explore svg.pb-ex-svg{display:block;width:100%;height:auto;cursor:grab;touch-action:none}
+.pb-explore [data-s]{--pbs:1}
 .pb-explore svg.pb-ex-svg:focus{outline:2px solid #0072B2;outline-offset:-2px}
 .pb-explore svg.pb-ex-svg.pb-ex-dragging{cursor:grabbing}
 .pb-explore .pb-ex-links line{vector-effect:non-scaling-stroke;stroke-linecap:round}
 .pb-explore .pb-ex-pts circle{vector-effect:non-scaling-stroke;transform-box:fill-box;transform-origin:center;
   transform:scale(var(--pbs))}
-.pb-explore .pb-ex-pts a,.pb-explore .pb-ex-pts use,.pb-explore .pb-ex-pts circle{cursor:pointer}
+.pb-explore .pb-ex-pts path{vector-effect:non-scaling-stroke}
+.pb-explore .pb-ex-pts a,.pb-explore .pb-ex-pts use,.pb-explore .pb-ex-pts circle,.pb-explore .pb-ex-pts path{cursor:pointer}
 .pb-explore .pb-ex-pts :focus{outline:none}
-.pb-explore .pb-ex-pts .pb-ex-on{stroke:#000;stroke-width:1.5px}
+.pb-explore .pb-ex-pts use.pb-ex-on,.pb-explore .pb-ex-pts circle.pb-ex-on{stroke:#000;stroke-width:1.5px}
+.pb-explore .pb-ex-pts path.pb-ex-on{stroke:#000}
 .pb-explore .pb-ex-shape{transform:scale(var(--pbs))}
 .pb-explore .pb-ex-labels{pointer-events:none}
 .pb-explore .pb-ex-labels g>*{transform:scale(var(--pbs))}
@@ -55,7 +58,9 @@ var data = JSON.parse(document.getElementById(ID_JSON + "-data").textContent);
 var svg = root.querySelector("svg.pb-ex-svg"), view = svg.querySelector(".pb-ex-view");
 var tip = root.querySelector(".pb-ex-tip");
 var k = 1, tx = 0, ty = 0, K_MIN = 1, K_MAX = 60;
-var pts = root.querySelectorAll(".pb-ex-pts use, .pb-ex-pts circle");
+var pts = root.querySelectorAll(".pb-ex-pts use, .pb-ex-pts circle, .pb-ex-pts path");
+// only these hold what keeps its size on the screen: a change of scale restyles them, not every point
+var scaled = root.querySelectorAll("[data-s]");
 var focusable = [];
 for (var i = 0; i < pts.length; i++) {
   var parent = pts[i].parentNode, el = parent.nodeName.toLowerCase() === "a" ? parent : pts[i];
@@ -68,7 +73,7 @@ var tools = root.querySelector(".pb-ex-tools");
 if (tools) tools.hidden = false;
 function apply() {
   view.setAttribute("transform", "translate(" + tx.toFixed(2) + " " + ty.toFixed(2) + ") scale(" + k.toFixed(4) + ")");
-  svg.style.setProperty("--pbs", (1 / k).toFixed(5));
+  for (var j = 0; j < scaled.length; j++) scaled[j].style.setProperty("--pbs", (1 / k).toFixed(5));
 }
 function svgPoint(clientX, clientY) {
   var p = svg.createSVGPoint(); p.x = clientX; p.y = clientY;

@@ -31,6 +31,8 @@ __all__ = ["ExploreMap", "Group", "LegendEntry", "work_href", "clean_text", "to_
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
 _OPENALEX = re.compile(r"https://openalex\.org/[A-Za-z]\d+")
+#: Markers drawn as a line cap: a circle, a square.
+_CAPS = {"o": "round", "s": "square"}
 _blocks = itertools.count(1)  # each block shown gets an id of its own, even the same map shown twice
 
 
@@ -187,29 +189,41 @@ class ExploreMap:
     # -- the SVG ------------------------------------------------------------------------------------------
 
     def _defs(self, block: str) -> tuple[str, dict]:
-        """Shapes of the markers drawn with ``<use>`` (all but sized nodes), and their ids by (marker, radius)."""
+        """Shapes of the markers drawn with ``<use>`` (those no line cap draws), and their ids by (marker,
+        radius). They keep their size on the screen by a scale the script sets when the map is zoomed."""
         ids, shapes = {}, []
-        shaped = self.points[self.points["marker"] != "node"]
+        shaped = self.points[~self.points["marker"].isin(_CAPS) & (self.points["marker"] != "node")]
         for n, (marker, radius) in enumerate(sorted(set(zip(shaped["marker"], shaped["radius"])))):
             ids[(marker, radius)] = f"{block}m{n}"
             shapes.append(f'<path id="{block}m{n}" class="pb-ex-shape" d="{marker_path(marker, radius)}"/>')
-        return "<defs>" + "".join(shapes) + "</defs>", ids
+        return '<defs data-s="">' + "".join(shapes) + "</defs>", ids
 
     def _drawing_order(self) -> list[tuple[tuple, np.ndarray]]:
-        """((group, colour), row numbers) of each ``<g>`` of points: the groups in their first row's order, each
-        holding its points in table order. The script finds a point's tooltip by its place in this order."""
+        """((group, colour, marker, radius), row numbers) of each ``<g>`` of points: the groups in their first
+        row's order, each holding its points in table order. The script finds a point's tooltip by its place in
+        this order."""
         table = self.points
-        members = table.groupby(["group", "color"], sort=False).indices
-        return [(key, members[key]) for key in dict.fromkeys(zip(table["group"], table["color"]))]
+        keys = ["group", "color", "marker", "radius"]
+        members = table.groupby(keys, sort=False).indices
+        return [(key, members[key]) for key in dict.fromkeys(zip(*(table[k] for k in keys)))]
 
     def _points_svg(self, ids: dict, order) -> str:
+        """Circles and squares as a line of no length with a round or square cap, whose width stays the same
+        on the screen as the map is zoomed (``vector-effect``): zooming restyles none of them. Other shapes
+        are ``<use>`` of a shape in ``<defs>``; a network's nodes are circles of their own size."""
         out = ['<g class="pb-ex-pts">']
         table = self.points
-        for (group, color), rows in order:
-            out.append(f'<g data-g="{int(group)}" fill="{_attr(color)}">' if group >= 0 else
-                       f'<g fill="{_attr(color)}">')
+        for (group, color, marker, radius), rows in order:
+            named = f' data-g="{int(group)}"' if group >= 0 else ""
+            if marker in _CAPS:
+                out.append(f'<g{named} fill="{_attr(color)}" stroke="{_attr(color)}" stroke-linecap="{_CAPS[marker]}" '
+                           f'stroke-width="{_num(2 * radius * (0.9 if marker == "s" else 1.0))}">')
+            else:
+                out.append(f'<g{named} fill="{_attr(color)}" data-s="">')
             for row in table.iloc[rows].itertuples(index=False):
-                if row.marker == "node":
+                if marker in _CAPS:
+                    shape = f'<path d="M{_num(row.x)} {_num(row.y)}h0"/>'
+                elif marker == "node":
                     shape = (f'<circle cx="{_num(row.x)}" cy="{_num(row.y)}" r="{_num(row.radius)}" '
                              'stroke="#fff" stroke-width="0.6"/>')
                 else:
@@ -233,7 +247,7 @@ class ExploreMap:
         return "".join(out)
 
     def _labels_svg(self) -> str:
-        out = ['<g class="pb-ex-labels">']
+        out = ['<g class="pb-ex-labels" data-s="">']
         for row in self.labels.itertuples(index=False):
             where = f'<g transform="translate({_num(row.x)} {_num(row.y)})">'
             if row.kind == "number":
