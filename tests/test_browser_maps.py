@@ -176,6 +176,34 @@ def test_a_click_or_enter_opens_the_doi_without_leaving_the_page(opened):
     _no_errors(driver, console)
 
 
+def test_the_keyboard_steps_through_the_points(opened):
+    from selenium.webdriver import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    driver, console, _ = opened
+    block = _maps(driver)[0]
+    svg = block.find_element("css selector", "svg")
+    # one tab stop among the points: the first, or the one focused last (a "roving" tabindex)
+    start = driver.execute_script(
+        "const pts = Array.from(arguments[0].querySelectorAll(arguments[1]));"
+        "return pts.findIndex(p => (p.parentNode.tagName === 'a' ? p.parentNode : p).getAttribute('tabindex') === '0');",
+        block, POINTS)
+    tips = driver.execute_script(
+        "return JSON.parse(arguments[0].querySelector('script[type=\"application/json\"]').textContent).tips", block)
+    driver.execute_script("arguments[0].focus()", svg)
+    ActionChains(driver).send_keys(Keys.TAB).perform()  # from the map to that point
+    tip = block.find_element("css selector", ".pb-ex-tip")
+    assert start >= 0 and tip.text.splitlines()[0] == tips[start][0]
+    ActionChains(driver).send_keys(Keys.ARROW_RIGHT).send_keys(Keys.ARROW_RIGHT).perform()
+    assert tip.text.splitlines()[0] == tips[(start + 2) % len(tips)][0]
+    ActionChains(driver).send_keys(Keys.ARROW_LEFT).perform()
+    assert tip.text.splitlines()[0] == tips[(start + 1) % len(tips)][0]
+    focused = driver.execute_script("return document.activeElement.getAttribute('tabindex')")
+    assert focused == "0" and len(block.find_elements("css selector", ".pb-ex-pts [tabindex='0']")) == 1
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    _no_errors(driver, console)
+
+
 def test_the_wheel_the_buttons_and_a_drag_change_the_view(opened):
     from selenium.webdriver import ActionChains
     from selenium.webdriver.common.actions.wheel_input import ScrollOrigin
@@ -225,11 +253,15 @@ def test_a_printed_page_shows_the_static_maps_not_the_explorable_ones(opened):
 
 
 def test_without_scripts_the_maps_still_show(driver, page):  # noqa: F811
+    from selenium.webdriver.support.ui import WebDriverWait
+
     driver.get("about:blank")
     driver.get_log("browser")
     driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
     try:
         driver.get(page.as_uri())
+        WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete"
+                                        and len(_maps(d)) == 2)
         heights = [m.find_element("css selector", "svg").size["height"] for m in _maps(driver)]
         points = len(driver.find_elements("css selector", POINTS))
         tools = [t.is_displayed() for t in driver.find_elements("css selector", ".pb-ex-tools")]

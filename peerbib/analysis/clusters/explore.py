@@ -78,9 +78,10 @@ def explore_cluster_map(clustering: Clustering | pd.DataFrame, *, works=None, n_
         Top terms in each cluster's name.
     max_points : int, default 5000
         Draw at most this many works (a random sample, said in the title).
-        Each work drawn adds its title to the page, about 220 bytes: 5,000
-        works make a map of about 1.1 MB, 20,000 (the static map's default)
-        about 4.4 MB and zoom slowly in a browser without a graphics card.
+        Each work drawn adds its title to the page, about 235 bytes for a
+        110-character title: 5,000 works make a map of about 1.2 MB, 20,000
+        (the static map's default) about 4.7 MB, which zooms slowly in a
+        browser without a graphics card.
     random_state : int, default 0
         Seed of that sample (with ``max_points=20_000`` it is the static map's sample).
     title : str, optional
