@@ -24,13 +24,11 @@ import pytest
 
 from conftest import REPO
 from test_browser import LOCAL_SCHEMES, SCREENSHOTS, _performance_requests, driver, requirements  # noqa: F401
-from test_explore_maps import NASTY
+from test_explore_maps import NASTY, NASTY_SHOWN
 from test_networks import synthetic_tables
 
 #: Every point of a map: circles and squares are <path>s (a line cap), other shapes <use>, nodes <circle>.
 POINTS = ".pb-ex-pts use, .pb-ex-pts circle, .pb-ex-pts path"
-#: The nasty title as the tooltip shows it: on one line, control characters as spaces.
-NASTY_SHOWN = '</script><script>alert("t")</script> <img src=x onerror=alert(1)> "q" \'s\' $x$ a b c d & e'
 
 CELLS = [
     "%matplotlib inline\nimport sys\nsys.path.insert(0, TESTS)\nimport pandas as pd\nimport peerbib as pb\n"
@@ -186,7 +184,8 @@ def test_the_keyboard_steps_through_the_points(opened):
     # one tab stop among the points: the first, or the one focused last (a "roving" tabindex)
     start = driver.execute_script(
         "const pts = Array.from(arguments[0].querySelectorAll(arguments[1]));"
-        "return pts.findIndex(p => (p.parentNode.tagName === 'a' ? p.parentNode : p).getAttribute('tabindex') === '0');",
+        "return pts.findIndex(p => (p.parentNode.tagName === 'a' ? p.parentNode : p)"
+        ".getAttribute('tabindex') === '0');",
         block, POINTS)
     tips = driver.execute_script(
         "return JSON.parse(arguments[0].querySelector('script[type=\"application/json\"]').textContent).tips", block)

@@ -26,7 +26,8 @@ STYLE = """<style>
 .pb-explore .pb-ex-pts circle{vector-effect:non-scaling-stroke;transform-box:fill-box;transform-origin:center;
   transform:scale(var(--pbs))}
 .pb-explore .pb-ex-pts path{vector-effect:non-scaling-stroke}
-.pb-explore .pb-ex-pts a,.pb-explore .pb-ex-pts use,.pb-explore .pb-ex-pts circle,.pb-explore .pb-ex-pts path{cursor:pointer}
+.pb-explore .pb-ex-pts a,.pb-explore .pb-ex-pts use,.pb-explore .pb-ex-pts circle,
+  .pb-explore .pb-ex-pts path{cursor:pointer}
 .pb-explore .pb-ex-pts :focus{outline:none}
 .pb-explore .pb-ex-pts use.pb-ex-on,.pb-explore .pb-ex-pts circle.pb-ex-on{stroke:#000;stroke-width:1.5px}
 .pb-explore .pb-ex-pts path.pb-ex-on{stroke:#000}
@@ -68,6 +69,7 @@ for (var i = 0; i < pts.length; i++) {
   el.setAttribute("tabindex", i === 0 ? "0" : "-1");
   focusable.push(el);
 }
+var stop = focusable[0];  // the one point Tab stops at: the last one focused
 svg.setAttribute("tabindex", "0");
 var tools = root.querySelector(".pb-ex-tools");
 if (tools) tools.hidden = false;
@@ -158,8 +160,9 @@ svg.addEventListener("pointerout", function (e) { if (e.target.pbIndex !== undef
 root.addEventListener("focusin", function (e) {
   var i = e.target.pbIndex;
   if (i === undefined) { hide(); return; }
-  for (var j = 0; j < focusable.length; j++) if (focusable[j].getAttribute("tabindex") === "0") focusable[j].setAttribute("tabindex", "-1");
-  e.target.setAttribute("tabindex", "0");
+  if (stop !== e.target) {
+    stop.setAttribute("tabindex", "-1"); e.target.setAttribute("tabindex", "0"); stop = e.target;
+  }
   var r = pts[i].getBoundingClientRect();
   show(i, r.right, r.bottom);
 });

@@ -254,7 +254,8 @@ class ExploreMap:
                 out.append(where + f'<circle r="9" fill="#fff" fill-opacity="0.9" stroke="{_attr(row.color)}" '
                            f'stroke-width="1.5"/><text class="pb-ex-num">{html.escape(row.text)}</text></g>')
             else:
-                out.append(where + f'<text x="{_num(float(row.offset))}" dy="0.35em">{html.escape(row.text)}</text></g>')
+                out.append(where + f'<text x="{_num(float(row.offset))}" dy="0.35em">'
+                           f'{html.escape(row.text)}</text></g>')
         out.append("</g>")
         return "".join(out)
 
