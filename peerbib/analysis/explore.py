@@ -147,8 +147,9 @@ class ExploreMap:
     points : DataFrame
         One row per point, in the order of ``tips``: ``x, y`` (SVG units, y
         down), ``group`` (index into ``groups``, -1 for none), ``color``,
-        ``marker`` (matplotlib's name; ``"o"`` for nodes), ``radius`` (SVG
-        units), ``href`` (a doi.org or openalex.org link, or None).
+        ``marker`` (matplotlib's name, or ``"node"``: a circle of the row's
+        own radius), ``radius`` (SVG units), ``href`` (a doi.org or
+        openalex.org link, or None).
     tips : list of list of str
         The tooltip lines of each point, the first in bold.
     groups : list of Group
