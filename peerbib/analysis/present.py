@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["show_table", "ReportTable", "Sentences", "PALETTE", "TYPE_COLORS", "CLUSTER_COLORS", "CLUSTER_MARKERS",
-           "cluster_style", "MISSING", "new_axes",
+           "cluster_style", "doi_url", "MISSING", "new_axes",
            "ensure_fonts", "fallback_fonts", "legend_as_written"]
 
 #: Okabe & Ito's colour-blind-safe palette (black left out: it is the text colour).
@@ -272,14 +272,28 @@ class Marked(str):
         return "".join(out).replace("\n", "<br>")
 
 
+def _bare_doi(doi) -> str | None:
+    """``10.xxxx/...`` from a DOI as written (bare, ``doi:`` or a doi.org link); None when it is not one."""
+    if doi is None or (not isinstance(doi, str) and pd.isna(doi)):
+        return None
+    bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", str(doi).strip(), flags=re.IGNORECASE)
+    return bare if re.match(r"10\.\d{4,9}/\S+$", bare) else None
+
+
+def doi_url(doi) -> str | None:
+    """The https://doi.org/ link of a DOI (bare, ``doi:`` or a doi.org link), percent-encoded; None when the
+    value is missing or does not look like a DOI."""
+    bare = _bare_doi(doi)
+    return None if bare is None else "https://doi.org/" + quote(bare, safe="/:;()._-")
+
+
 def doi_link(doi) -> str:
     """A DOI as an escaped link to https://doi.org/ (the DOI as text when it does not look like one)."""
     text = str(doi).strip()
-    bare = re.sub(r"^(https?://(dx\.)?doi\.org/|doi:\s*)", "", text, flags=re.IGNORECASE)
-    if not re.match(r"10\.\d{4,9}/\S+$", bare):
+    bare = _bare_doi(text)
+    if bare is None:
         return html.escape(text)
-    href = "https://doi.org/" + quote(bare, safe="/:;()._-")
-    return f'<a href="{html.escape(href, quote=True)}">{html.escape(bare)}</a>'
+    return f'<a href="{html.escape(doi_url(bare), quote=True)}">{html.escape(bare)}</a>'
 
 
 class ReportTable:

@@ -3,6 +3,8 @@
 nbconvert's "lab" template loads require.js, MathJax and mermaid from CDNs;
 those tags are removed (the reports use none of them), so a page opens from
 file:// with no network. Images are embedded as base64 PNG by nbconvert.
+A map to explore (:mod:`peerbib.analysis.explore`) is left out of a printed
+page: the static PNG beside it is for print.
 Anything a kernel wrote to stderr (warnings) is taken out of the page and
 handed back to the caller, who says it on the console: a report holds no
 warning, traceback or path of the machine (:func:`.run.execute_notebook`
@@ -35,6 +37,7 @@ body{max-width:72em;margin:0 auto}
 .peerbib-footer{font:12px/1.5 sans-serif;color:#444;border-top:1px solid #ccc;margin:2em 0 0;padding:0.8em 1em}
 .peerbib-footer code{font-size:11px}
 .jp-OutputArea-output img{max-width:100%;height:auto}
+@media print{.pb-explore{display:none !important}}
 </style>"""
 
 

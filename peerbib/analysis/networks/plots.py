@@ -18,7 +18,7 @@ from ...errors import AnalysisError
 from ..present import CLUSTER_COLORS, TYPE_COLORS, cluster_style, legend_as_written, new_axes
 from .build import _KIND_NAMES, Network
 
-__all__ = ["network_map", "plot_network", "drawn_label", "cluster_colors", "NO_STATEMENTS", "NO_STATEMENTS_COLOR",
+__all__ = ["network_map", "plot_network", "drawn_label", "cluster_colors", "cluster_entries", "NO_STATEMENTS", "NO_STATEMENTS_COLOR",
            "LINK_COLOR"]
 
 #: The group of a citation link whose pair has no citation statement.
@@ -117,20 +117,20 @@ def network_map(net: Network, *, color_by: str = "cluster", labels: int = 20, ma
     return table
 
 
+def cluster_entries(net: Network) -> list[tuple[int, str, int]]:
+    """(cluster, its name, its nodes) of each cluster, in order: a cluster is named by its node of most weight
+    (the map's legend and an explorable map's tooltips)."""
+    clusters = net.nodes.dropna(subset=["cluster"]).drop_duplicates("cluster").sort_values("cluster")
+    sizes = net.nodes["cluster"].value_counts().reindex(clusters["cluster"]).to_numpy()
+    return [(int(c), drawn_label(label, 32), int(n)) for c, label, n in zip(clusters["cluster"], clusters["label"], sizes)]
+
+
 def _cluster_handles(net: Network):
     from matplotlib.lines import Line2D
 
-    clusters = net.nodes.dropna(subset=["cluster"]).drop_duplicates("cluster").sort_values("cluster")
-    handles = []
-    for cluster, label, size in zip(clusters["cluster"], clusters["label"],
-                                    net.nodes["cluster"].value_counts().reindex(clusters["cluster"]).to_numpy()):
-        if len(handles) == len(CLUSTER_COLORS):
-            break
-        name = drawn_label(label, 32)
-        handles.append(Line2D([], [], marker="o", linestyle="", markersize=7,
-                              color=cluster_style(cluster)[0],
-                              label=f"{int(cluster)}: {name} ({int(size)})"))
-    return handles
+    return [Line2D([], [], marker="o", linestyle="", markersize=7, color=cluster_style(cluster)[0],
+                   label=f"{cluster}: {name} ({size})")
+            for cluster, name, size in cluster_entries(net)[: len(CLUSTER_COLORS)]]
 
 
 def _type_handles(groups):
