@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -382,3 +383,38 @@ def test_the_science_maps_of_a_fetched_corpus_read_in_a_browser(driver, mapped_r
     downloads = [link for link in result.page["links"] if link.startswith("data:")]
     assert len(downloads) >= 15  # five files for each of the three maps
     assert len(result.page["images"]) >= 10
+
+
+# --- a Scopus + Web of Science project, never fetched ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def exported_reports(requirements, tmp_path_factory) -> Path:
+    """Every page of a project made from the repository's Scopus and Web of Science export samples
+    (tests/fixtures/exports/, real records of one search), never fetched, with a searches.csv (SYNTHETIC row)."""
+    root = tmp_path_factory.mktemp("exported") / "project"
+    corpus = root / "data" / "raw" / "corpus"
+    corpus.mkdir(parents=True)
+    for name in ("scopus_peer.csv", "wos_peer.txt"):
+        shutil.copy(REPO / "tests" / "fixtures" / "exports" / name, corpus / name)
+    (corpus / "searches.csv").write_text("database,query,date,records\n"
+                                         'Scopus,"TITLE-ABS-KEY(peer support)",2022-05-01,40\n', encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PEERBIB_PROJECT", str(root))
+        pb.report()
+    return root / "reports"
+
+
+def test_a_scopus_and_wos_project_reads_in_a_browser(driver, exported_reports):
+    """Every page and the index of the never-fetched export project load clean; each page's figures and
+    tables are linked as files (screenshots: tests/output/screenshots/exported_*.png)."""
+    failures = []
+    for stem in PAGES:
+        visit = _open(driver, exported_reports / f"{stem}.html", prefix="exported_")
+        failures += [f"{stem}: {p}" for p in visit.problems()]
+        assert visit.screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert not failures, "\n".join(failures)
+    for stem in PAGES:
+        page = (exported_reports / f"{stem}.html").read_text(encoding="utf-8")
+        for link in re.findall(r'<a download="" href="([^"]+)"', page):
+            assert (exported_reports / link).is_file(), f"{stem}: {link} is linked but missing"

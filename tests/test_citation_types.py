@@ -72,6 +72,13 @@ def test_the_chart_draws_fixed_colours_or_one_neutral_colour(tables):
     drawn = " ".join([hidden.get_title(), hidden.get_xlabel()] + [t.get_text() for t in hidden.get_yticklabels()])
     assert not any(label in drawn for label in LABELS)
     plt.close("all")
+    # as a hidden-label report draws it (share left at its default): counts, never bars of 100 % each
+    default = pb.plot_citation_types(counts, hide_labels=True)
+    assert sorted(p.get_width() for p in default.patches) == [3, 4, 74]
+    assert "%" not in " ".join(t.get_text() for t in default.get_xticklabels())
+    by_year = pb.plot_citation_types_by(pb.citation_types_by(tables, "citing_year"), share=True, hide_labels=True)
+    assert max(p.get_height() for p in by_year.patches) > 1
+    plt.close("all")
 
 
 def test_by_section_and_citing_year(tables):

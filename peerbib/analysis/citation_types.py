@@ -194,7 +194,9 @@ def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: boo
         Bars as shares of each tally's statements (default), so a source with
         4 statements and one with 75 compare; ``n`` is printed at each bar.
     hide_labels : bool
-        One neutral bar per tally (its statement count), no type colours or legend.
+        One neutral bar per tally, its statement count, with no type colours
+        or legend. ``share`` is ignored then: without types every bar would
+        be 100 %.
     title : str, optional
 
     Returns
@@ -202,6 +204,7 @@ def plot_citation_types(counts, *, ax=None, share: bool = True, hide_labels: boo
     matplotlib Axes
     """
 
+    share = share and not hide_labels
     if not isinstance(counts, pd.DataFrame):
         counts = citation_type_counts(counts)
     ax = new_axes(ax, (10, max(2.5, 0.55 * len(counts) + 1.5)))
@@ -253,9 +256,11 @@ def plot_citation_types_by(df, *, by: str | None = None, ax=None, share: bool = 
                            title: str | None = None):
     """Citation types by section or citing year (stacked bars, one group per source).
 
-    ``df`` is :func:`citation_types_by` (or the tables, with ``by``).
+    ``df`` is :func:`citation_types_by` (or the tables, with ``by``). With
+    ``hide_labels`` the bars are neutral statement counts (``share`` ignored).
     """
 
+    share = share and not hide_labels
     if not isinstance(df, pd.DataFrame):
         if by is None:
             raise AnalysisError("plot_citation_types_by needs by= (section or citing_year) with the tables")
