@@ -82,7 +82,7 @@ def test_different_works_splits_what_the_build_merged_by_title(tmp_path):
     (folder / "different_works.csv").write_text(f"record,different_from\nscopus_peer.csv:5,{C}\n", encoding="utf-8")
     split = _read(folder)
     assert len(split) == 6
-    assert split.set_index("doi").loc[C, "corpus_files"] == "wos_peer.txt:27"
+    assert split.set_index("doi").loc[C, "corpus_files"] == "wos_peer.txt:29"
     assert "scopus_peer.csv:5" in set(split["corpus_files"])
 
 
