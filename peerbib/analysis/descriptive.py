@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ids import venue_key
+from ..ids import normalize_title, venue_key
 from .display import display_author, display_authors, display_title, title_acronyms
 from .present import PALETTE, Sentences, legend_as_written, new_axes
 
@@ -302,7 +302,7 @@ def venue_names(values: pd.Series, *, issns: pd.Series | None = None) -> pd.Seri
     and join the venue with ISSNs whose names share that key when there is
     just one. Two venues with the same name and different ISSNs (one name used
     by two publishers: "Medicine" of Wolters Kluwer and of Elsevier) stay two:
-    when they would show the same spelling, each is shown with its first ISSN,
+    when they would show one name (but for case), each is shown with its first ISSN,
     "Medicine (ISSN 0025-7974)". A journal whose exports each give a different
     one of its ISSNs (print here, electronic there), with no record giving
     both, counts twice: OpenAlex and Web of Science and PubMed give both.
@@ -325,7 +325,7 @@ def venue_names(values: pd.Series, *, issns: pd.Series | None = None) -> pd.Seri
                                 ascending=[True, False, True, True, True], kind="mergesort")
     shown = counts.drop_duplicates("group").set_index("group")["name"]
     # two venues (different ISSNs) that would show one spelling: each shown with its first ISSN
-    twice = shown[shown.duplicated(keep=False)]
+    twice = shown[shown.map(normalize_title).duplicated(keep=False)]  # the same but for case and punctuation
     for g in twice.index:
         if g.startswith("issn:"):
             shown[g] = f"{shown[g]} (ISSN {g[5:]})"
