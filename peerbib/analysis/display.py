@@ -40,11 +40,12 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def _in_capitals(text: str) -> bool:
-    """True when a title is written in capitals: at least four cased letters, at most 5% of them lower case
-    ("EFFECTS OF pH ON …" still counts)."""
-    upper = sum(1 for c in text if c.isupper())
-    lower = sum(1 for c in text if c.islower())
-    return upper >= 4 and lower <= 0.05 * (upper + lower)
+    """True when a title is written in capitals: two words or more in capitals, and at most one word in five
+    with a lower-case letter ("EFFECTS OF pH ON H1N1" still counts)."""
+    words = _WORD.findall(text)
+    capitals = sum(1 for w in words if sum(c.isupper() for c in w) >= 2 and not any(c.islower() for c in w))
+    lower = sum(1 for w in words if any(c.islower() for c in w))
+    return capitals >= 2 and lower * 5 <= len(words)
 
 
 def title_acronyms(titles: Iterable) -> frozenset:

@@ -231,12 +231,11 @@ def local_citations_edges(tables) -> pd.DataFrame:
 
 
 def _first_surname(authors: pd.Series) -> pd.Series:
-    """The first author's surname: before the comma of "Surname, Given", else the last word."""
+    """The first author's surname as :func:`peerbib.analysis.display.display_author` shows it ("HOLLEY, J",
+    "Holley J." and "Jessica Holley" all give "Holley")."""
     text = pd.Series(authors.to_numpy(), dtype="str", index=authors.index)
     first = text.str.extract(r"^\s*([^;]*?)\s*(?:;|$)")[0]
-    before_comma = first.str.extract(r"^([^,]*),")[0].str.strip()
-    last_word = first.str.extract(r"(\S+)$")[0]
-    surname = before_comma.fillna(last_word)
+    surname = first.map(lambda name: display_author(name).split(",")[0].strip(), na_action="ignore")
     return surname.where(surname != "")
 
 
