@@ -26,7 +26,8 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
      "Peer workers in mental health services: Literature overview"),
     ("RECOVERY IN THE NHS. A QUALITATIVE STUDY", "Recovery in the NHS. A qualitative study"),
     # words with digits (genes, cytokines, strains) and known acronyms keep their capitals
-    ("TP53 AND IL-6 IN COVID-19 PATIENTS WITH PTSD IN THE UK", "TP53 and IL-6 in COVID-19 patients with PTSD in the UK"),
+    ("TP53 AND IL-6 IN COVID-19 PATIENTS WITH PTSD IN THE UK",
+     "TP53 and IL-6 in COVID-19 patients with PTSD in the UK"),
     ("EFFECTS OF pH ON H1N1", "Effects of pH on H1N1"),  # a word already in mixed case stays as written
     ("PART II OF A TRIAL", "Part II of a trial"),
     ('"NOTHING ABOUT US WITHOUT US": PEER SUPPORT', '"Nothing about us without us": Peer support'),

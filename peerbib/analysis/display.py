@@ -82,9 +82,10 @@ def display_title(title, *, acronyms: Iterable[str] | None = None):
     """A title written in capitals in sentence case; any other title (or a blank) as it is.
 
     The first word, and the first after a colon or a full stop, start with a capital; words with a
-    digit (TP53, IL-6, COVID-19), words already in mixed case ("pH") and acronyms (``acronyms``, else a built-in list: NHS, UK, HIV, PTSD, …;
-    see :func:`title_acronyms` for the corpus's own) keep their capitals; every other word is lowered, so
-    a place name in a title in capitals ("ENGLAND") is lowered too.
+    digit (TP53, IL-6, COVID-19), words already in mixed case ("pH") and acronyms (a built-in list: NHS,
+    UK, HIV, PTSD, …; and ``acronyms``: see :func:`title_acronyms` for the corpus's own) keep their
+    capitals; every other word is lowered, so a place name in a title in capitals ("ENGLAND") is lowered
+    too.
 
     Examples
     --------
@@ -151,8 +152,8 @@ def display_author(name):
         return text
     if text.isupper() and "," in text:  # "O'BRIEN, MARY": a given name of three letters or more, not initials
         surname_part, given = text.split(",", 1)
-        given = re.sub(r"\b[A-Z]*[AEIOUY][A-Z]*\b", lambda m: m.group(0).title() if len(m.group(0)) > 2 else m.group(0),
-                       given)
+        given = re.sub(r"\b[A-Z]*[AEIOUY][A-Z]*\b",
+                       lambda m: m.group(0).title() if len(m.group(0)) > 2 else m.group(0), given)
         text = f"{surname_part},{given}"
     parts = split_name(text)
     if parts is None:
