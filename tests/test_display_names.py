@@ -30,6 +30,7 @@ EXPORTS = Path(__file__).resolve().parent / "fixtures" / "exports"
      "TP53 and IL-6 in COVID-19 patients with PTSD in the UK"),
     ("EFFECTS OF pH ON H1N1", "Effects of pH on H1N1"),  # a word already in mixed case stays as written
     ("PART II OF A TRIAL", "Part II of a trial"),
+    ("MÜZİK VE MİMARİ TASARIM", "Müzik ve mimari tasarim"),  # Turkish "İ" lowers to a plain "i"
     ('"NOTHING ABOUT US WITHOUT US": PEER SUPPORT', '"Nothing about us without us": Peer support'),
     # "WHO" and "AIDS" are words too: lowered unless the corpus shows them as acronyms
     ("PATIENTS WHO USE HEARING AIDS", "Patients who use hearing aids"),

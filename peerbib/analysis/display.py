@@ -75,7 +75,9 @@ def title_acronyms(titles: Iterable) -> frozenset:
 def _lowered(word: str, acronyms: frozenset) -> str:
     if _HAS_DIGIT.search(word) or any(c.islower() for c in word):  # TP53, IL-6; "pH" as written
         return word
-    return "-".join(p if p.strip("'\u2019").upper() in acronyms else p.lower() for p in word.split("-"))
+    # "İ" (Turkish) lowers to "i" and a combining dot: the dot goes
+    return "-".join(p if p.strip("'\u2019").upper() in acronyms else p.lower().replace("i\u0307", "i")
+                    for p in word.split("-"))
 
 
 def display_title(title, *, acronyms: Iterable[str] | None = None):
