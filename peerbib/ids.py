@@ -13,7 +13,8 @@ import re
 import unicodedata
 from urllib.parse import unquote
 
-__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "venue_key", "is_blank", "as_int"]
+__all__ = ["normalize_doi", "is_valid_doi", "short_id", "normalize_title", "venue_key", "normalize_issn", "issns",
+           "is_blank", "as_int"]
 
 _DOI_URL = re.compile(r"^(?:https?://)?(?:www\.|dx\.)?doi\.org/", re.IGNORECASE)
 _DOI_PREFIX = re.compile(r"^(?:doi\s*:\s*|doi\s+)", re.IGNORECASE)
@@ -160,3 +161,48 @@ def venue_key(name) -> str:
     return key[4:] if key.startswith("the ") and len(key) > 4 else key
 
 
+
+
+# An ISSN as databases write it: "1369-6513", "13696513" (Scopus, Lens), "0732-183X", "1369 6513"; not a piece
+# of a longer number (an ISBN, a DOI's digits).
+_ISSN = re.compile(r"(?<![\w-])(\d{4})[-\u2010\u2011\u2012\u2013 ]?(\d{3}[\dXx])(?![\w-])")
+
+
+def _issn_valid(digits: str) -> bool:
+    """The ISSN check digit (ISO 3297): the weighted sum of all eight, X as 10, divisible by 11."""
+    total = sum((8 - i) * int(d) for i, d in enumerate(digits[:7]))
+    check = 10 if digits[7] in "Xx" else int(digits[7])
+    return (total + check) % 11 == 0
+
+
+def issns(value) -> list[str]:
+    """Every valid ISSN in ``value``, as NNNN-NNNC, each once, in order; [] when there is none.
+
+    Reads one ISSN or several in one field ("1369-6513; 1369-7625", PubMed's
+    "1533-4406 (Electronic)"), with or without the hyphen. One whose check
+    digit is wrong (a typo, a damaged export) is left out, not an error.
+
+    Examples
+    --------
+    >>> issns("13696513; 1369-7625 (Electronic)")
+    ['1369-6513', '1369-7625']
+    >>> issns("0732-183x"), issns("1369-6514")
+    (['0732-183X'], [])
+    """
+    if is_blank(value):
+        return []
+    text = unicodedata.normalize("NFKC", str(value))
+    out: list[str] = []
+    for match in _ISSN.finditer(text):
+        digits = match.group(1) + match.group(2)
+        if _issn_valid(digits):
+            issn = f"{digits[:4]}-{digits[4:].upper()}"
+            if issn not in out:
+                out.append(issn)
+    return out
+
+
+def normalize_issn(value) -> str | None:
+    """The first valid ISSN in ``value`` as NNNN-NNNC (see :func:`issns`); None when there is none."""
+    found = issns(value)
+    return found[0] if found else None

@@ -29,6 +29,23 @@ SEARCHES_TEMPLATE = (
     '# Scopus,"TITLE-ABS-KEY(""peer review"" AND citation*) AND PUBYEAR > 2009",2024-03-01,412\n'
 )
 
+#: The user's merge decisions (data/raw/corpus/same_works.csv and different_works.csv, read by
+#: peerbib.corpus.user_merges): the header and a comment saying how to fill them; as written, no merges.
+SAME_WORKS_TEMPLATE = (
+    "keep,same_as,note\n"
+    "# A line per work the build kept as two: the record to keep; the records that are the same work; why. "
+    "Name a record by its DOI or as file:line (the corpus file and the line its record starts on; the build's "
+    "warnings write them). Lines starting with # are ignored: remove the # of the example to use it.\n"
+    "# 10.1000/right-doi,scopus.csv:12,the DOI in the Scopus export is mangled\n"
+)
+DIFFERENT_WORKS_TEMPLATE = (
+    "record,different_from,note\n"
+    "# A line per set of records the build joined (or warned about) that are different works: the records; why. "
+    "Name a record by its DOI or as file:line (the corpus file and the line its record starts on; the build's "
+    "warnings write them). Lines starting with # are ignored: remove the # of the example to use it.\n"
+    "# scopus.csv:5,wos.txt:27,two reports with one title\n"
+)
+
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -54,6 +71,7 @@ What goes where:
 | path | what it holds | who writes it |
 | --- | --- | --- |
 | `data/raw/corpus/` | the literature: database exports (Scopus CSV, Web of Science plain text or tab-delimited, PubMed/MEDLINE `.nbib`, Zotero/OpenAlex/Lens/Dimensions CSV), BibTeX, RIS, or a CSV with a `doi` or `title` column | you: copy exports here as they come; overlapping searches are merged |
+| `data/raw/corpus/same_works.csv`, `different_works.csv` | your word where the merge of overlapping exports is wrong: records that are one work (`keep,same_as`) or different works (`record,different_from`), each named by DOI or `file:line`; lines starting with `#` are ignored; never read as corpus | you, when the build's warnings ask |
 | `data/raw/corpus/searches.csv` | the search itself: database, query, date, records found (one row per search; rows starting with `#` are ignored), or write it as text in `searches.md`; shown on the reports' index, never read as corpus | you |
 | `data/raw/openalex/` | a frozen OpenAlex snapshot of the corpus and the works citing it | `peerbib fetch` (never edited afterwards; rerunning asks nothing again) |
 | `data/raw/statements/`, `data/raw/tallies/` | citation statements and citation-type counts from other sources (optional) | you, or `peerbib fetch --fulltext` / `--scite-tallies` |
@@ -98,7 +116,9 @@ def init_project(path=".") -> InitReport:
     """Make (or complete) a peerbib project folder at ``path``.
 
     Creates ``data/raw/corpus/`` with a template ``searches.csv`` (its header and
-    one commented example row: write the search down there), ``notebooks/`` with a copy of each notebook
+    one commented example row: write the search down there) and templates of
+    ``same_works.csv`` and ``different_works.csv`` (a header and a comment
+    saying how to fill them; as written they merge nothing), ``notebooks/`` with a copy of each notebook
     that ships with peerbib, a ``README.md`` saying what goes where and a
     ``.gitignore`` for the folders peerbib remakes. Nothing that exists is
     overwritten: a notebook you edited is kept (and listed in
@@ -132,7 +152,9 @@ def init_project(path=".") -> InitReport:
             elif not filecmp.cmp(source, target, shallow=False):
                 result.kept.append(target)
         for name, text in (("README.md", _README.format(name=root.name)), (".gitignore", _GITIGNORE),
-                           ("data/raw/corpus/searches.csv", SEARCHES_TEMPLATE)):
+                           ("data/raw/corpus/searches.csv", SEARCHES_TEMPLATE),
+                           ("data/raw/corpus/same_works.csv", SAME_WORKS_TEMPLATE),
+                           ("data/raw/corpus/different_works.csv", DIFFERENT_WORKS_TEMPLATE)):
             target = root / name
             if not target.exists():
                 atomic_write_text(target, text)

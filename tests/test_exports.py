@@ -204,11 +204,11 @@ def test_overlapping_exports_are_merged_field_by_field():
     works = corpus.set_index("doi")
     assert sorted(works.index) == sorted([A, B, C, D, E])
     # the Scopus record without a DOI is the Web of Science record with one (title, year, first author)
-    assert "scopus_peer.csv:5" in works.loc[C, "corpus_files"] and "wos_peer.txt:27" in works.loc[C, "corpus_files"]
+    assert "scopus_peer.csv:5" in works.loc[C, "corpus_files"] and "wos_peer.txt:29" in works.loc[C, "corpus_files"]
     # each field from the most complete record, gaps filled from the others
     assert works.loc[A, "abstract"].startswith("Background") and works.loc[A, "keywords"]
     assert works.loc[D, "publication_year"] == 2016
-    assert any("10.3109/09638237.2015.1124402: different years" in c and "2015 in wos_peer.txt line 57" in c
+    assert any("10.3109/09638237.2015.1124402: different years" in c and "2015 in wos_peer.txt line 61" in c
                for c in report.conflicts)
     assert works["work_id"].is_unique
 

@@ -82,7 +82,7 @@ def test_snapshot_tables_contract(api, tmp_path):
     works = tables.works.set_index("work_id")
     assert list(tables.works.columns) == [
         "work_id", "doi", "title", "publication_year", "type", "venue", "authors", "abstract",
-        "cited_by_count", "keywords", "mesh", "topics", "is_retracted", "fwci", "requested"]
+        "cited_by_count", "keywords", "mesh", "topics", "is_retracted", "fwci", "issn", "requested"]
     assert str(tables.works["publication_year"].dtype) == "Int64"
     assert str(tables.works["requested"].dtype) == "boolean"
     assert sorted(works.index) == ["W1", "W10", "W11", "W12", "W2"]

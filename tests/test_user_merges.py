@@ -82,7 +82,7 @@ def test_different_works_splits_what_the_build_merged_by_title(tmp_path):
     (folder / "different_works.csv").write_text(f"record,different_from\nscopus_peer.csv:5,{C}\n", encoding="utf-8")
     split = _read(folder)
     assert len(split) == 6
-    assert split.set_index("doi").loc[C, "corpus_files"] == "wos_peer.txt:27"
+    assert split.set_index("doi").loc[C, "corpus_files"] == "wos_peer.txt:29"
     assert "scopus_peer.csv:5" in set(split["corpus_files"])
 
 
@@ -155,3 +155,36 @@ def test_venue_spellings_of_two_databases_count_as_one_venue_and_the_data_keeps_
     units = work_units({"works": works}, "sources")  # the science maps' sources: one node per venue
     assert units["unit_id"].nunique() == 2 and len(units) == 5
     assert set(units["label"]) == {"Sustainability (Switzerland)", "Health & Place"}
+
+
+def test_init_writes_templates_that_merge_nothing_and_never_replaces_the_users_files(tmp_path):
+    from peerbib.corpus.user_merges import read_user_merges
+    from peerbib.project import DIFFERENT_WORKS_TEMPLATE, SAME_WORKS_TEMPLATE, init_project
+
+    report = init_project(tmp_path / "study")
+    folder = tmp_path / "study" / "data" / "raw" / "corpus"
+    same, different = folder / "same_works.csv", folder / "different_works.csv"
+    assert same in report.created and different in report.created
+    assert same.read_text(encoding="utf-8") == SAME_WORKS_TEMPLATE
+    assert SAME_WORKS_TEMPLATE.splitlines()[0] == "keep,same_as,note"
+    assert DIFFERENT_WORKS_TEMPLATE.splitlines()[0] == "record,different_from,note"
+    assert all(line.startswith("#") for line in SAME_WORKS_TEMPLATE.splitlines()[1:] + DIFFERENT_WORKS_TEMPLATE
+               .splitlines()[1:])
+    # as written: no merges, not corpus files, and the build reads the exports as without them
+    rules = read_user_merges(folder)
+    assert rules.same == [] and rules.different == []
+    for name in ("scopus_peer.csv", "wos_peer.txt"):
+        (folder / name).write_bytes((EXPORTS / name).read_bytes())
+    assert [p.name for p in corpus_files(folder.parent)] == ["scopus_peer.csv", "wos_peer.txt"]
+    with_templates = _read(folder)
+    assert with_templates.attrs["merge"].user == []
+    assert with_templates["work_id"].tolist() == read_corpora(corpus_files(folder.parent))["work_id"].tolist()
+    # the commented example is a row once its "#" is removed
+    example = SAME_WORKS_TEMPLATE.splitlines()[-1].lstrip("# ")
+    same.write_text(f"keep,same_as,note\n{example}\n", encoding="utf-8")
+    assert len(read_user_merges(folder).same) == 1
+    # init again keeps what the user wrote
+    same.write_text(f"keep,same_as\n{C},scopus_peer.csv:5\n", encoding="utf-8")
+    again = init_project(tmp_path / "study")
+    assert same not in again.created and different not in again.created
+    assert same.read_text(encoding="utf-8") == f"keep,same_as\n{C},scopus_peer.csv:5\n"

@@ -13,7 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import AnalysisError
-from ..ids import venue_key
+from ..ids import normalize_title, venue_key
+from .display import display_author, display_authors, display_title, title_acronyms
 from .present import PALETTE, Sentences, legend_as_written, new_axes
 
 __all__ = ["publication_years", "plot_publication_years", "count_works", "venue_names", "list_works", "work_label",
@@ -291,13 +292,14 @@ def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd
     """Number and share of works per value of ``by`` (e.g. ``"type"``, ``"venue"``).
 
     Missing values are counted as ``"(not stated)"``. Venues count as one
-    when the databases' spellings meet (see :func:`venue_names`), shown as
-    written most often. Returns columns ``by``, ``n_works``, ``share`` sorted
+    when their works share an ISSN (``works.issn``) or, without one, when the
+    databases' spellings meet (see :func:`venue_names`), shown as written most
+    often. Returns columns ``by``, ``n_works``, ``share`` sorted
     by count, then name.
     """
     _require(works, [by], "count_works")
     selected = _corpus(works, corpus_only)
-    column = venue_names(selected[by]) if by == "venue" else selected[by]
+    column = venue_names(selected[by], issns=selected.get("issn")) if by == "venue" else selected[by]
     values = column.astype("object").where(column.notna(), NOT_STATED)
     counts = values.value_counts().rename_axis(by).rename("n_works").reset_index()
     counts = counts.sort_values(["n_works", by], ascending=[False, True], kind="mergesort").reset_index(drop=True)
@@ -306,36 +308,97 @@ def count_works(works: pd.DataFrame, by: str, *, corpus_only: bool = True) -> pd
     return counts
 
 
-def venue_names(values: pd.Series) -> pd.Series:
+def venue_names(values: pd.Series, *, issns: pd.Series | None = None) -> pd.Series:
     """Each venue name as the spelling written most often among those that name the same venue.
 
-    Names are one venue when their :func:`peerbib.ids.venue_key` is the same (case,
-    "&"/"and", a leading "The", a trailing "(Switzerland)"-style qualifier):
-    "Sustainability (Switzerland)" from Scopus and "SUSTAINABILITY" from Web of
-    Science. Ties go to a name not all in capitals, then the first in
-    alphabetical order. Missing values stay missing; ``works.venue`` keeps
-    what each source wrote.
+    With ``issns`` (``works.issn``: each work's ISSNs, "; "), works whose
+    ISSNs meet are one venue, whatever their names: Scopus's "Sustainability
+    (Switzerland)" and Web of Science's "SUSTAINABILITY" by ISSN 2071-1050,
+    and an abbreviation or a former name too. Names without an ISSN are one
+    venue when their :func:`peerbib.ids.venue_key` is the same (case,
+    "&"/"and", a leading "The", a trailing "(Switzerland)"-style qualifier),
+    and join the venue with ISSNs whose names share that key when there is
+    just one. Two venues with the same name and different ISSNs (one name used
+    by two publishers: "Medicine" of Wolters Kluwer and of Elsevier) stay two:
+    when they would show one name (but for case), each is shown with its first ISSN,
+    "Medicine (ISSN 0025-7974)". A journal whose exports each give a different
+    one of its ISSNs (print here, electronic there), with no record giving
+    both, counts twice: OpenAlex and Web of Science and PubMed give both.
+
+    Ties go to a name not all in capitals, then one not abbreviated ("Health
+    Expect."), then the first in alphabetical order. Missing values stay missing; ``works.venue`` keeps what each source
+    wrote.
     """
     known = values.dropna().astype("str")
     if not len(known):
         return values
-    frame = pd.DataFrame({"key": known.map(venue_key), "name": known})
-    counts = frame.groupby(["key", "name"], sort=False).size().rename("n").reset_index()
+    keys = known.map(venue_key)
+    listed = _issn_lists(issns, known.index)
+    group = _venue_groups(keys.to_numpy(), listed)
+    frame = pd.DataFrame({"group": group, "name": known.to_numpy()})
+    counts = frame.groupby(["group", "name"], sort=False).size().rename("n").reset_index()
     counts["capitals"] = counts["name"].str.isupper()
-    counts = counts.sort_values(["key", "n", "capitals", "name"], ascending=[True, False, True, True],
-                                kind="mergesort")
-    shown = counts.drop_duplicates("key").set_index("key")["name"]
+    counts["abbreviated"] = counts["name"].str.contains(r"[^\W\d_]\.", regex=True)  # "Health Expect."
+    counts = counts.sort_values(["group", "n", "capitals", "abbreviated", "name"],
+                                ascending=[True, False, True, True, True], kind="mergesort")
+    shown = counts.drop_duplicates("group").set_index("group")["name"]
+    # two venues (different ISSNs) that would show one spelling: each shown with its first ISSN
+    twice = shown[shown.map(normalize_title).duplicated(keep=False)]  # the same but for case and punctuation
+    for g in twice.index:
+        if g.startswith("issn:"):
+            shown[g] = f"{shown[g]} (ISSN {g[5:]})"
     out = values.astype("object").copy()
-    out.loc[known.index] = frame["key"].map(shown).where(frame["key"] != "", known).to_numpy()
+    named = frame["group"].map(shown).to_numpy()
+    out.loc[known.index] = [name if key else raw for name, key, raw in zip(named, keys, known)]
     return out
 
 
-def work_label(row) -> str:
-    """A readable name for a work: its title, else authors, year and venue."""
+def _issn_lists(issns: pd.Series | None, index: pd.Index) -> list[list[str]]:
+    """Per venue name (``index``), its work's ISSNs."""
+    if issns is None:
+        return [[] for _ in index]
+    given = issns.reindex(index) if isinstance(issns, pd.Series) else pd.Series(list(issns), index=index)
+    return [[i.strip() for i in v.split(";") if i.strip()] if isinstance(v, str) else [] for v in given]
+
+
+def _venue_groups(keys, issns: list[list[str]]) -> list[str]:
+    """One group per venue: "issn:<its smallest ISSN>" for works linked by their ISSNs, "name:<key>" else."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for listed in issns:
+        for other in listed[1:]:
+            a, b = find(listed[0]), find(other)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    by_key: dict[str, set[str]] = {}
+    for key, listed in zip(keys, issns):
+        if listed and key:
+            by_key.setdefault(key, set()).add(find(listed[0]))
+    groups = []
+    for key, listed in zip(keys, issns):
+        if listed:
+            groups.append("issn:" + find(listed[0]))
+        elif len(by_key.get(key, ())) == 1:  # a name without ISSNs: the one venue with ISSNs of that name
+            groups.append("issn:" + next(iter(by_key[key])))
+        else:
+            groups.append("name:" + key)
+    return groups
+
+
+def work_label(row, *, acronyms=None) -> str:
+    """A readable name for a work: its title (in sentence case when written in capitals: see
+    :func:`peerbib.analysis.display.display_title`, which ``acronyms`` goes to), else authors (as
+    "Surname, I."), year and venue."""
     title = row.get("title")
     if isinstance(title, str) and title:
-        return title
-    parts = [row.get("authors"), row.get("publication_year"), row.get("venue")]
+        return display_title(title, acronyms=acronyms)
+    parts = [display_authors(row.get("authors")), row.get("publication_year"), row.get("venue")]
     shown = [str(p) for p in parts if p is not None and p == p and str(p)]
     return "[untitled] " + ", ".join(shown) if shown else "[untitled]"
 
@@ -344,9 +407,7 @@ def short_work_label(row, *, width: int | None = None) -> str:
     """First author, year and the start of the title: "Gillard 2014: Introducing New Peer Worker…"."""
     authors = row.get("authors")
     first = authors.split(";")[0].strip() if isinstance(authors, str) and authors.strip() else None
-    surname = None
-    if first:
-        surname = first.split(",")[0].strip() if "," in first else first.split()[-1]
+    surname = display_author(first).split(",")[0].strip() if first else None
     year = row.get("publication_year")
     head = " ".join(str(p) for p in (surname, int(year) if isinstance(year, (int, float)) and year == year else None)
                     if p)
@@ -358,9 +419,21 @@ def short_work_label(row, *, width: int | None = None) -> str:
 
 def list_works(works: pd.DataFrame, *, corpus_only: bool = True,
                columns=("publication_year", "label", "authors", "venue", "type", "doi")) -> pd.DataFrame:
-    """The works as a table to read: newest first, a ``label`` for works without a title."""
+    """The works as a table to read: newest first, a ``label`` for works without a title.
+
+    What is shown is in one style whichever database a work came from: ``label``
+    is the title, in sentence case where it was written in capitals (keeping
+    the acronyms the corpus's other titles write in capitals); ``authors`` as
+    "Surname, I."; ``venue`` as :func:`venue_names` shows it. The works table
+    keeps what each database wrote.
+    """
     selected = _corpus(works, corpus_only)
-    table = selected.assign(label=[work_label(r) for r in selected.to_dict("records")])
+    acronyms = title_acronyms(selected["title"]) if "title" in selected.columns else None
+    table = selected.assign(label=[work_label(r, acronyms=acronyms) for r in selected.to_dict("records")])
+    if "authors" in table.columns:
+        table["authors"] = table["authors"].map(display_authors)
+    if "venue" in table.columns:
+        table["venue"] = venue_names(table["venue"], issns=table.get("issn"))
     # newest first whichever columns are shown
     order = [c for c in ("publication_year", "label") if c in table.columns]
     table = table.sort_values(order, ascending=[c != "publication_year" for c in order], na_position="last",

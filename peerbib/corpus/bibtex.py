@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import CorpusError
+from .formats import issn_field
 from .text import read_text
 
 __all__ = ["read_bibtex"]
@@ -86,6 +87,7 @@ def read_bibtex(path: Path, text: str | None = None) -> list[tuple[int, dict]]:
                     "keywords": "; ".join(k.strip() for k in re.split(r"[;,]", keywords) if k.strip())
                     if keywords else None,
                     "bibtex_key": entry.key,
+                    "issn": issn_field([fields.get("issn"), fields.get("eissn")]),
                 },
             )
         )

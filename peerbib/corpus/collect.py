@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import CorpusError
 from ..ids import is_blank, normalize_title
 from .affiliations import bundle_size
-from .formats import FORMATS
+from .formats import FORMATS, issn_field
 from .references import reference_count
 from .searches import is_search_file
 from .read import CORPUS_SUFFIXES, corpus_frame, local_work_id, read_corpus_rows
@@ -350,6 +350,8 @@ def _merge(records: list[dict], report: MergeReport) -> dict:
             if is_blank(row.get(key)) and not is_blank(value):
                 row[key] = value
     _keep_richest(row, records)
+    if any(not is_blank(r.get("issn")) for r in records):  # every record's ISSNs: print, electronic, linking
+        row["issn"] = issn_field([r.get("issn") for r in ranked])
     years = sorted({int(r["publication_year"]) for r in records if not is_blank(r.get("publication_year"))})
     if len(years) > 1:
         shown = ", ".join(f"{r['publication_year']} in {_where(r)}" for r in records

@@ -15,22 +15,23 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import CorpusError
-from ..ids import is_blank
+from ..ids import is_blank, issns
 from .affiliations import pubmed_bundle, scopus_bundle, wos_bundle
 from .csvfile import ALIASES, csv_table, sniff_delimiter
 from .tagged import AFFILIATION_OWNERS, medline_records, wos_records
 from .text import read_text
 
 __all__ = ["FORMATS", "detect_format", "read_records", "normalize_type_label", "title_case", "mesh_terms",
-           "ODD_FIELDS", "RAW_COLUMNS"]
+           "issn_field", "ODD_FIELDS", "RAW_COLUMNS"]
 
 #: The key under which a record lists the odd values left out of it (the reader counts them, per file).
 ODD_FIELDS = "_odd"
 #: Columns the readers fill where the export has them, beyond the corpus columns: times cited and whose
 #: count it is; MeSH descriptors; the cited references as written and their format ("wos", "scopus"); the
-#: authors' affiliations as JSON (:mod:`.affiliations`); other names of the venue ("; ").
+#: authors' affiliations as JSON (:mod:`.affiliations`); other names of the venue ("; "); the venue's ISSNs
+#: (NNNN-NNNC, "; ": :func:`issn_field`).
 RAW_COLUMNS = ("cited_by_count", "cited_by_source", "mesh", "references_raw", "references_format",
-               "affiliations_raw", "venue_abbrevs")
+               "affiliations_raw", "venue_abbrevs", "issn")
 
 #: Placeholders databases write where a field is empty.
 _PLACEHOLDERS = {"[no abstract available]", "no abstract available", "[no abstract]", "n/a", "none"}
@@ -102,6 +103,25 @@ def title_case(text: str | None) -> str | None:
     return " ".join(word(i, w) for i, w in enumerate(text.split(" ")))
 
 
+def issn_field(values) -> str | None:
+    """The valid ISSNs of some export fields as NNNN-NNNC, "; " joined, each once; None when there is none.
+
+    An ISSN with a wrong check digit is left out (see :func:`peerbib.ids.issns`); a value of five to seven
+    digits alone is an ISSN whose leading zeros a spreadsheet dropped ("9638237" -> "0963-8237").
+    """
+    if isinstance(values, str):
+        values = [values]
+    found: list[str] = []
+    for value in values:
+        if _empty(value):
+            continue
+        text = str(value).strip()
+        if text.isdigit() and 5 <= len(text) < 8:
+            text = text.zfill(8)
+        found += [issn for issn in issns(text) if issn not in found]
+    return "; ".join(found) or None
+
+
 # --- the formats --------------------------------------------------------------------------------------
 
 
@@ -123,6 +143,8 @@ class Format:
     mesh: tuple = ()
     #: more fields from the row (header -> value): cited references, affiliations, ...
     extra: Callable[[dict], dict] | None = None
+    #: columns whose ISSNs join into ``issn``
+    issn: tuple = ()
 
 
 def _split_semicolons(value: str) -> list[str]:
@@ -158,13 +180,13 @@ SCOPUS = Format(
              "doi": ["DOI"], "abstract": ["Abstract"], "type_as_shown": ["Document Type"], "scopus_eid": ["EID"],
              "pmid": ["PubMed ID"]},
     split_authors=_split_scopus, keywords=("Author Keywords", "Index Keywords"), cited_by=("Cited by", "scopus"),
-    extra=_scopus_extra)
+    extra=_scopus_extra, issn=("ISSN",))
 ZOTERO = Format(
     "zotero", "Zotero CSV",
     columns={"title": ["Title"], "authors": ["Author"], "publication_year": ["Publication Year"],
              "venue": ["Publication Title"], "doi": ["DOI"], "abstract": ["Abstract Note"],
              "type_as_shown": ["Item Type"], "zotero_key": ["Key"]},
-    split_authors=_split_semicolons, keywords=("Manual Tags", "Automatic Tags"))
+    split_authors=_split_semicolons, keywords=("Manual Tags", "Automatic Tags"), issn=("ISSN",))
 def _split_pipes(value: str) -> list[str]:
     return [a.strip() for a in value.split("|") if a.strip()]
 
@@ -186,7 +208,7 @@ LENS = Format(
              "venue": ["Source Title", "Publisher"], "doi": ["DOI"], "abstract": ["Abstract"],
              "type_as_shown": ["Publication Type", "Document Type"], "lens_id": ["Lens ID"], "pmid": ["PMID"]},
     split_authors=_split_semicolons, keywords=("Keywords",), mesh=("MeSH Terms",),
-    cited_by=("Citing Works Count", "lens"))
+    cited_by=("Citing Works Count", "lens"), issn=("ISSNs", "ISSN"))
 DIMENSIONS = Format(
     "dimensions", "Dimensions CSV",
     columns={"title": ["Title"], "authors": ["Authors"], "publication_year": ["PubYear", "Publication Date"],
@@ -194,7 +216,7 @@ DIMENSIONS = Format(
              "abstract": ["Abstract"], "type_as_shown": ["Publication Type", "Document Type"],
              "dimensions_id": ["Publication ID"], "pmid": ["PMID"]},
     split_authors=_split_semicolons, mesh=("MeSH terms",), preamble=_dimensions_preamble,
-    cited_by=("Times cited", "dimensions"))
+    cited_by=("Times cited", "dimensions"), issn=("ISSN", "e-ISSN", "eISSN"))
 OPENALEX = Format(
     "openalex", "OpenAlex CSV",
     columns={
@@ -208,7 +230,8 @@ OPENALEX = Format(
         "openalex_id": ["id", "Work ID"],
     },
     split_authors=_split_pipes, keywords=("keywords.display_name", "Keyword"),
-    cited_by=("cited_by_count", "openalex"))
+    cited_by=("cited_by_count", "openalex"),
+    issn=("primary_location.source.issn_l", "primary_location.source.issn", "ISSN"))
 WOS_TAGS = {"title": "TI", "venue": "SO", "doi": "DI", "abstract": "AB", "type_as_shown": "DT", "wos_ut": "UT",
             "pmid": "PM"}
 WOS_TAB = Format("wos-tab", "Web of Science tab-delimited")
@@ -378,6 +401,7 @@ def _from_wos(tags: dict[str, list[str]]) -> dict:
     record["references_format"] = "wos" if references else None
     record["affiliations_raw"] = wos_bundle(tags) if tags.get("C1") or tags.get("RP") else None
     record["venue_abbrevs"] = _join([joined("J9"), joined("JI")])
+    record["issn"] = issn_field(tags.get("SN", []) + tags.get("EI", []))  # print, electronic
     return _finish(record)
 
 
@@ -448,6 +472,7 @@ def _from_medline(tags: dict[str, list[str]]) -> dict:
         "mesh": mesh_terms(tags.get("MH", [])), "pmid": first("PMID"),
         "affiliations_raw": pubmed_bundle(authors, addresses) if any(addresses) else None,
         "venue_abbrevs": first("TA"),
+        "issn": issn_field(tags.get("IS", [])),  # "1533-4406 (Electronic)", "0028-4793 (Print)"
     }
     record = _finish(record)
     record["type"] = kind or ("article" if "Journal Article" in types else record["type"])
@@ -476,6 +501,7 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
     targets = [(target, [index[n] for n in names if n in index]) for target, names in fmt.columns.items()]
     keyword_columns = [index[name] for name in fmt.keywords if name in index]
     mesh_columns = [index[name] for name in fmt.mesh if name in index]
+    issn_columns = [index[name] for name in fmt.issn if name in index]
     records = []
     for line, fields in rows:
         if len(fields) != width:
@@ -492,6 +518,8 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
         record["publication_year"] = _year(record.get("publication_year"))
         if mesh_columns:
             record["mesh"] = mesh_terms(k for i in mesh_columns if fields[i] for k in _split_semicolons(fields[i]))
+        if issn_columns:
+            record["issn"] = issn_field([fields[i] for i in issn_columns])
         if fmt.cited_by and fmt.cited_by[0] in index:
             record["cited_by_count"] = record["cited_by_source"] = None
             _cited_by(record, fields[index[fmt.cited_by[0]]], fmt.cited_by[1])
@@ -504,7 +532,12 @@ def _read_mapped_csv(path: Path, text: str, fmt: Format) -> list[tuple[int, dict
 def _read_generic_csv(path: Path, text: str) -> list[tuple[int, dict]]:
     from .csvfile import read_csv_rows
 
-    return read_csv_rows(path, required_any=("doi", "title"), aliases=ALIASES, text=text)
+    records = read_csv_rows(path, required_any=("doi", "title"), aliases=ALIASES, text=text)
+    names = ("issn", "issns", "eissn", "e_issn", "issn_l", "print_issn", "electronic_issn")
+    if records and any(name in records[0][1] for name in names):
+        for _, record in records:
+            record["issn"] = issn_field([record.get(name) for name in names])
+    return records
 
 
 def sniffed(path: Path) -> str:

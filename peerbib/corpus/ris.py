@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 from ..errors import CorpusError
+from .formats import issn_field
 from .text import read_text
 
 __all__ = ["read_ris"]
@@ -89,6 +90,8 @@ def read_ris(path: Path, text: str | None = None) -> list[tuple[int, dict]]:
                     "type_as_shown": kind or None,
                     "abstract": entry.get("abstract"),
                     "keywords": "; ".join(keywords) if keywords else None,
+                    # SN holds an ISSN or an ISBN: only a valid ISSN is kept
+                    "issn": issn_field(entry.get("issn") or []),
                 },
             )
         )

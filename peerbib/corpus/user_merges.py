@@ -16,7 +16,8 @@ as a corpus file:
 A header line (``keep,same_as,note``; ``record,different_from,note``) is
 optional; a ``note`` column (the reason) is kept out of the records, and a
 line starting with ``#`` is a comment. A cell may name several records,
-separated by ``;``.
+separated by ``;``. ``peerbib init`` writes both files as templates (a header
+and comments), which merge nothing.
 
 A record is named by its DOI (every record with that DOI) or by
 ``file:line``, the corpus file and the line its record starts on (as the

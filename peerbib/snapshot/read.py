@@ -21,7 +21,7 @@ import pandas as pd
 from ..ids import as_int, normalize_doi, short_id
 from ..sources.openalex.queries import ROLE_CANDIDATES, ROLE_CITING, ROLE_CORPUS, ROLE_REFERENCES
 from ..sources.openalex.records import (WORK_EXTRA_DTYPES, WORK_ROW_DTYPES, canonical_work, cited_corpus_works,
-                                        work_extras, work_row)
+                                        issn_of, work_extras, work_row)
 from .corpus_lists import CorpusLists, referenced_works
 from .model import QueryEntry, Short
 from .pages import LEADING_ID
@@ -207,8 +207,8 @@ def _first_records(snapshot: Snapshot, ordered: list[QueryEntry], accepted: dict
         ]
         lists.add(work_id, record)
         # the later columns are asked for corpus works only (queries.CITING_FIELDS)
-        rows[work_id] = ({**work_row(record), **work_extras(record)} if work_id in wanted else work_row(record),
-                         counts)
+        rows[work_id] = ({**work_row(record), **work_extras(record)} if work_id in wanted
+                         else {**work_row(record), "issn": issn_of(record)}, counts)
     return rows, citations, lists
 
 

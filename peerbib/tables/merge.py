@@ -1,6 +1,7 @@
 """The corpus and the snapshot merged into one ``works`` table, and the edges between works.
 
-OpenAlex wins where it has a value (but for :data:`CORPUS_FIRST`: keywords),
+OpenAlex wins where it has a value (but for :data:`CORPUS_FIRST`: keywords; a venue's ISSNs are the
+corpus's and OpenAlex's together),
 the corpus keeps what OpenAlex lacks, and ``source`` says which. Times cited too: ``cited_by_count`` is
 OpenAlex's where the fetch gives one (``cited_by_source`` "openalex"), else the corpus export's
 (``cited_by_source`` "scopus", "wos-tc", …: see :mod:`peerbib.corpus.formats`). A corpus row is joined to its OpenAlex work by DOI, by
@@ -14,6 +15,7 @@ import re
 
 import pandas as pd
 
+from ..corpus.formats import issn_field
 from ..errors import CorpusError
 from ..ids import is_blank, normalize_doi
 from ..settings import MATCH_THRESHOLD
@@ -127,6 +129,9 @@ def merge_snapshot(corpus: pd.DataFrame, snapshot: SnapshotTables) -> tuple[pd.D
             if key in ("is_corpus", "source", "requested"):
                 continue
             if key in CORPUS_FIRST and not is_blank(combined.get(key)):
+                continue
+            if key == "issn":  # the venue's ISSNs: the exports' and OpenAlex's together
+                combined[key] = issn_field([combined.get(key), value])
                 continue
             # a string OpenAlex gives wins even when blank: the work keeps what OpenAlex said
             if isinstance(value, str) or not is_blank(value):

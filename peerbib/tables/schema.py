@@ -35,9 +35,11 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "year_doubt": "str",
         # from OpenAlex: MeSH terms and topics ("; "; MeSH also from PubMed and other exports), the
         # retraction flag, field-weighted citation impact
-        **{name: dtype for name, dtype in WORK_EXTRA_DTYPES.items() if name != "keywords"},
+        **{name: dtype for name, dtype in WORK_EXTRA_DTYPES.items() if name not in ("keywords", "issn")},
         # whose count cited_by_count is: openalex, else a database export's (scopus, wos-tc, wos-z9, lens, ...)
         "cited_by_source": "str",
+        # the venue's ISSNs (NNNN-NNNC, "; "): every export's and OpenAlex's, which venue_names groups by
+        "issn": "str",
     },
     "citations": {
         "citing_id": "str",

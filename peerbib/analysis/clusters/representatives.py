@@ -5,6 +5,7 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from ..display import display_titles
 from .text import clean_text
 
 __all__ = ["representatives"]
@@ -18,8 +19,10 @@ def _excerpt(text: str, length: int = 160):
 
 
 def representatives(space, labels, k, work_ids, titles, texts, n_representative) -> pd.DataFrame:
-    """``cluster, rank, work_id, title, excerpt, similarity`` (see :attr:`Clustering.representatives`)."""
+    """``cluster, rank, work_id, title, excerpt, similarity`` (see :attr:`Clustering.representatives`); titles
+    written in capitals in sentence case (:func:`peerbib.analysis.display.display_titles`)."""
     n = space.shape[0]
+    titles = display_titles(pd.Series(list(titles), dtype="object")).to_numpy()
     indicator = sparse.csr_matrix((np.ones(n), (labels, np.arange(n))), shape=(k, n))
     sums = indicator @ space
     sums = sums.toarray() if sparse.issparse(sums) else np.asarray(sums)

@@ -18,7 +18,9 @@ import re
 import numpy as np
 import pandas as pd
 
+from ...corpus.names import name_key
 from ...errors import AnalysisError
+from ..display import display_author, display_titles
 
 __all__ = ["UNIT_SOURCES", "corpus_works", "corpus_ids", "references", "local_citations_edges", "work_units",
            "work_labels", "work_urls", "split_list", "normal_key", "require_table", "year_now"]
@@ -101,12 +103,17 @@ def _most_written(ids: pd.Series, labels: pd.Series) -> pd.Series:
     return counts.drop_duplicates("unit_id").set_index("unit_id")["label"]
 
 
-def _named_units(work_ids: pd.Series, names: pd.Series, *, keyed: bool = True, upper: bool = False) -> pd.DataFrame:
-    """``work_id, unit_id, label`` from a column of "a; b" names (ids made by :func:`normal_key`)."""
+def _named_units(work_ids: pd.Series, names: pd.Series, *, keyed: bool = True, upper: bool = False,
+                 people: bool = False) -> pd.DataFrame:
+    """``work_id, unit_id, label`` from a column of "a; b" names (ids made by :func:`normal_key`; for
+    ``people``, by :func:`peerbib.corpus.names.name_key`, shown as "Surname, I.")."""
     parts = split_list(names)
     owners = work_ids.loc[parts.index].astype("str").to_numpy()
     labels = parts.str.upper() if upper else parts
     ids = normal_key(parts) if keyed else labels
+    if people and len(parts):
+        ids = pd.Series([name_key(p) or k for p, k in zip(parts, ids)], index=parts.index, dtype="str")
+        labels = parts.map(display_author)
     frame = pd.DataFrame({"work_id": owners, "unit_id": ids.to_numpy(), "label": labels.to_numpy()})
     frame = frame[frame["unit_id"] != ""]
     names_of = _most_written(frame["unit_id"], frame["label"])
@@ -120,14 +127,15 @@ def _authorship_units(tables, unit: str) -> pd.DataFrame:
     works = corpus_works(tables)
     if authorships is None:
         if unit == "authors" and "authors" in works.columns:
-            return _named_units(works["work_id"], works["authors"])
+            return _named_units(works["work_id"], works["authors"], people=True)
         raise AnalysisError(f"{unit} need tables.authorships (authors with their institutions and countries): "
                             "build the tables from a fetched snapshot (peerbib fetch, then peerbib build)")
     rows = authorships[authorships["work_id"].astype("str").isin(works["work_id"])].reset_index(drop=True)
     if unit == "authors":
         ids = rows["author_id"].astype("str")
-        names = rows["author_name"].astype("str").where(rows["author_name"].notna(), ids) \
-            if "author_name" in rows.columns else ids
+        # as "Surname, I." whichever database wrote the name; the id where there is no name
+        names = rows["author_name"].map(display_author, na_action="ignore").astype("str").where(
+            rows["author_name"].notna(), ids) if "author_name" in rows.columns else ids
         frame = pd.DataFrame({"work_id": rows["work_id"].astype("str").to_numpy(), "unit_id": ids.to_numpy(),
                               "label": names.to_numpy()}).dropna(subset=["unit_id"])
         names_of = _most_written(frame["unit_id"], frame["label"])
@@ -183,10 +191,10 @@ def work_units(tables, unit: str) -> pd.DataFrame:
         raise AnalysisError(f"{unit} need works.{column}, which these tables lack: fetch the corpus from OpenAlex "
                             f"(peerbib fetch, then peerbib build) or give a corpus file with a {column} column")
     names = works[column]
-    if unit == "sources":  # one unit per venue whatever the database's spelling (see venue_names)
+    if unit == "sources":  # one unit per venue whatever the database's spelling or ISSN (see venue_names)
         from ..descriptive import venue_names
 
-        names = venue_names(names)
+        names = venue_names(names, issns=works.get("issn"))
     frame = _named_units(works["work_id"], names)
     frame.attrs["source"] = f"works.{column}"
     return frame
@@ -223,12 +231,11 @@ def local_citations_edges(tables) -> pd.DataFrame:
 
 
 def _first_surname(authors: pd.Series) -> pd.Series:
-    """The first author's surname: before the comma of "Surname, Given", else the last word."""
+    """The first author's surname as :func:`peerbib.analysis.display.display_author` shows it ("HOLLEY, J",
+    "Holley J." and "Jessica Holley" all give "Holley")."""
     text = pd.Series(authors.to_numpy(), dtype="str", index=authors.index)
     first = text.str.extract(r"^\s*([^;]*?)\s*(?:;|$)")[0]
-    before_comma = first.str.extract(r"^([^,]*),")[0].str.strip()
-    last_word = first.str.extract(r"(\S+)$")[0]
-    surname = before_comma.fillna(last_word)
+    surname = first.map(lambda name: display_author(name).split(",")[0].strip(), na_action="ignore")
     return surname.where(surname != "")
 
 
@@ -241,7 +248,8 @@ def work_labels(works: pd.DataFrame, *, width: int = 50) -> pd.Series:
     surname = pd.Series(surname.to_numpy(), dtype="str")
     head = (surname.fillna("") + " " + year.fillna("")).str.strip()
     if "title" in works.columns:
-        title = pd.Series(works["title"].to_numpy(), dtype="str").str.replace(_SPACES, " ", regex=True).str.strip()
+        title = pd.Series(display_titles(pd.Series(works["title"].to_numpy(), dtype="str")), dtype="str")
+        title = title.str.replace(_SPACES, " ", regex=True).str.strip()
     else:
         title = pd.Series([pd.NA] * n, dtype="str")
     long = title.str.len() > width

@@ -13,7 +13,7 @@ import html
 from pyalex import invert_abstract
 
 from ...corpus.names import name_key
-from ...ids import as_int, normalize_doi, short_id
+from ...ids import as_int, issns, normalize_doi, short_id
 
 __all__ = [
     "WORK_ROW_DTYPES",
@@ -23,6 +23,7 @@ __all__ = [
     "work_row",
     "WORK_EXTRA_DTYPES",
     "work_extras",
+    "issn_of",
     "REFERENCE_DTYPES",
     "reference_ids",
     "AUTHORSHIP_DTYPES",
@@ -111,6 +112,26 @@ def venue_of(record: dict) -> str | None:
     return name or None
 
 
+def issn_of(record: dict) -> str | None:
+    """The ISSNs of the source of the record's primary location, ISSN-L first, "; " joined; None without one.
+
+    Examples
+    --------
+    >>> issn_of({"primary_location": {"source": {"issn_l": "1369-6513", "issn": ["1369-7625", "1369-6513"]}}})
+    '1369-6513; 1369-7625'
+    """
+    location = record.get("primary_location")
+    source = location.get("source") if isinstance(location, dict) else None
+    if not isinstance(source, dict):
+        return None
+    listed = source.get("issn") if isinstance(source.get("issn"), list) else [source.get("issn")]
+    found: list[str] = []
+    for value in [source.get("issn_l"), *listed]:
+        if isinstance(value, str):
+            found += [issn for issn in issns(value) if issn not in found]
+    return "; ".join(found) or None
+
+
 def work_row(record: dict) -> dict:
     """One flat row (the columns of :data:`WORK_ROW_DTYPES`) from an OpenAlex Work."""
     title = record.get("title") or record.get("display_name")
@@ -135,6 +156,7 @@ WORK_EXTRA_DTYPES = {
     "topics": "str",
     "is_retracted": "boolean",
     "fwci": "Float64",
+    "issn": "str",
 }
 
 
@@ -155,13 +177,13 @@ def _names(items, key: str = "display_name") -> list:
 
 
 def work_extras(record: dict) -> dict:
-    """Keywords, MeSH terms, topics, the retraction flag and the FWCI of an OpenAlex Work.
+    """Keywords, MeSH terms, topics, the retraction flag, the FWCI and the venue's ISSNs of an OpenAlex Work.
 
     ``keywords`` and ``topics`` are the display names of OpenAlex's keywords
     and topics, ``mesh`` the distinct descriptor names of its MeSH terms (a
     descriptor comes once per qualifier; qualifiers are left out), each
     joined by "; " in OpenAlex's order; ``is_retracted`` and ``fwci`` (field-weighted
-    citation impact) as OpenAlex gives them. None where the record lacks the
+    citation impact) as OpenAlex gives them, ``issn`` as :func:`issn_of`. None where the record lacks the
     field (a stored query that did not ask for it) or gives nothing.
 
     Examples
@@ -178,6 +200,7 @@ def work_extras(record: dict) -> dict:
         "topics": _joined(_names(record.get("topics"))),
         "is_retracted": retracted if isinstance(retracted, bool) else None,
         "fwci": float(fwci) if isinstance(fwci, (int, float)) and not isinstance(fwci, bool) else None,
+        "issn": issn_of(record),
     }
 
 
