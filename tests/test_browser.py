@@ -77,7 +77,10 @@ await Promise.all(images.map(img => img.decode().catch(() => null)));
 await document.fonts.ready;
 const live = [];
 for (const s of document.scripts) {
-  if (/alert/.test(s.textContent)) live.push("script: " + s.outerHTML.slice(0, 200));
+  // a data block (the maps' application/json) is never run: the injected text in it is data, as on the page
+  const runs = !s.type || /^(text\/javascript|application\/javascript|module)$/i.test(s.type);
+  if (runs && /alert/.test(s.textContent)) live.push("script: " + s.outerHTML.slice(0, 200));
+  if (!runs && /</.test(s.textContent)) live.push("data block holding '<': " + s.outerHTML.slice(0, 200));
 }
 const flagged = new Set(document.querySelectorAll("svg[onload], img[onerror]"));
 for (const el of document.querySelectorAll("*")) {
@@ -90,7 +93,9 @@ return {
   images: images.map(img => ({src: (img.currentSrc || img.src).slice(0, 80), complete: img.complete,
                                width: img.naturalWidth})),
   resources: performance.getEntriesByType("resource").map(e => e.name),
-  links: Array.from(document.querySelectorAll("a[href]")).map(a => a.href),
+  // an SVG link's href is an SVGAnimatedString: its attribute, resolved against the page, is the URL
+  links: Array.from(document.querySelectorAll("a[href]"))
+    .map(a => typeof a.href === "string" ? a.href : new URL(a.getAttribute("href"), document.baseURI).href),
   missing_anchors: Array.from(document.querySelectorAll("a[href*='#']"))
     .filter(a => a.protocol === location.protocol && a.pathname === location.pathname && a.hash.length > 1)
     .filter(a => !document.getElementById(decodeURIComponent(a.hash.slice(1))))

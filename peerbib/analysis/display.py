@@ -131,6 +131,10 @@ _ORGANISATION = re.compile(r"\b(?:organi[sz]ation|group|association|committee|co
                            re.IGNORECASE)
 
 
+#: A character no person's name is written with (letters, spaces, ".", ",", apostrophes and hyphens are).
+_NOT_A_NAME = re.compile(r"[^\w\s.,'\u2019\u2010-]|[\d_]")
+
+
 def display_author(name):
     """An author's name as "Surname, I. I." however the database wrote it; else as written.
 
@@ -138,7 +142,8 @@ def display_author(name):
     Holley" (OpenAlex, Lens) all give "Holley, J. A."; a surname in capitals ("HOLLEY, J") is written as a
     name; "van Eck N.J." and "Nees Jan van Eck" give "van Eck, N. J.". An organisation as author
     ("World Health Organization", Web of Science's "*World Health Organization") and what names no one
-    ("[Anonymous]") are kept as written (without the "*").
+    ("[Anonymous]") are kept as written (without the "*"), and so is anything holding a character no
+    name is written with (digits, "$", brackets, markup).
 
     Examples
     --------
@@ -151,6 +156,8 @@ def display_author(name):
     if text.startswith("*"):
         return text.lstrip("*").strip()
     if _ORGANISATION.search(text) or ("," not in text and len(text.split()) > 4):
+        return text
+    if _NOT_A_NAME.search(text):  # digits, "$", brackets, markup: not a person's name to rewrite
         return text
     if text.isupper() and "," in text:  # "O'BRIEN, MARY": a given name of three letters or more, not initials
         surname_part, given = text.split(",", 1)
