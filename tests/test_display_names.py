@@ -126,3 +126,16 @@ def test_top_authors_show_one_form_and_count_one_author_once():
     assert top.set_index("label")["works"].to_dict() == {"Gillard, S.": 3, "Holley, J.": 2}
     units = work_units({"works": works}, "authors")
     assert units["unit_id"].nunique() == 2
+
+
+@pytest.mark.parametrize("name", ["a $x$ b", "Doe, a $x$ b", r"$\frac{1$", "<b>Roe</b>, A", "Agent 007",
+                                  "山田 太郎", "a 日本語の雑誌", "Иванов, Иван"])
+def test_what_is_not_a_latin_name_is_shown_as_written(name):
+    """Markup, digits and dollars are not rewritten into initials (which would drop them), nor are names in
+    a script without initials."""
+    assert display_author(name) == name
+
+
+def test_latin_letters_beyond_ascii_are_names():
+    assert display_author("Łukasz Nowak") == "Nowak, Ł."
+    assert display_author("Dvořák, Antonín") == "Dvořák, A."

@@ -135,6 +135,13 @@ _ORGANISATION = re.compile(r"\b(?:organi[sz]ation|group|association|committee|co
 _NOT_A_NAME = re.compile(r"[^\w\s.,'\u2019\u2010-]|[\d_]")
 
 
+def _latin(text: str) -> bool:
+    """Every letter of ``text`` is Latin (initials are a Latin-script habit: 山田 太郎 is kept as written)."""
+    import unicodedata
+
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())
+
+
 def display_author(name):
     """An author's name as "Surname, I. I." however the database wrote it; else as written.
 
@@ -143,7 +150,7 @@ def display_author(name):
     name; "van Eck N.J." and "Nees Jan van Eck" give "van Eck, N. J.". An organisation as author
     ("World Health Organization", Web of Science's "*World Health Organization") and what names no one
     ("[Anonymous]") are kept as written (without the "*"), and so is anything holding a character no
-    name is written with (digits, "$", brackets, markup).
+    name is written with (digits, "$", brackets, markup) or written in a script other than Latin.
 
     Examples
     --------
@@ -157,7 +164,7 @@ def display_author(name):
         return text.lstrip("*").strip()
     if _ORGANISATION.search(text) or ("," not in text and len(text.split()) > 4):
         return text
-    if _NOT_A_NAME.search(text):  # digits, "$", brackets, markup: not a person's name to rewrite
+    if _NOT_A_NAME.search(text) or not _latin(text):  # digits, "$", markup, or a script without initials
         return text
     if text.isupper() and "," in text:  # "O'BRIEN, MARY": a given name of three letters or more, not initials
         surname_part, given = text.split(",", 1)
