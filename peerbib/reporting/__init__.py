@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -115,10 +117,8 @@ def _report(out, *, notebooks, raw, processed, timeout: int, progress: bool, hid
 
     with replacing(out, REPORTS_FOLDER, option="the reports folder") as staging:
         pages = keep_pages(out, staging, every, pages, paths) if only else {}
-        written = []
-        for path in paths:
-            written.append(_run_page(path, staging, run))
-            pages[path.stem] = made_with
+        written = _run_pages(paths, staging, run)
+        pages.update({path.stem: made_with for path in paths})
         _write_index(staging, tables, pages, run)
     return [out / p.name for p in written] + [out / "index.html"]
 
@@ -135,6 +135,23 @@ class _Run:
     hide_labels: bool
     with_code: bool
     progress: bool
+
+
+def _run_pages(paths: list[Path], staging: Path, run: _Run) -> list[Path]:
+    """Run the notebooks, as many at once as the machine has cores (each in its own kernel process); the
+    pages written, in the notebooks' order. The first failure stops the pages not yet started and is raised
+    once those running have ended."""
+    workers = max(1, min(len(paths), os.cpu_count() or 1))
+    if workers == 1:
+        return [_run_page(path, staging, run) for path in paths]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="peerbib-page") as pool:
+        futures = [pool.submit(_run_page, path, staging, run) for path in paths]
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
 
 
 def _title(notebook, fallback: str) -> str:
