@@ -394,7 +394,7 @@ def test_a_kind_or_unit_that_cannot_be_done_names_what_can(tables):
         pb.network(without, "coauthorship", unit="countries")
     # authors without the authorships table: the names in works.authors
     names = pb.network(without, "coauthorship", unit="authors", communities=False, layout=False)
-    assert "works.authors" in names.note and len(names.nodes)
+    assert "the author names of the corpus files" in names.note and len(names.nodes)
     with pytest.raises(AnalysisError, match="pass top="):
         pb.network(tables, "coupling", max_pairs=10)
 

@@ -106,3 +106,12 @@ def test_the_bundled_data_says_what_a_fetch_adds_and_draws_nothing_empty(bundled
     assert "Co-authorship of authors" in text and "The literature in numbers" in text
     numbers = text.split("The literature in numbers", 1)[1].split("The most cited works", 1)[0]
     assert "—" not in numbers.split("Counted from", 1)[1]  # measures the data cannot give are left out
+
+
+def test_the_page_speaks_in_words_not_in_table_columns(mapped, bundled):
+    """Issue 21, item 1: what each figure is counted from is said in words ("the countries of their
+    affiliations"), never as a table's column ("authorships.country_codes")."""
+    for page in (mapped[2], bundled):
+        text = _text(page)
+        jargon = re.findall(r"\b(?:works|tables|authorships|references|citations|statements)\.[a-z_]+\b", text)
+        assert jargon == [], jargon

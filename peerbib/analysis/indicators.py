@@ -93,10 +93,10 @@ def overview(tables, *, as_of: int | None = None) -> pd.DataFrame:
         if "publication_year" in works.columns else pd.Series(dtype="int64")
     dated = f"publication_year of {len(years):,} of {n:,} corpus works"
     rows.append(("Timespan", f"{years.min()}\u2013{years.max()}" if len(years) else MISSING, dated))
-    rows.append(("Works", n, "corpus works (works.is_corpus)"))
+    rows.append(("Works", n, "the works of the corpus files"))
     venues = _optional_units(tables, "sources")
     rows.append(("Sources", int(venues["unit_id"].nunique()) if venues is not None and len(venues) else MISSING,
-                 "distinct works.venue (case and spacing ignored)"))
+                 "distinct venues (one however the databases spell it)"))
     growth = MISSING
     if len(years) and years.max() > years.min():
         per_year = years.value_counts()
@@ -109,25 +109,26 @@ def overview(tables, *, as_of: int | None = None) -> pd.DataFrame:
                  f"{as_of} minus the publication year, over {dated}"))
     cited = _global_citations(works).dropna()
     rows.append(("Citations per work", round(float(cited.mean()), 2) if len(cited) else MISSING,
-                 f"OpenAlex cited_by_count of {len(cited):,} of {n:,} corpus works"))
+                 f"OpenAlex's count of citing works, known for {len(cited):,} of {n:,} corpus works"))
     has_links = (getattr(tables, "citations", None) is not None and len(tables.citations)) or \
         getattr(tables, "references", None) is not None
     local = _local_citations(tables)
     rows.append(("Local citations per work", round(float(local.mean()), 2) if n and has_links else MISSING,
-                 "citations from corpus works (tables.citations and the references among corpus works)"))
+                 "citations from corpus works (their citation links and their references to each other)"))
     refs = getattr(tables, "references", None)
     if refs is not None:
         pairs = references(tables)
         citing = pairs["citing_id"].nunique()
         rows.append(("References", int(pairs["cited_id"].nunique()),
-                     f"distinct works cited by {citing:,} of {n:,} corpus works (tables.references)"))
+                     f"distinct works cited by {citing:,} of {n:,} corpus works (their reference lists)"))
         rows.append(("References per work", round(len(pairs) / citing, 2) if citing else MISSING,
                      "references of the corpus works that have any"))
     else:
         for measure in ("References", "References per work"):
-            rows.append((measure, MISSING, "tables.references (missing from these tables)"))
+            rows.append((measure, MISSING, "the reference lists (none in these tables)"))
     authors = _optional_units(tables, "authors")
-    source = authors.attrs.get("source", "authors") if authors is not None else "authors (none in these tables)"
+    source = authors.attrs.get("source", "the authors") if authors is not None \
+        else "the authors (none in these tables)"
     if authors is not None and len(authors):
         per_work = authors.groupby("work_id")["unit_id"].nunique()
         rows.append(("Authors", int(authors["unit_id"].nunique()), source))
@@ -142,15 +143,15 @@ def overview(tables, *, as_of: int | None = None) -> pd.DataFrame:
         per_work = countries.groupby("work_id")["unit_id"].nunique()
         rows.append(("International co-authorship (%)", round(float((per_work > 1).mean() * 100), 2),
                      f"works with authors in more than one country, of {len(per_work):,} works with a country "
-                     "(authorships.country_codes)"))
+                     "(the countries of their affiliations)"))
     else:
-        rows.append(("International co-authorship (%)", MISSING, "authorships.country_codes (missing)"))
+        rows.append(("International co-authorship (%)", MISSING, "the countries of the affiliations (none in these tables)"))
     if "is_retracted" in works.columns and works["is_retracted"].notna().any():
         flagged = works["is_retracted"].astype("boolean")
         rows.append(("Retracted works", int(flagged.fillna(False).sum()),
-                     f"works.is_retracted, known for {int(flagged.notna().sum()):,} of {n:,} corpus works"))
+                     f"the retraction flag, known for {int(flagged.notna().sum()):,} of {n:,} corpus works"))
     else:
-        rows.append(("Retracted works", MISSING, "works.is_retracted (missing from these tables)"))
+        rows.append(("Retracted works", MISSING, "the retraction flag (none in these tables)"))
     out = pd.DataFrame(rows, columns=["measure", "value", "computed_from"])
     out["value"] = out["value"].astype("object")
     out.attrs["as_of"] = as_of
@@ -433,7 +434,7 @@ def retracted_works(tables) -> pd.DataFrame:
     if works is None:
         raise AnalysisError("retracted_works needs the built tables (pb.load())")
     if "is_retracted" not in works.columns or not works["is_retracted"].notna().any():
-        empty.attrs["note"] = ("the works table does not say which works are retracted (works.is_retracted): "
+        empty.attrs["note"] = ("the works table does not say which works are retracted: "
                                "fetch the corpus from OpenAlex (peerbib fetch, then peerbib build)")
         return empty
     corpus = set(corpus_works(tables)["work_id"])
@@ -458,7 +459,7 @@ def retracted_works(tables) -> pd.DataFrame:
     out = out.sort_values(["cited_by_corpus", "work_id"], ascending=[False, True], kind="mergesort")
     out = out.reset_index(drop=True)
     known = int(works["is_retracted"].notna().sum())
-    out.attrs["note"] = (f"{len(out):,} retracted works in the corpus or cited by it; works.is_retracted known for "
+    out.attrs["note"] = (f"{len(out):,} retracted works in the corpus or cited by it; the retraction flag known for "
                          f"{known:,} of {len(works):,} works")
     return out
 

@@ -25,16 +25,16 @@ from ..display import display_author, display_titles
 __all__ = ["UNIT_SOURCES", "corpus_works", "corpus_ids", "references", "local_citations_edges", "work_units",
            "work_labels", "work_urls", "split_list", "normal_key", "require_table", "year_now"]
 
-#: unit -> where it is read from (for messages and notes).
+#: unit -> where it is read from, in words (for messages, and notes that report pages show).
 UNIT_SOURCES = {
-    "works": "works",
-    "authors": "authorships.author_id",
-    "institutions": "authorships.institution_ids",
-    "countries": "authorships.country_codes",
-    "sources": "works.venue",
-    "keywords": "works.keywords",
-    "mesh": "works.mesh",
-    "topics": "works.topics",
+    "works": "the corpus works",
+    "authors": "the authors of each work",
+    "institutions": "the authors' affiliations",
+    "countries": "the countries of the authors' affiliations",
+    "sources": "the venue of each work",
+    "keywords": "the keywords of each work",
+    "mesh": "the MeSH terms of each work",
+    "topics": "OpenAlex's topics of each work",
 }
 
 _SPACES = re.compile(r"\s+")
@@ -177,12 +177,12 @@ def work_units(tables, unit: str) -> pd.DataFrame:
     if unit == "works":
         frame = pd.DataFrame({"work_id": works["work_id"], "unit_id": works["work_id"],
                               "label": work_labels(works)}).drop_duplicates("work_id")
-        frame.attrs["source"] = "works"
+        frame.attrs["source"] = UNIT_SOURCES["works"]
         return frame.reset_index(drop=True)
     if unit in ("authors", "institutions", "countries"):
         frame = _authorship_units(tables, unit)
         fallback = unit == "authors" and _optional(tables, "authorships") is None
-        frame.attrs["source"] = "the names in works.authors" if fallback else UNIT_SOURCES[unit]
+        frame.attrs["source"] = "the author names of the corpus files" if fallback else UNIT_SOURCES[unit]
         return frame
     column = {"sources": "venue"}.get(unit, unit)
     if unit not in UNIT_SOURCES:
@@ -196,7 +196,7 @@ def work_units(tables, unit: str) -> pd.DataFrame:
 
         names = venue_names(names, issns=works.get("issn"))
     frame = _named_units(works["work_id"], names)
-    frame.attrs["source"] = f"works.{column}"
+    frame.attrs["source"] = UNIT_SOURCES[unit]
     return frame
 
 
