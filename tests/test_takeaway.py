@@ -162,5 +162,8 @@ def test_something_not_peerbibs_in_the_files_folder_stops_the_replacement(small,
     before = sorted(p.name for p in files.iterdir())
     with pytest.raises(OwnershipError, match="files"):
         pb.report()
+    with pytest.raises(OwnershipError, match="files"):
+        pb.report(only=["02"])  # keeping 01's page and files is refused too: nothing is copied or replaced
     assert sorted(p.name for p in files.iterdir()) == before
+    assert not [p for p in small.iterdir() if ".reports.peerbib-work-" in p.name]
     assert (outside / "mine.svg").read_text(encoding="utf-8") == "<svg/>"

@@ -141,7 +141,8 @@ def _run_pages(paths: list[Path], staging: Path, run: _Run) -> list[Path]:
     """Run the notebooks, as many at once as the machine has cores (each in its own kernel process); the
     pages written, in the notebooks' order. The first failure stops the pages not yet started and is raised
     once those running have ended."""
-    workers = max(1, min(len(paths), os.cpu_count() or 1))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    workers = max(1, min(len(paths), cores))
     if workers == 1:
         return [_run_page(path, staging, run) for path in paths]
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="peerbib-page") as pool:

@@ -82,5 +82,7 @@ def keep_pages(out: Path, staging: Path, every: list[Path], pages: dict, run: li
                 shutil.copy2(page, staging / page.name)
                 files = out / REPORT_FILES / page.stem
                 if REPORTS_FOLDER.is_own_subfolder(out / REPORT_FILES) and files.is_dir():
-                    shutil.copytree(files, staging / REPORT_FILES / page.stem)  # its figures and tables
+                    # its figures and tables; the check above found no link, and a link made since is
+                    # copied as a link, never followed
+                    shutil.copytree(files, staging / REPORT_FILES / page.stem, symlinks=True)
     return {stem: meta for stem, meta in pages.items() if (staging / f"{stem}.html").is_file()}

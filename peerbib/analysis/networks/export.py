@@ -301,9 +301,8 @@ def export_network(net: Network, path, *, format: str | None = None, force: bool
     return write_own_files(network_files(net, path, format=format), force=force)
 
 
-def network_paths(path, *, format: str | None = None) -> list[Path]:
-    """The files :func:`export_network` writes for ``path`` and ``format``, before any network is made."""
-    path = Path(path)
+def _format(path: Path, format: str | None) -> str:
+    """The format to write ``path`` in: ``format``, else the one its suffix names; refuses a folder."""
     if path.is_dir():
         example = path / ("network" + (_ENDINGS[format][1][0] if format in _ENDINGS else ".gexf"))
         raise AnalysisError(f"{path} is a folder: give a file name (a stem for formats of two files), "
@@ -315,7 +314,13 @@ def network_paths(path, *, format: str | None = None) -> list[Path]:
                                 f"{', '.join(FORMATS)} (or end the name with {', '.join(SUFFIXES)})")
     if format not in FORMATS:
         raise AnalysisError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
-    return _paths(format, path)
+    return format
+
+
+def network_paths(path, *, format: str | None = None) -> list[Path]:
+    """The files :func:`export_network` writes for ``path`` and ``format``, before any network is made."""
+    path = Path(path)
+    return _paths(_format(path, format), path)
 
 
 def network_files(net: Network, path, *, format: str | None = None) -> dict[Path, str]:
@@ -323,5 +328,4 @@ def network_files(net: Network, path, *, format: str | None = None) -> dict[Path
     if not isinstance(net, Network):
         raise AnalysisError("export_network writes a Network: pass the result of pb.network(tables, kind)")
     path = Path(path)
-    network_paths(path, format=format)  # the format's errors
-    return FORMATS[format or SUFFIXES[path.suffix.lower()]](net, path)
+    return FORMATS[_format(path, format)](net, path)
